@@ -1,0 +1,66 @@
+import { isValidId } from './ids.js';
+
+/**
+ * The MQTT topic tree. Every topic Caretaker publishes or subscribes to is built and parsed
+ * here and nowhere else.
+ *
+ *   caretaker/v1/<site>/<gateway>/status                      retained, gateway online/offline (LWT)
+ *   caretaker/v1/<site>/<gateway>/device/<device>/telemetry   one batch per device per poll, QoS 1
+ *   caretaker/v1/<site>/<gateway>/device/<device>/status      retained, device online/offline
+ */
+export const TOPIC_ROOT = 'caretaker/v1';
+
+export type TopicRef =
+  | { kind: 'gateway_status'; site: string; gateway: string }
+  | { kind: 'telemetry'; site: string; gateway: string; device: string }
+  | { kind: 'device_status'; site: string; gateway: string; device: string };
+
+function assertIds(ids: Record<string, string>): void {
+  for (const [name, value] of Object.entries(ids)) {
+    if (!isValidId(value)) {
+      throw new Error(`invalid ${name} id for an MQTT topic: ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+export const topics = {
+  gatewayStatus(site: string, gateway: string): string {
+    assertIds({ site, gateway });
+    return `${TOPIC_ROOT}/${site}/${gateway}/status`;
+  },
+  telemetry(site: string, gateway: string, device: string): string {
+    assertIds({ site, gateway, device });
+    return `${TOPIC_ROOT}/${site}/${gateway}/device/${device}/telemetry`;
+  },
+  deviceStatus(site: string, gateway: string, device: string): string {
+    assertIds({ site, gateway, device });
+    return `${TOPIC_ROOT}/${site}/${gateway}/device/${device}/status`;
+  },
+  /** Subscription filter for everything Caretaker gateways publish. */
+  all(): string {
+    return `${TOPIC_ROOT}/#`;
+  },
+  /** Subscription filter for all telemetry of one site (or every site with `+`). */
+  siteTelemetry(site = '+'): string {
+    return `${TOPIC_ROOT}/${site}/+/device/+/telemetry`;
+  },
+} as const;
+
+/** Parses a topic into its reference, or returns null for anything outside the tree. */
+export function parseTopic(topic: string): TopicRef | null {
+  const parts = topic.split('/');
+  if (parts.length < 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return null;
+  const site = parts[2] ?? '';
+  const gateway = parts[3] ?? '';
+  if (!isValidId(site) || !isValidId(gateway)) return null;
+  if (parts.length === 5 && parts[4] === 'status') {
+    return { kind: 'gateway_status', site, gateway };
+  }
+  if (parts.length === 7 && parts[4] === 'device') {
+    const device = parts[5] ?? '';
+    if (!isValidId(device)) return null;
+    if (parts[6] === 'telemetry') return { kind: 'telemetry', site, gateway, device };
+    if (parts[6] === 'status') return { kind: 'device_status', site, gateway, device };
+  }
+  return null;
+}
