@@ -20,5 +20,5 @@ export function createLogger(name: string): Logger {
       }),
     );
   }
-  return pino({ name, level, base: { name } });
+  return pino({ name, level });
 }

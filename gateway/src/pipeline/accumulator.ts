@@ -1,0 +1,69 @@
+import type { Reading } from '@caretaker/protocol';
+
+/** What a driver knows about a point when it reports it. */
+export interface PointRef {
+  name: string;
+  unit?: string;
+}
+
+/**
+ * The only way a driver hands data to the rest of the gateway (Telegraf's Accumulator): a driver
+ * never knows where readings go. One accumulator collects the readings of one gather.
+ */
+export interface Accumulator {
+  /** The injected clock, epoch ms. Drivers stamp a value with it when its response arrives. */
+  now(): number;
+  /** A value read from the device, with its source timestamp. */
+  addValue(point: PointRef, value: number | boolean, ts: number, quality?: 'good' | 'uncertain'): void;
+  /** A point that yielded no usable value this time, and why (`timeout`, `Modbus exception 2 ...`). */
+  addBad(point: PointRef, reason: string, ts: number): void;
+}
+
+// Limits of the wire contract (protocol/src/payloads.ts): a reason is at most 200 characters.
+const MAX_REASON = 200;
+
+export class ReadingAccumulator implements Accumulator {
+  readonly readings: Reading[] = [];
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  now(): number {
+    return this.#now();
+  }
+
+  addValue(
+    point: PointRef,
+    value: number | boolean,
+    ts: number,
+    quality: 'good' | 'uncertain' = 'good',
+  ): void {
+    // JSON has no NaN or Infinity and the hub rejects them (readingValueSchema): a float register
+    // holding NaN is a bad reading, not a broken batch.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      this.addBad(point, `not a finite number (${value})`, ts);
+      return;
+    }
+    this.readings.push({ ...this.#base(point, ts), value, quality });
+  }
+
+  addBad(point: PointRef, reason: string, ts: number): void {
+    this.readings.push({
+      ...this.#base(point, ts),
+      value: null,
+      quality: 'bad',
+      reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
+    });
+  }
+
+  #base(point: PointRef, ts: number): { point: string; ts: number; unit?: string } {
+    // Timestamps on the wire are non-negative integer epoch ms; a device clock far off (an OPC UA
+    // DateTime before 1970) falls back to the gateway's clock rather than invalidating the batch.
+    const stamp = Number.isFinite(ts) && ts >= 0 ? Math.round(ts) : Math.round(this.#now());
+    return point.unit === undefined
+      ? { point: point.name, ts: stamp }
+      : { point: point.name, ts: stamp, unit: point.unit };
+  }
+}

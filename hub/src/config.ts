@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import { formatIssues } from '@caretaker/protocol';
+import { z } from 'zod';
+import type { InfluxStoreConfig } from './storage/influx.store.js';
+
+/**
+ * The hub's settings, from environment variables (12-factor) with CLI flags on top. One
+ * schema is the source of truth for names, defaults and ranges; every error names its variable.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+export const hubEnvSchema = z.object({
+  CARETAKER_DEMO: flag.default(false),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(8080),
+  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  MQTT_PORT: port.default(1883),
+  MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
+  INFLUX_DATABASE: z.string().min(1).default('caretaker'),
+  INFLUX_USERNAME: z.string().optional(),
+  INFLUX_PASSWORD: z.string().optional(),
+  INFLUX_TOKEN: z.string().optional(),
+  INFLUX_ORG: z.string().optional(),
+  INFLUX_BUCKET: z.string().optional(),
+});
+
+export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'influxdb'; influx: InfluxStoreConfig };
+
+export interface HubConfig {
+  demo: boolean;
+  http: { host: string; port: number };
+  /** Embedded broker (host/port) unless `external` is set. */
+  mqtt: { host: string; port: number; external?: { url: string; username?: string; password?: string } };
+  dataDir: string;
+  store: StoreConfig;
+}
+
+export class HubConfigError extends Error {}
+
+function influxConfig(env: z.infer<typeof hubEnvSchema>, url: string): InfluxStoreConfig {
+  const api = env.INFLUX_API ?? (env.INFLUX_TOKEN ? 'v2' : 'v1');
+  if (api === 'v1') {
+    return {
+      api,
+      url,
+      database: env.INFLUX_DATABASE,
+      ...(env.INFLUX_USERNAME !== undefined ? { username: env.INFLUX_USERNAME } : {}),
+      ...(env.INFLUX_PASSWORD !== undefined ? { password: env.INFLUX_PASSWORD } : {}),
+    };
+  }
+  const missing = (name: string) => new HubConfigError(`${name}: required with INFLUX_API=${api}`);
+  if (!env.INFLUX_TOKEN) throw missing('INFLUX_TOKEN');
+  if (api === 'v3') return { api, url, token: env.INFLUX_TOKEN, database: env.INFLUX_BUCKET ?? env.INFLUX_DATABASE };
+  if (!env.INFLUX_ORG) throw missing('INFLUX_ORG');
+  if (!env.INFLUX_BUCKET) throw missing('INFLUX_BUCKET');
+  return { api, url, token: env.INFLUX_TOKEN, org: env.INFLUX_ORG, bucket: env.INFLUX_BUCKET };
+}
+
+/** Builds the hub's settings from an environment (process.env) and overrides (CLI flags). */
+export function loadHubConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<keyof z.infer<typeof hubEnvSchema>, string>> = {},
+): HubConfig {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  // Treat empty variables as unset (`PORT= npm run hub`).
+  for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
+  const parsed = hubEnvSchema.safeParse(merged);
+  if (!parsed.success) throw new HubConfigError(formatIssues(parsed.error));
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    demo: e.CARETAKER_DEMO,
+    http: { host: e.HOST, port: e.PORT },
+    mqtt: {
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      ...(e.MQTT_URL
+        ? {
+            external: {
+              url: e.MQTT_URL,
+              ...(e.MQTT_USERNAME !== undefined ? { username: e.MQTT_USERNAME } : {}),
+              ...(e.MQTT_PASSWORD !== undefined ? { password: e.MQTT_PASSWORD } : {}),
+            },
+          }
+        : {}),
+    },
+    dataDir,
+    store: e.INFLUX_URL
+      ? { kind: 'influxdb', influx: influxConfig(e, e.INFLUX_URL.replace(/\/+$/, '')) }
+      : { kind: 'sqlite', path: resolve(dataDir, 'readings.db') },
+  };
+}

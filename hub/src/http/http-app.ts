@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  apiPaths,
+  type DevicesResponse,
+  type ErrorResponse,
+  type HealthResponse,
+  type ReadingsResponse,
+} from '@caretaker/protocol';
+import express, { type Express, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { LiveStateService } from '../services/live-state.service.js';
+import type { TimeSeriesStore } from '../storage/time-series-store.js';
+
+export interface HttpAppDeps {
+  live: LiveStateService;
+  store: TimeSeriesStore;
+  health: () => Promise<HealthResponse>;
+  /** The built dashboard (dashboard/dist); served at `/` when present. */
+  dashboardDir: string;
+  /** Outside the demo mode: guards everything but /healthz. */
+  authenticate?: express.RequestHandler;
+}
+
+const HOUR = 3_600_000;
+export const MAX_HISTORY_READINGS = 10_000;
+
+/** `from`/`to` accept epoch ms or an ISO 8601 date. */
+const timeParam = z
+  .string()
+  .transform((raw, ctx) => {
+    const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .optional();
+
+const readingsQuery = z.object({
+  point: z.string().min(1, 'is required'),
+  from: timeParam,
+  to: timeParam,
+  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_READINGS).optional(),
+});
+
+function sendError(res: Response, status: number, error: string): void {
+  res.status(status).json({ error } satisfies ErrorResponse);
+}
+
+/** Thin controllers: parse and validate, ask a service or the store, shape the response. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get(apiPaths.health, async (_req, res) => {
+    const health = await deps.health();
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  });
+
+  if (deps.authenticate) app.use(deps.authenticate);
+
+  app.get(apiPaths.devices, (_req, res) => {
+    res.json({ devices: deps.live.list() } satisfies DevicesResponse);
+  });
+
+  app.get('/api/devices/:id/readings', async (req: Request<{ id: string }>, res) => {
+    const device = deps.live.get(req.params.id);
+    if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
+    const parsed = readingsQuery.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return sendError(res, 400, `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const to = parsed.data.to ?? Date.now();
+    const from = parsed.data.from ?? to - HOUR;
+    if (from > to) return sendError(res, 400, 'from: must not be after to');
+    const readings = await deps.store.history({
+      device: device.id,
+      point: parsed.data.point,
+      from,
+      to,
+      limit: parsed.data.limit ?? MAX_HISTORY_READINGS,
+    });
+    res.json({ device_id: device.id, point: parsed.data.point, from, to, readings } satisfies ReadingsResponse);
+  });
+
+  app.use('/api', (_req, res) => sendError(res, 404, 'no such API endpoint'));
+
+  if (existsSync(join(deps.dashboardDir, 'index.html'))) {
+    // Vite fingerprints everything under assets/, so those can be cached for good; index.html
+    // must be revalidated so a new build is picked up.
+    app.use(
+      express.static(deps.dashboardDir, {
+        index: 'index.html',
+        setHeaders: (res, path) => {
+          res.setHeader('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      }),
+    );
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The dashboard is not built yet: run `npm run build`, then reload.\n');
+    });
+  }
+
+  // Express 5 passes rejected promises here; answer in our error shape, never crash.
+  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+    sendError(res, 500, err.message);
+  });
+  return app;
+}

@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiPaths, type DevicesResponse, type TelemetryBatch, topics } from '@caretaker/protocol';
+import { createLogger } from '@caretaker/protocol/log';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashPassword } from './auth/passwords.js';
+import { UserDirectory } from './auth/users.js';
+import type { HubConfig } from './config.js';
+import { Hub } from './hub.js';
+
+const log = createLogger('hub-test');
+log.level = 'silent';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startHub(users?: UserDirectory): Promise<Hub> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-hub-'));
+  const config: HubConfig = {
+    demo: users === undefined,
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0 },
+    dataDir,
+    store: { kind: 'sqlite', path: join(dataDir, 'readings.db') },
+  };
+  const hub = new Hub(config, { log, dashboardDir: join(dataDir, 'no-dashboard'), ...(users ? { users } : {}) });
+  await hub.start();
+  cleanups.push(async () => {
+    await hub.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return hub;
+}
+
+async function connect(hub: Hub, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0, ...options });
+  cleanups.push(async () => {
+    await client.endAsync(true);
+  });
+  return client;
+}
+
+function batch(device: string, seq: number, value: number): TelemetryBatch {
+  const ts = 1_790_000_000_000 + seq * 1000;
+  return {
+    v: 1,
+    device,
+    device_type: 'pump',
+    seq,
+    ts,
+    readings: [{ point: 'flow', value, ts, quality: 'good', unit: 'm3/h' }],
+  };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('hub ingest', () => {
+  it('counts and skips bad payloads, and keeps ingesting good ones', async () => {
+    const hub = await startHub();
+    const client = await connect(hub);
+    const topic = topics.telemetry('estate', 'gw-1', 'pump-1');
+    const bad: Array<[string, string | Buffer]> = [
+      [topic, '{"v":1,'],
+      [topic, JSON.stringify({ ...batch('pump-1', 1, 1), readings: [{ point: 'flow', value: 'x' }] })],
+      [topic, JSON.stringify(batch('pump-2', 2, 1))], // device does not match the topic
+      [topic, Buffer.alloc(300 * 1024, 0x20)],
+      ['caretaker/v1/estate/gw-1/nonsense', '{}'],
+      [topics.gatewayStatus('estate', 'gw-1'), '{"v":1,"state":"maybe","ts":1}'],
+    ];
+    for (const [t, payload] of bad) await client.publishAsync(t, payload, { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(batch('pump-1', 3, 42.5)), { qos: 1 });
+    await until('the good batch', () => hub.live.get('pump-1')?.latest.flow?.value === 42.5);
+    expect(hub.stats.rejected).toBe(bad.length);
+    expect(hub.stats.rejected_by['gw-1']).toEqual({ telemetry: 4, topic: 1, gateway_status: 1 });
+    expect(hub.stats.accepted_batches).toBe(1);
+  });
+
+  it('keeps the newest value when an older batch arrives late', async () => {
+    const hub = await startHub();
+    const client = await connect(hub);
+    const topic = topics.telemetry('estate', 'gw-1', 'pump-1');
+    await client.publishAsync(topic, JSON.stringify(batch('pump-1', 5, 50)), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(batch('pump-1', 4, 40)), { qos: 1 });
+    await until('both batches', () => hub.stats.accepted_batches === 2);
+    expect(hub.live.get('pump-1')?.latest.flow?.value).toBe(50);
+  });
+
+  it("takes a gateway's devices offline when its Last Will is published", async () => {
+    const hub = await startHub();
+    const will = { topic: topics.gatewayStatus('estate', 'gw-1'), payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline', ts: 1 })), qos: 1 as const, retain: true };
+    const gateway = await connect(hub, { will });
+    await gateway.publishAsync(topics.telemetry('estate', 'gw-1', 'pump-1'), JSON.stringify(batch('pump-1', 1, 1)), { qos: 1 });
+    await until('pump-1 online', () => hub.live.get('pump-1')?.status === 'online');
+    // Drop the TCP connection without DISCONNECT, as a crashed gateway would.
+    gateway.stream.destroy();
+    await until('pump-1 offline', () => hub.live.get('pump-1')?.status === 'offline');
+    expect(hub.live.get('pump-1')?.error).toMatch(/gateway gw-1 is offline/);
+  });
+});
+
+describe('hub outside the demo mode', () => {
+  async function securedHub(): Promise<Hub> {
+    const users = new UserDirectory();
+    users.add('gw-1', await hashPassword('gateway-secret'), 'gateway');
+    users.add('alice', await hashPassword('alice-secret'), 'admin');
+    return startHub(users);
+  }
+
+  it('refuses anonymous and wrong MQTT credentials', async () => {
+    const hub = await securedHub();
+    await expect(mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(
+      mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0, username: 'gw-1', password: 'wrong' }),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
+  });
+
+  it('lets a gateway publish under its own id only', async () => {
+    const hub = await securedHub();
+    const intruder = await connect(hub, { username: 'gw-1', password: 'gateway-secret' });
+    let closed = false;
+    intruder.on('close', () => {
+      closed = true;
+    });
+    // aedes drops a client that publishes where it may not; the publish never reaches ingest.
+    intruder.publish(topics.telemetry('estate', 'gw-2', 'pump-9'), JSON.stringify(batch('pump-9', 1, 1)), { qos: 1 });
+    await until('the broker to drop the intruder', () => closed);
+    const gateway = await connect(hub, { username: 'gw-1', password: 'gateway-secret' });
+    await gateway.publishAsync(topics.telemetry('estate', 'gw-1', 'pump-1'), JSON.stringify(batch('pump-1', 1, 7)), { qos: 1 });
+    await until('pump-1', () => hub.live.get('pump-1') !== undefined);
+    expect(hub.live.get('pump-9')).toBeUndefined();
+  });
+
+  it('asks for HTTP credentials of a dashboard user, except for /healthz', async () => {
+    const hub = await securedHub();
+    const anonymous = await fetch(`${hub.url}${apiPaths.devices}`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic/);
+    const basic = (user: string, password: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    });
+    expect((await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('alice', 'nope') })).status).toBe(401);
+    // A gateway's credentials are for MQTT, not for the dashboard.
+    expect((await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('gw-1', 'gateway-secret') })).status).toBe(401);
+    const ok = await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('alice', 'alice-secret') });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as DevicesResponse).devices).toEqual([]);
+    expect((await fetch(`${hub.url}${apiPaths.health}`)).status).toBe(200);
+  });
+
+  it('will not start without users', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-hub-'));
+    const config: HubConfig = {
+      demo: false,
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: 0 },
+      dataDir,
+      store: { kind: 'sqlite', path: join(dataDir, 'r.db') },
+    };
+    expect(() => new Hub(config, { log })).toThrow(/no users are configured/);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});

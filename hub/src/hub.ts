@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HealthResponse } from '@caretaker/protocol';
+import { createLogger, type Logger } from '@caretaker/protocol/log';
+import type { Server as SocketServer } from 'socket.io';
+import { type Role, type User, UserDirectory } from './auth/users.js';
+import { hashPassword } from './auth/passwords.js';
+import { EmbeddedBroker } from './broker/embedded-broker.js';
+import type { HubConfig } from './config.js';
+import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
+import { createHttpApp } from './http/http-app.js';
+import { attachSocketServer } from './http/socket-server.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
+import { LiveStateService } from './services/live-state.service.js';
+import { InfluxStore } from './storage/influx.store.js';
+import { SqliteStore } from './storage/sqlite.store.js';
+import type { TimeSeriesStore } from './storage/time-series-store.js';
+
+export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+
+export interface HubOptions {
+  /** Required outside the demo mode: who may use MQTT and HTTP. */
+  users?: UserDirectory;
+  dashboardDir?: string;
+  log?: Logger;
+  now?: () => number;
+}
+
+/** The topic prefix a gateway user may publish under: its own gateway id, any site. */
+function mayPublish(user: User, topic: string): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'gateway') return false;
+  const parts = topic.split('/');
+  return parts[0] === 'caretaker' && parts[1] === 'v1' && parts[3] === user.username;
+}
+
+const DASHBOARD_ROLES: readonly Role[] = ['admin', 'viewer'];
+
+/**
+ * The composition root: storage, live state, HTTP + socket.io, broker, MQTT ingest. Sinks
+ * start before sources and stop after them, so no reading arrives with nowhere to go.
+ */
+export class Hub {
+  readonly log: Logger;
+  readonly live: LiveStateService;
+  private readonly store: TimeSeriesStore;
+  private readonly ingest: IngestService;
+  private broker: EmbeddedBroker<User> | null = null;
+  private subscriber: MqttSubscriber | null = null;
+  private httpServer: HttpServer | null = null;
+  private io: SocketServer | null = null;
+  private readonly startedAt: number;
+  private httpPort = 0;
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly options: HubOptions = {},
+  ) {
+    this.log = options.log ?? createLogger('hub');
+    const now = options.now ?? Date.now;
+    this.startedAt = now();
+    this.live = new LiveStateService(now);
+    this.store =
+      config.store.kind === 'sqlite' ? new SqliteStore(config.store.path) : new InfluxStore(config.store.influx);
+    this.ingest = new IngestService({ store: this.store, live: this.live, log: this.log.child({ component: 'ingest' }) });
+    if (!config.demo && !options.users) {
+      throw new Error('no users are configured: set HUB_USERS_FILE (see the README), or run the demo mode (--demo)');
+    }
+  }
+
+  /** The dashboard and API address. */
+  get url(): string {
+    const host = this.config.http.host === '0.0.0.0' || this.config.http.host === '::' ? 'localhost' : this.config.http.host;
+    return `http://${host}:${this.httpPort}`;
+  }
+
+  /** The broker address gateways use (embedded, or the external MQTT_URL). */
+  get mqttUrl(): string {
+    if (this.config.mqtt.external) return this.config.mqtt.external.url;
+    const host = this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::' ? '127.0.0.1' : this.config.mqtt.host;
+    return `mqtt://${host}:${this.broker?.port ?? this.config.mqtt.port}`;
+  }
+
+  get stats() {
+    return this.ingest.stats;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    await this.store.init();
+    this.log.info({ store: this.store.kind }, 'storage ready');
+
+    const users = this.options.users;
+    const authorizeHttp = users
+      ? async (header: string | undefined) => {
+          const creds = parseBasicAuth(header);
+          const user = creds ? await users.verify(creds.username, creds.password) : null;
+          return user !== null && DASHBOARD_ROLES.includes(user.role);
+        }
+      : undefined;
+    const app = createHttpApp({
+      live: this.live,
+      store: this.store,
+      health: () => this.health(),
+      dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+      ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
+    });
+    const httpServer = createServer(app);
+    this.io = attachSocketServer(httpServer, this.live, authorizeHttp);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.http.port, config.http.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    this.httpServer = httpServer;
+    const address = httpServer.address();
+    this.httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+
+    // The hub's own MQTT client gets a one-time secret for the embedded broker.
+    let internal: { username: string; password: string } | undefined;
+    if (config.mqtt.external) {
+      internal = config.mqtt.external.username
+        ? { username: config.mqtt.external.username, password: config.mqtt.external.password ?? '' }
+        : undefined;
+    } else {
+      if (users) {
+        internal = { username: `hub-${randomBytes(4).toString('hex')}`, password: randomBytes(24).toString('base64') };
+        users.add(internal.username, await hashPassword(internal.password), 'viewer');
+      }
+      this.broker = new EmbeddedBroker<User>({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        ...(users
+          ? {
+              auth: {
+                authenticate: (username, password) => users.verify(username, password?.toString('utf8')),
+                mayPublish,
+              },
+            }
+          : {}),
+      });
+      await this.broker.start();
+      this.log.info({ port: this.broker.port, auth: users ? 'users file' : 'anonymous (demo)' }, 'embedded MQTT broker listening');
+    }
+
+    this.subscriber = new MqttSubscriber({
+      url: this.mqttUrl,
+      clientId: `caretaker-hub-${randomBytes(4).toString('hex')}`,
+      ...(internal ?? {}),
+      log: this.log.child({ component: 'mqtt' }),
+      onMessage: (topic, payload) => this.ingest.handle(topic, payload),
+    });
+    await this.subscriber.start();
+    this.log.info({ url: this.url, demo: config.demo }, 'hub ready');
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.stop();
+    this.subscriber = null;
+    await this.broker?.stop();
+    this.broker = null;
+    if (this.io) await new Promise<void>((resolve) => this.io?.close(() => resolve()));
+    this.io = null;
+    if (this.httpServer?.listening) {
+      this.httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => this.httpServer?.close(() => resolve()));
+    }
+    this.httpServer = null;
+    await this.store.close();
+  }
+
+  async health(): Promise<HealthResponse> {
+    let storeOk = true;
+    let storeError: string | undefined;
+    try {
+      await this.store.ping();
+    } catch (err) {
+      storeOk = false;
+      storeError = (err as Error).message;
+    }
+    const connected = this.subscriber?.connected ?? false;
+    return {
+      status: storeOk && connected ? 'ok' : 'degraded',
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      store: { kind: this.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
+      broker: { mode: this.config.mqtt.external ? 'external' : 'embedded', connected },
+      ingest: {
+        accepted_batches: this.ingest.stats.accepted_batches,
+        accepted_readings: this.ingest.stats.accepted_readings,
+        rejected: this.ingest.stats.rejected,
+      },
+    };
+  }
+}

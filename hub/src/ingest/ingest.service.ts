@@ -1,0 +1,123 @@
+import {
+  deviceStatusSchema,
+  isValidId,
+  gatewayStatusSchema,
+  type ParseResult,
+  parsePayload,
+  parseTopic,
+  type TelemetryBatch,
+  telemetryBatchSchema,
+} from '@caretaker/protocol';
+import type { Logger } from '@caretaker/protocol/log';
+import type { LiveStateService } from '../services/live-state.service.js';
+import type { StoredReading, TimeSeriesStore } from '../storage/time-series-store.js';
+
+export interface IngestStats {
+  accepted_batches: number;
+  accepted_readings: number;
+  rejected: number;
+  /** Rejections by gateway (or `unknown` when the topic names none) and kind. */
+  rejected_by: Record<string, Record<string, number>>;
+  store_errors: number;
+}
+
+/**
+ * Routes every MQTT message by topic to one small handler per message kind. Each payload is
+ * validated before any side effect; a bad one is counted and logged once per gateway and
+ * kind, and never stops ingest.
+ */
+export class IngestService {
+  readonly stats: IngestStats = {
+    accepted_batches: 0,
+    accepted_readings: 0,
+    rejected: 0,
+    rejected_by: {},
+    store_errors: 0,
+  };
+  private readonly logged = new Set<string>();
+
+  constructor(
+    private readonly deps: { store: TimeSeriesStore; live: LiveStateService; log: Logger },
+  ) {}
+
+  async handle(topic: string, payload: Uint8Array): Promise<void> {
+    const ref = parseTopic(topic);
+    if (!ref) {
+      // Attribute it to the gateway the topic names, when it names one, so it shows per gateway.
+      const named = topic.split('/')[3];
+      this.reject(named && isValidId(named) ? named : 'unknown', 'topic', `not a Caretaker topic: ${topic.slice(0, 200)}`);
+      return;
+    }
+    switch (ref.kind) {
+      case 'telemetry': {
+        const batch = this.check(parsePayload(telemetryBatchSchema, payload), ref.gateway, 'telemetry');
+        if (!batch) return;
+        if (batch.device !== ref.device) {
+          this.reject(ref.gateway, 'telemetry', `device: ${batch.device} does not match the topic's ${ref.device}`);
+          return;
+        }
+        await this.storeBatch(ref, batch);
+        this.deps.live.applyTelemetry(ref, batch);
+        this.stats.accepted_batches += 1;
+        this.stats.accepted_readings += batch.readings.length;
+        return;
+      }
+      case 'device_status': {
+        const status = this.check(parsePayload(deviceStatusSchema, payload), ref.gateway, 'device_status');
+        if (status) this.deps.live.applyDeviceStatus(ref, status);
+        return;
+      }
+      case 'gateway_status': {
+        // An empty retained payload clears the retained message; it is not an error.
+        if (payload.byteLength === 0) return;
+        const status = this.check(parsePayload(gatewayStatusSchema, payload), ref.gateway, 'gateway_status');
+        if (status) this.deps.live.applyGatewayStatus(ref, status);
+        return;
+      }
+    }
+  }
+
+  private async storeBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
+    const rows: StoredReading[] = batch.readings.map((r) => ({
+      site: ref.site,
+      gateway: ref.gateway,
+      device: batch.device,
+      device_type: batch.device_type,
+      point: r.point,
+      ts: r.ts,
+      value: typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value,
+      quality: r.quality,
+    }));
+    try {
+      await this.deps.store.write(rows);
+    } catch (err) {
+      // Live state still updates; durable buffering through store outages is the hub
+      // ingest issue's write-ahead spool.
+      this.stats.store_errors += 1;
+      this.logOnce(`store:${(err as Error).message}`, () =>
+        this.deps.log.error({ err }, 'storing readings failed'),
+      );
+    }
+  }
+
+  private check<T>(result: ParseResult<T>, gateway: string, kind: string): T | null {
+    if (result.ok) return result.value;
+    this.reject(gateway, kind, result.error);
+    return null;
+  }
+
+  private reject(gateway: string, kind: string, error: string): void {
+    this.stats.rejected += 1;
+    const byGateway = (this.stats.rejected_by[gateway] ??= {});
+    byGateway[kind] = (byGateway[kind] ?? 0) + 1;
+    this.logOnce(`${gateway}:${kind}`, () =>
+      this.deps.log.warn({ gateway, kind, error }, 'rejected a payload (further rejections of this kind are counted, not logged)'),
+    );
+  }
+
+  private logOnce(key: string, log: () => void): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    log();
+  }
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredReading, TimeSeriesStore } from './time-series-store.js';
+
+/**
+ * The contract every TimeSeriesStore passes (after aedes-persistence's abstract test suite).
+ * `create` returns a fresh, empty, un-initialised store; `destroy` releases what it made.
+ */
+export function describeTimeSeriesStoreContract(
+  name: string,
+  create: () => Promise<TimeSeriesStore>,
+  destroy: (store: TimeSeriesStore) => Promise<void> = (store) => store.close(),
+  enabled = true,
+): void {
+  describe.runIf(enabled)(`TimeSeriesStore contract: ${name}`, () => {
+    let store: TimeSeriesStore;
+    const t0 = Date.UTC(2026, 0, 15, 8, 0, 0);
+    const base: Omit<StoredReading, 'ts' | 'value'> = {
+      site: 'estate-a',
+      gateway: 'gw-1',
+      device: 'pump-1',
+      device_type: 'pump',
+      point: 'flow',
+      quality: 'good',
+    };
+
+    beforeAll(async () => {
+      store = await create();
+      await store.init();
+      await store.write([
+        { ...base, ts: t0 + 2000, value: 12.5 },
+        { ...base, ts: t0, value: 10.25 },
+        { ...base, ts: t0 + 1000, value: 11 },
+        { ...base, ts: t0 + 3000, value: null, quality: 'bad' },
+        { ...base, point: 'motor_current', ts: t0, value: 18.5 },
+        { ...base, device: 'pump-2', ts: t0, value: 99 },
+      ]);
+    });
+
+    afterAll(async () => {
+      if (store) await destroy(store);
+    });
+
+    it('answers ping once initialised', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('returns one point of one device in time order, bad readings included', async () => {
+      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0, to: t0 + 10_000, limit: 100 });
+      expect(rows).toEqual([
+        { ts: t0, value: 10.25, quality: 'good' },
+        { ts: t0 + 1000, value: 11, quality: 'good' },
+        { ts: t0 + 2000, value: 12.5, quality: 'good' },
+        { ts: t0 + 3000, value: null, quality: 'bad' },
+      ]);
+    });
+
+    it('treats both bounds as inclusive', async () => {
+      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0 + 1000, to: t0 + 2000, limit: 100 });
+      expect(rows.map((r) => r.ts)).toEqual([t0 + 1000, t0 + 2000]);
+    });
+
+    it('honours the limit, oldest first', async () => {
+      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0, to: t0 + 10_000, limit: 2 });
+      expect(rows.map((r) => r.value)).toEqual([10.25, 11]);
+    });
+
+    it('keeps one reading when the same series and time are written twice', async () => {
+      const ts = t0 + 5000;
+      await store.write([{ ...base, point: 'pressure', ts, value: 3.1 }]);
+      await store.write([{ ...base, point: 'pressure', ts, value: 3.2 }]);
+      const rows = await store.history({ device: 'pump-1', point: 'pressure', from: ts, to: ts, limit: 10 });
+      expect(rows).toEqual([{ ts, value: 3.2, quality: 'good' }]);
+    });
+
+    it('returns nothing for an unknown series', async () => {
+      const rows = await store.history({ device: 'nope', point: 'flow', from: t0, to: t0 + 10_000, limit: 10 });
+      expect(rows).toEqual([]);
+    });
+
+    it('treats quotes in query values as data, not query text', async () => {
+      for (const device of [`pump-1' OR '1'='1`, `pump-1" OR 1=1 --`, `pump-1\\`]) {
+        const rows = await store.history({ device, point: 'flow', from: t0, to: t0 + 10_000, limit: 10 });
+        expect(rows).toEqual([]);
+      }
+    });
+  });
+}

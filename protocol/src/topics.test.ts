@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseTopic, TOPIC_ROOT, topics } from './topics.js';
+
+describe('topics', () => {
+  it('builds the topic tree under caretaker/v1', () => {
+    expect(topics.gatewayStatus('estate-a', 'gw-1')).toBe('caretaker/v1/estate-a/gw-1/status');
+    expect(topics.telemetry('estate-a', 'gw-1', 'pump-1')).toBe(
+      'caretaker/v1/estate-a/gw-1/device/pump-1/telemetry',
+    );
+    expect(topics.deviceStatus('estate-a', 'gw-1', 'pump-1')).toBe(
+      'caretaker/v1/estate-a/gw-1/device/pump-1/status',
+    );
+    expect(topics.all()).toBe(`${TOPIC_ROOT}/#`);
+  });
+
+  it.each([
+    ['a/b', 'slash'],
+    ['+', 'single-level wildcard'],
+    ['#', 'multi-level wildcard'],
+    ['', 'empty'],
+    ['-leading', 'leading dash'],
+  ])('refuses %j as an id (%s)', (bad) => {
+    expect(() => topics.telemetry('site', 'gw', bad)).toThrow(/invalid device id/);
+  });
+
+  it('round-trips every builder through the parser', () => {
+    expect(parseTopic(topics.gatewayStatus('s', 'g'))).toEqual({ kind: 'gateway_status', site: 's', gateway: 'g' });
+    expect(parseTopic(topics.telemetry('s', 'g', 'd'))).toEqual({
+      kind: 'telemetry',
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+    });
+    expect(parseTopic(topics.deviceStatus('s', 'g', 'd'))).toEqual({
+      kind: 'device_status',
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+    });
+  });
+
+  it.each([
+    'caretaker/v2/s/g/status',
+    'other/v1/s/g/status',
+    'caretaker/v1/s/g',
+    'caretaker/v1/s/g/device/d',
+    'caretaker/v1/s/g/device/d/unknown',
+    'caretaker/v1/s/g/device/d/telemetry/extra',
+    'caretaker/v1/s/g/device/+/telemetry',
+    'caretaker/v1/s/g/device//telemetry',
+    'caretaker/v1/s/g/status/x',
+  ])('rejects %s', (topic) => {
+    expect(parseTopic(topic)).toBeNull();
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Gateway, resolveGatewayConfig, startGateway } from '@caretaker/gateway';
+import { createLogger } from '@caretaker/protocol/log';
+import { type RunningSimulators, startSimulators } from '@caretaker/simulators';
+import getPort from 'get-port';
+import { Hub, type HubConfig, type InfluxStoreConfig } from '@caretaker/hub';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export const SITE = 'test-estate';
+export const GATEWAY = 'gw-test';
+
+export interface Stack {
+  hub: Hub;
+  simulators: RunningSimulators;
+  gateway: Gateway;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** InfluxDB to store in; the embedded SQLite store when absent. */
+  influx?: InfluxStoreConfig;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The whole system on free loopback ports, as `npm start` runs it, but in one process and in a
+ * temporary data directory: simulators, hub (embedded broker, demo mode), one gateway.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-e2e-'));
+  process.env.LOG_LEVEL ??= 'warn';
+  const config: HubConfig = {
+    demo: true,
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0 },
+    dataDir,
+    store: options.influx
+      ? { kind: 'influxdb', influx: options.influx }
+      : { kind: 'sqlite', path: join(dataDir, 'readings.db') },
+  };
+  const hub = new Hub(config, { log: createLogger('hub') });
+  await hub.start();
+  const simulators = await startSimulators({
+    host: '127.0.0.1',
+    modbusPort: await getPort({ host: '127.0.0.1' }),
+    opcuaPort: await getPort({ host: '127.0.0.1' }),
+  });
+  const poll = options.pollIntervalMs ?? 250;
+  const gatewayConfig = await resolveGatewayConfig(
+    {
+      site: SITE,
+      gateway: GATEWAY,
+      mqtt: { url: hub.mqttUrl },
+      devices: [
+        {
+          id: 'pump-1',
+          profile: 'pump-controller',
+          protocol: 'modbus-tcp',
+          endpoint: `127.0.0.1:${simulators.modbus.port}`,
+          unit_id: 1,
+          poll_interval_ms: poll,
+        },
+        {
+          id: 'meter-1',
+          profile: 'power-meter-3p',
+          protocol: 'modbus-tcp',
+          endpoint: `127.0.0.1:${simulators.modbus.port}`,
+          unit_id: 2,
+          poll_interval_ms: poll,
+        },
+        {
+          id: 'elevator-1',
+          profile: 'elevator-controller',
+          protocol: 'opcua',
+          endpoint: simulators.opcua.endpoint,
+          poll_interval_ms: poll,
+        },
+      ],
+    },
+    join(REPO_ROOT, 'gateway', 'config'),
+  );
+  const gateway = await startGateway(gatewayConfig);
+  return {
+    hub,
+    simulators,
+    gateway,
+    dataDir,
+    async stop() {
+      await gateway.stop();
+      await simulators.stop();
+      await hub.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
