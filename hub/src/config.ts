@@ -58,7 +58,8 @@ function influxConfig(env: z.infer<typeof hubEnvSchema>, url: string): InfluxSto
   }
   const missing = (name: string) => new HubConfigError(`${name}: required with INFLUX_API=${api}`);
   if (!env.INFLUX_TOKEN) throw missing('INFLUX_TOKEN');
-  if (api === 'v3') return { api, url, token: env.INFLUX_TOKEN, database: env.INFLUX_BUCKET ?? env.INFLUX_DATABASE };
+  if (api === 'v3')
+    return { api, url, token: env.INFLUX_TOKEN, database: env.INFLUX_BUCKET ?? env.INFLUX_DATABASE };
   if (!env.INFLUX_ORG) throw missing('INFLUX_ORG');
   if (!env.INFLUX_BUCKET) throw missing('INFLUX_BUCKET');
   return { api, url, token: env.INFLUX_TOKEN, org: env.INFLUX_ORG, bucket: env.INFLUX_BUCKET };

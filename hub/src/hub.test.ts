@@ -27,7 +27,11 @@ async function startHub(users?: UserDirectory): Promise<Hub> {
     dataDir,
     store: { kind: 'sqlite', path: join(dataDir, 'readings.db') },
   };
-  const hub = new Hub(config, { log, dashboardDir: join(dataDir, 'no-dashboard'), ...(users ? { users } : {}) });
+  const hub = new Hub(config, {
+    log,
+    dashboardDir: join(dataDir, 'no-dashboard'),
+    ...(users ? { users } : {}),
+  });
   await hub.start();
   cleanups.push(async () => {
     await hub.stop();
@@ -97,9 +101,18 @@ describe('hub ingest', () => {
 
   it("takes a gateway's devices offline when its Last Will is published", async () => {
     const hub = await startHub();
-    const will = { topic: topics.gatewayStatus('estate', 'gw-1'), payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline', ts: 1 })), qos: 1 as const, retain: true };
+    const will = {
+      topic: topics.gatewayStatus('estate', 'gw-1'),
+      payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline', ts: 1 })),
+      qos: 1 as const,
+      retain: true,
+    };
     const gateway = await connect(hub, { will });
-    await gateway.publishAsync(topics.telemetry('estate', 'gw-1', 'pump-1'), JSON.stringify(batch('pump-1', 1, 1)), { qos: 1 });
+    await gateway.publishAsync(
+      topics.telemetry('estate', 'gw-1', 'pump-1'),
+      JSON.stringify(batch('pump-1', 1, 1)),
+      { qos: 1 },
+    );
     await until('pump-1 online', () => hub.live.get('pump-1')?.status === 'online');
     // Drop the TCP connection without DISCONNECT, as a crashed gateway would.
     gateway.stream.destroy();
@@ -118,7 +131,9 @@ describe('hub outside the demo mode', () => {
 
   it('refuses anonymous and wrong MQTT credentials', async () => {
     const hub = await securedHub();
-    await expect(mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow(
+      /Bad username or password|Not authorized/i,
+    );
     await expect(
       mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0, username: 'gw-1', password: 'wrong' }),
     ).rejects.toThrow(/Bad username or password|Not authorized/i);
@@ -132,10 +147,16 @@ describe('hub outside the demo mode', () => {
       closed = true;
     });
     // aedes drops a client that publishes where it may not; the publish never reaches ingest.
-    intruder.publish(topics.telemetry('estate', 'gw-2', 'pump-9'), JSON.stringify(batch('pump-9', 1, 1)), { qos: 1 });
+    intruder.publish(topics.telemetry('estate', 'gw-2', 'pump-9'), JSON.stringify(batch('pump-9', 1, 1)), {
+      qos: 1,
+    });
     await until('the broker to drop the intruder', () => closed);
     const gateway = await connect(hub, { username: 'gw-1', password: 'gateway-secret' });
-    await gateway.publishAsync(topics.telemetry('estate', 'gw-1', 'pump-1'), JSON.stringify(batch('pump-1', 1, 7)), { qos: 1 });
+    await gateway.publishAsync(
+      topics.telemetry('estate', 'gw-1', 'pump-1'),
+      JSON.stringify(batch('pump-1', 1, 7)),
+      { qos: 1 },
+    );
     await until('pump-1', () => hub.live.get('pump-1') !== undefined);
     expect(hub.live.get('pump-9')).toBeUndefined();
   });
@@ -148,9 +169,13 @@ describe('hub outside the demo mode', () => {
     const basic = (user: string, password: string) => ({
       authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
     });
-    expect((await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('alice', 'nope') })).status).toBe(401);
+    expect((await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('alice', 'nope') })).status).toBe(
+      401,
+    );
     // A gateway's credentials are for MQTT, not for the dashboard.
-    expect((await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('gw-1', 'gateway-secret') })).status).toBe(401);
+    expect(
+      (await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('gw-1', 'gateway-secret') })).status,
+    ).toBe(401);
     const ok = await fetch(`${hub.url}${apiPaths.devices}`, { headers: basic('alice', 'alice-secret') });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as DevicesResponse).devices).toEqual([]);

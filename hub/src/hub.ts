@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { HealthResponse } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
 import type { Server as SocketServer } from 'socket.io';
-import { type Role, type User, UserDirectory } from './auth/users.js';
 import { hashPassword } from './auth/passwords.js';
+import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
 import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
@@ -64,23 +64,37 @@ export class Hub {
     this.startedAt = now();
     this.live = new LiveStateService(now);
     this.store =
-      config.store.kind === 'sqlite' ? new SqliteStore(config.store.path) : new InfluxStore(config.store.influx);
-    this.ingest = new IngestService({ store: this.store, live: this.live, log: this.log.child({ component: 'ingest' }) });
+      config.store.kind === 'sqlite'
+        ? new SqliteStore(config.store.path)
+        : new InfluxStore(config.store.influx);
+    this.ingest = new IngestService({
+      store: this.store,
+      live: this.live,
+      log: this.log.child({ component: 'ingest' }),
+    });
     if (!config.demo && !options.users) {
-      throw new Error('no users are configured: set HUB_USERS_FILE (see the README), or run the demo mode (--demo)');
+      throw new Error(
+        'no users are configured: set HUB_USERS_FILE (see the README), or run the demo mode (--demo)',
+      );
     }
   }
 
   /** The dashboard and API address. */
   get url(): string {
-    const host = this.config.http.host === '0.0.0.0' || this.config.http.host === '::' ? 'localhost' : this.config.http.host;
+    const host =
+      this.config.http.host === '0.0.0.0' || this.config.http.host === '::'
+        ? 'localhost'
+        : this.config.http.host;
     return `http://${host}:${this.httpPort}`;
   }
 
   /** The broker address gateways use (embedded, or the external MQTT_URL). */
   get mqttUrl(): string {
     if (this.config.mqtt.external) return this.config.mqtt.external.url;
-    const host = this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::' ? '127.0.0.1' : this.config.mqtt.host;
+    const host =
+      this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::'
+        ? '127.0.0.1'
+        : this.config.mqtt.host;
     return `mqtt://${host}:${this.broker?.port ?? this.config.mqtt.port}`;
   }
 
@@ -129,7 +143,10 @@ export class Hub {
         : undefined;
     } else {
       if (users) {
-        internal = { username: `hub-${randomBytes(4).toString('hex')}`, password: randomBytes(24).toString('base64') };
+        internal = {
+          username: `hub-${randomBytes(4).toString('hex')}`,
+          password: randomBytes(24).toString('base64'),
+        };
         users.add(internal.username, await hashPassword(internal.password), 'viewer');
       }
       this.broker = new EmbeddedBroker<User>({
@@ -145,7 +162,10 @@ export class Hub {
           : {}),
       });
       await this.broker.start();
-      this.log.info({ port: this.broker.port, auth: users ? 'users file' : 'anonymous (demo)' }, 'embedded MQTT broker listening');
+      this.log.info(
+        { port: this.broker.port, auth: users ? 'users file' : 'anonymous (demo)' },
+        'embedded MQTT broker listening',
+      );
     }
 
     this.subscriber = new MqttSubscriber({

@@ -62,7 +62,14 @@ describe('status payloads', () => {
     expect(
       parsePayload(
         deviceStatusSchema,
-        JSON.stringify({ v: 1, device: 'm', device_type: 'power_meter', state: 'offline', ts: 5, error: 'timeout' }),
+        JSON.stringify({
+          v: 1,
+          device: 'm',
+          device_type: 'power_meter',
+          state: 'offline',
+          ts: 5,
+          error: 'timeout',
+        }),
       ).ok,
     ).toBe(true);
   });

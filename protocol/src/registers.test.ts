@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRaw, decodeRegisters, encodeRegisters, type RegisterCodecSpec, registerCount } from './registers.js';
+import {
+  decodeRaw,
+  decodeRegisters,
+  encodeRegisters,
+  type RegisterCodecSpec,
+  registerCount,
+} from './registers.js';
 
 describe('register decoding', () => {
   // Known register images: 123.456 as IEEE-754 float32 is 0x42F6E979.

@@ -24,7 +24,11 @@ describe('topics', () => {
   });
 
   it('round-trips every builder through the parser', () => {
-    expect(parseTopic(topics.gatewayStatus('s', 'g'))).toEqual({ kind: 'gateway_status', site: 's', gateway: 'g' });
+    expect(parseTopic(topics.gatewayStatus('s', 'g'))).toEqual({
+      kind: 'gateway_status',
+      site: 's',
+      gateway: 'g',
+    });
     expect(parseTopic(topics.telemetry('s', 'g', 'd'))).toEqual({
       kind: 'telemetry',
       site: 's',

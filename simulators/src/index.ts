@@ -2,8 +2,8 @@ import { createLogger } from '@caretaker/protocol/log';
 import { ModbusTcpExposer } from './exposers/modbus-tcp.exposer.js';
 import { OpcuaExposer, type OpcuaValueType } from './exposers/opcua.exposer.js';
 import { ElevatorModel } from './models/elevator.model.js';
-import { PowerMeterModel } from './models/power-meter.model.js';
 import { DEFAULT_DAY_MS } from './models/model.js';
+import { PowerMeterModel } from './models/power-meter.model.js';
 import { PumpModel } from './models/pump.model.js';
 import { loadModbusProfile, loadOpcuaProfile } from './profiles.js';
 

@@ -13,7 +13,14 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     stack = await startStack();
     browser = await chromium.launch({
       executablePath: findBinary('chromium') ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -34,7 +41,9 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     for (const id of ['pump-1', 'meter-1', 'elevator-1']) {
       const card = page.locator(`[data-device="${id}"]`);
       await card.waitFor({ timeout: 30_000 });
-      await expect.poll(() => card.getByTestId('status').textContent(), { timeout: 30_000 }).toContain('Online');
+      await expect
+        .poll(() => card.getByTestId('status').textContent(), { timeout: 30_000 })
+        .toContain('Online');
     }
 
     // The simulated pump's flow follows demand plus noise, so its text must change as

@@ -123,7 +123,11 @@ describe.each(variants)('simulated pump to dashboard stream, $name', (variant) =
   it.runIf(variant.enabled)('reports itself healthy', async () => {
     const res = await fetch(`${stack.hub.url}${apiPaths.health}`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; store: { kind: string }; ingest: { accepted_readings: number } };
+    const body = (await res.json()) as {
+      status: string;
+      store: { kind: string };
+      ingest: { accepted_readings: number };
+    };
     expect(body.status).toBe('ok');
     expect(body.store.kind).toBe(influx ? 'influxdb-v1' : 'sqlite');
     expect(body.ingest.accepted_readings).toBeGreaterThan(0);

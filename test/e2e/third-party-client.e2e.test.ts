@@ -9,7 +9,21 @@ const installed = requireBinary('mosquitto_sub', 'apt-get install mosquitto-clie
 /** Runs mosquitto_sub until it has printed `count` messages (-C) or `timeoutS` passed (-W). */
 function mosquittoSub(port: number, topic: string, count: number, timeoutS: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-C', String(count), '-W', String(timeoutS), '-q', '1', '-v']);
+    const child = spawn('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-t',
+      topic,
+      '-C',
+      String(count),
+      '-W',
+      String(timeoutS),
+      '-q',
+      '1',
+      '-v',
+    ]);
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@caretaker/gateway';
+import { Hub, type HubConfig, type InfluxStoreConfig } from '@caretaker/hub';
 import { createLogger } from '@caretaker/protocol/log';
 import { type RunningSimulators, startSimulators } from '@caretaker/simulators';
 import getPort from 'get-port';
-import { Hub, type HubConfig, type InfluxStoreConfig } from '@caretaker/hub';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const SITE = 'test-estate';
@@ -98,7 +98,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -109,7 +113,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -10,7 +10,10 @@ import { io, type Socket } from 'socket.io-client';
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export async function fetchDevices(signal?: AbortSignal): Promise<DevicesResponse> {
-  const res = await fetch(apiPaths.devices, { signal: signal ?? null, headers: { accept: 'application/json' } });
+  const res = await fetch(apiPaths.devices, {
+    signal: signal ?? null,
+    headers: { accept: 'application/json' },
+  });
   if (!res.ok) throw new Error(`GET ${apiPaths.devices}: HTTP ${res.status}`);
   return (await res.json()) as DevicesResponse;
 }

@@ -21,7 +21,9 @@ export function DeviceCard({ device, now }: { device: DeviceSummary; now: number
           </p>
         </div>
         <span className={`badge badge-${device.status}`} data-testid="status">
-          <span aria-hidden="true">{device.status === 'online' ? '●' : device.status === 'offline' ? '✕' : '?'}</span>{' '}
+          <span aria-hidden="true">
+            {device.status === 'online' ? '●' : device.status === 'offline' ? '✕' : '?'}
+          </span>{' '}
           {STATUS_TEXT[device.status]}
         </span>
       </header>

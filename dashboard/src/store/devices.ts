@@ -32,7 +32,11 @@ export function applyReadings(state: DeviceMap, event: ReadingsReceivedEvent, re
       value: r.value,
       ts: r.ts,
       quality: r.quality,
-      ...(r.unit !== undefined ? { unit: r.unit } : (previous?.unit !== undefined ? { unit: previous.unit } : {})),
+      ...(r.unit !== undefined
+        ? { unit: r.unit }
+        : previous?.unit !== undefined
+          ? { unit: previous.unit }
+          : {}),
     };
   }
   const next = new Map(state);

@@ -19,7 +19,9 @@ export const usersFileSchema = z
         z
           .object({
             username: idSchema,
-            password_hash: z.string().refine(isPasswordHash, 'must be a hash from `npm run hub -- hash-password`'),
+            password_hash: z
+              .string()
+              .refine(isPasswordHash, 'must be a hash from `npm run hub -- hash-password`'),
             role: roleSchema,
           })
           .strict(),

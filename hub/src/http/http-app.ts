@@ -83,7 +83,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       to,
       limit: parsed.data.limit ?? MAX_HISTORY_READINGS,
     });
-    res.json({ device_id: device.id, point: parsed.data.point, from, to, readings } satisfies ReadingsResponse);
+    res.json({
+      device_id: device.id,
+      point: parsed.data.point,
+      from,
+      to,
+      readings,
+    } satisfies ReadingsResponse);
   });
 
   app.use('/api', (_req, res) => sendError(res, 404, 'no such API endpoint'));
@@ -95,7 +101,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       express.static(deps.dashboardDir, {
         index: 'index.html',
         setHeaders: (res, path) => {
-          res.setHeader('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+          res.setHeader(
+            'Cache-Control',
+            path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
         },
       }),
     );

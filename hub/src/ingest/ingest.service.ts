@@ -1,7 +1,7 @@
 import {
   deviceStatusSchema,
-  isValidId,
   gatewayStatusSchema,
+  isValidId,
   type ParseResult,
   parsePayload,
   parseTopic,
@@ -36,16 +36,18 @@ export class IngestService {
   };
   private readonly logged = new Set<string>();
 
-  constructor(
-    private readonly deps: { store: TimeSeriesStore; live: LiveStateService; log: Logger },
-  ) {}
+  constructor(private readonly deps: { store: TimeSeriesStore; live: LiveStateService; log: Logger }) {}
 
   async handle(topic: string, payload: Uint8Array): Promise<void> {
     const ref = parseTopic(topic);
     if (!ref) {
       // Attribute it to the gateway the topic names, when it names one, so it shows per gateway.
       const named = topic.split('/')[3];
-      this.reject(named && isValidId(named) ? named : 'unknown', 'topic', `not a Caretaker topic: ${topic.slice(0, 200)}`);
+      this.reject(
+        named && isValidId(named) ? named : 'unknown',
+        'topic',
+        `not a Caretaker topic: ${topic.slice(0, 200)}`,
+      );
       return;
     }
     switch (ref.kind) {
@@ -53,7 +55,11 @@ export class IngestService {
         const batch = this.check(parsePayload(telemetryBatchSchema, payload), ref.gateway, 'telemetry');
         if (!batch) return;
         if (batch.device !== ref.device) {
-          this.reject(ref.gateway, 'telemetry', `device: ${batch.device} does not match the topic's ${ref.device}`);
+          this.reject(
+            ref.gateway,
+            'telemetry',
+            `device: ${batch.device} does not match the topic's ${ref.device}`,
+          );
           return;
         }
         await this.storeBatch(ref, batch);
@@ -108,10 +114,14 @@ export class IngestService {
 
   private reject(gateway: string, kind: string, error: string): void {
     this.stats.rejected += 1;
-    const byGateway = (this.stats.rejected_by[gateway] ??= {});
+    const byGateway = this.stats.rejected_by[gateway] ?? {};
+    this.stats.rejected_by[gateway] = byGateway;
     byGateway[kind] = (byGateway[kind] ?? 0) + 1;
     this.logOnce(`${gateway}:${kind}`, () =>
-      this.deps.log.warn({ gateway, kind, error }, 'rejected a payload (further rejections of this kind are counted, not logged)'),
+      this.deps.log.warn(
+        { gateway, kind, error },
+        'rejected a payload (further rejections of this kind are counted, not logged)',
+      ),
     );
   }
 

@@ -144,7 +144,8 @@ export class InfluxStore implements TimeSeriesStore {
     params: Record<string, string>,
     method: 'GET' | 'POST',
   ): Promise<InfluxQlResponse> {
-    const db = this.config.api === 'v1' ? this.config.database : this.config.api === 'v3' ? this.config.database : '';
+    const db =
+      this.config.api === 'v1' ? this.config.database : this.config.api === 'v3' ? this.config.database : '';
     const search = new URLSearchParams({ q, epoch: 'ms', db });
     if (Object.keys(params).length > 0) search.set('params', JSON.stringify(params));
     const res = await fetch(`${this.config.url}/query?${search}`, { method, headers: this.v1Headers() });

@@ -29,7 +29,16 @@ describe('SqliteStore', () => {
       const first = new SqliteStore(path);
       await first.init();
       await first.write([
-        { site: 's', gateway: 'g', device: 'd', device_type: 'pump', point: 'p', ts: 5, value: 1, quality: 'good' },
+        {
+          site: 's',
+          gateway: 'g',
+          device: 'd',
+          device_type: 'pump',
+          point: 'p',
+          ts: 5,
+          value: 1,
+          quality: 'good',
+        },
       ]);
       await first.close();
       const second = new SqliteStore(path);

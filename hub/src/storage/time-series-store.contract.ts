@@ -45,7 +45,13 @@ export function describeTimeSeriesStoreContract(
     });
 
     it('returns one point of one device in time order, bad readings included', async () => {
-      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0, to: t0 + 10_000, limit: 100 });
+      const rows = await store.history({
+        device: 'pump-1',
+        point: 'flow',
+        from: t0,
+        to: t0 + 10_000,
+        limit: 100,
+      });
       expect(rows).toEqual([
         { ts: t0, value: 10.25, quality: 'good' },
         { ts: t0 + 1000, value: 11, quality: 'good' },
@@ -55,12 +61,24 @@ export function describeTimeSeriesStoreContract(
     });
 
     it('treats both bounds as inclusive', async () => {
-      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0 + 1000, to: t0 + 2000, limit: 100 });
+      const rows = await store.history({
+        device: 'pump-1',
+        point: 'flow',
+        from: t0 + 1000,
+        to: t0 + 2000,
+        limit: 100,
+      });
       expect(rows.map((r) => r.ts)).toEqual([t0 + 1000, t0 + 2000]);
     });
 
     it('honours the limit, oldest first', async () => {
-      const rows = await store.history({ device: 'pump-1', point: 'flow', from: t0, to: t0 + 10_000, limit: 2 });
+      const rows = await store.history({
+        device: 'pump-1',
+        point: 'flow',
+        from: t0,
+        to: t0 + 10_000,
+        limit: 2,
+      });
       expect(rows.map((r) => r.value)).toEqual([10.25, 11]);
     });
 
@@ -73,7 +91,13 @@ export function describeTimeSeriesStoreContract(
     });
 
     it('returns nothing for an unknown series', async () => {
-      const rows = await store.history({ device: 'nope', point: 'flow', from: t0, to: t0 + 10_000, limit: 10 });
+      const rows = await store.history({
+        device: 'nope',
+        point: 'flow',
+        from: t0,
+        to: t0 + 10_000,
+        limit: 10,
+      });
       expect(rows).toEqual([]);
     });
 
