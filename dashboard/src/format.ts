@@ -2,12 +2,14 @@ import type { LatestValue } from '@caretaker/protocol';
 
 /** Readable point names: `outlet_pressure` → `Outlet pressure`. */
 export function pointLabel(point: string): string {
-  const words = point.replaceAll('_', ' ');
+  // `current_l1` → `Current L1`: phase names are upper case.
+  const words = point.replaceAll('_', ' ').replace(/\bl([123])\b/g, 'L$1');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-const bigNumberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+// Large values are mostly counters (kWh, hours): one decimal still shows them growing.
+const bigNumberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
 export function formatValue(latest: LatestValue): string {
   const { value } = latest;
