@@ -1,3 +1,4 @@
+import type { DeviceState } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
 import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, type ConfigIssue } from './config/config-error.js';
@@ -6,7 +7,7 @@ import { builtinDrivers } from './drivers/builtin-drivers.js';
 import type { DriverRegistry } from './drivers/registry.js';
 import { MqttOutput } from './outputs/mqtt.output.js';
 import type { Output } from './outputs/output.js';
-import { DevicePoller, type DeviceState } from './pipeline/device-poller.js';
+import { DevicePoller } from './pipeline/device-poller.js';
 
 export const GATEWAY_VERSION: string = packageJson.version;
 

@@ -27,4 +27,3 @@ export { GATEWAY_VERSION, Gateway, type GatewayOptions, startGateway } from './g
 export { MqttOutput, type MqttOutputOptions } from './outputs/mqtt.output.js';
 export type { DeviceStatusRecord, Output, TelemetryRecord } from './outputs/output.js';
 export type { Accumulator, PointRef } from './pipeline/accumulator.js';
-export type { DeviceState } from './pipeline/device-poller.js';

@@ -1,10 +1,8 @@
-import type { Reading } from '@caretaker/protocol';
+import type { DeviceState, Reading } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { Driver } from '../drivers/driver.js';
 import { ReadingAccumulator } from './accumulator.js';
 import { TimeoutError, withTimeout } from './with-timeout.js';
-
-export type DeviceState = 'unknown' | 'online' | 'offline';
 
 export interface DevicePollerOptions {
   driver: Driver;

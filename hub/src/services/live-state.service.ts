@@ -66,12 +66,15 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     if (changed || created) this.emit('device.changed', { device: structuredClone(device) });
   }
 
-  /** A gateway going offline (its Last Will) takes every device behind it offline. */
+  /**
+   * A gateway going offline (its Last Will) takes every device behind it offline. The time is
+   * when the hub heard it: a Last Will's own `ts` is from when the gateway connected.
+   */
   applyGatewayStatus(ref: Omit<DeviceRef, 'device'>, status: GatewayStatus): void {
     if (status.state !== 'offline') return;
     for (const device of this.devices.values()) {
       if (device.site !== ref.site || device.gateway !== ref.gateway) continue;
-      if (this.setStatus(device, 'offline', status.ts)) {
+      if (this.setStatus(device, 'offline')) {
         device.error = `gateway ${ref.gateway} is offline`;
         this.emit('device.changed', { device: structuredClone(device) });
       }
