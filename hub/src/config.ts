@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatIssues } from '@caretaker/protocol';
 import { z } from 'zod';
@@ -45,6 +46,9 @@ export interface HubConfig {
 
 export class HubConfigError extends Error {}
 
+/** Variables that may instead be given as a file (`INFLUX_TOKEN_FILE=/run/secrets/token`). */
+export const SECRET_VARIABLES = ['INFLUX_TOKEN', 'INFLUX_PASSWORD', 'MQTT_PASSWORD'] as const;
+
 function influxConfig(env: z.infer<typeof hubEnvSchema>, url: string): InfluxStoreConfig {
   const api = env.INFLUX_API ?? (env.INFLUX_TOKEN ? 'v2' : 'v1');
   if (api === 'v1') {
@@ -72,6 +76,16 @@ export function loadHubConfig(
 ): HubConfig {
   const merged: Record<string, string | undefined> = { ...env };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  // Docker-style secrets: VAR_FILE names a file holding VAR, so secrets stay out of the environment.
+  for (const key of SECRET_VARIABLES) {
+    const file = merged[`${key}_FILE`];
+    if (merged[key] || !file) continue;
+    try {
+      merged[key] = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new HubConfigError(`${key}_FILE: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
   // Treat empty variables as unset (`PORT= npm run hub`).
   for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
   const parsed = hubEnvSchema.safeParse(merged);

@@ -23,6 +23,8 @@ export interface StackOptions {
   /** InfluxDB to store in; the embedded SQLite store when absent. */
   influx?: InfluxStoreConfig;
   pollIntervalMs?: number;
+  /** An external broker for the hub and the gateway; the hub's embedded one when absent. */
+  mqttUrl?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config: HubConfig = {
     demo: true,
     http: { host: '127.0.0.1', port: 0 },
-    mqtt: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0, ...(options.mqttUrl ? { external: { url: options.mqttUrl } } : {}) },
     dataDir,
     store: options.influx
       ? { kind: 'influxdb', influx: options.influx }
