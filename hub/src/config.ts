@@ -22,6 +22,15 @@ export const hubEnvSchema = z.object({
   MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
+  /** External broker: a fixed client id keeps the hub's persistent session across restarts. */
+  MQTT_CLIENT_ID: z.string().min(1).max(128).default('caretaker-hub'),
+  /** External broker: several hubs with the same group split the telemetry ($share, MQTT 5 §4.8.2). */
+  MQTT_SHARED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+  JOURNAL_MAX_READINGS: z.coerce.number().int().min(1000).default(2_000_000),
+  JOURNAL_DURABILITY: z.enum(['full', 'normal']).default('full'),
   DATA_DIR: z.string().min(1).default('data'),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
@@ -39,8 +48,14 @@ export interface HubConfig {
   demo: boolean;
   http: { host: string; port: number };
   /** Embedded broker (host/port) unless `external` is set. */
-  mqtt: { host: string; port: number; external?: { url: string; username?: string; password?: string } };
+  mqtt: {
+    host: string;
+    port: number;
+    external?: { url: string; username?: string; password?: string; clientId?: string; sharedGroup?: string };
+  };
   dataDir: string;
+  /** The write-ahead journal that holds readings until the store has them. */
+  journal?: { maxReadings: number; durability: 'full' | 'normal' };
   store: StoreConfig;
 }
 
@@ -104,11 +119,14 @@ export function loadHubConfig(
               url: e.MQTT_URL,
               ...(e.MQTT_USERNAME !== undefined ? { username: e.MQTT_USERNAME } : {}),
               ...(e.MQTT_PASSWORD !== undefined ? { password: e.MQTT_PASSWORD } : {}),
+              clientId: e.MQTT_CLIENT_ID,
+              ...(e.MQTT_SHARED_GROUP !== undefined ? { sharedGroup: e.MQTT_SHARED_GROUP } : {}),
             },
           }
         : {}),
     },
     dataDir,
+    journal: { maxReadings: e.JOURNAL_MAX_READINGS, durability: e.JOURNAL_DURABILITY },
     store: e.INFLUX_URL
       ? { kind: 'influxdb', influx: influxConfig(e, e.INFLUX_URL.replace(/\/+$/, '')) }
       : { kind: 'sqlite', path: resolve(dataDir, 'readings.db') },

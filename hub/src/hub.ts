@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HealthResponse } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
 import type { Server as SocketServer } from 'socket.io';
-import { hashPassword } from './auth/passwords.js';
 import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
@@ -13,7 +11,9 @@ import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
 import { createHttpApp } from './http/http-app.js';
 import { attachSocketServer } from './http/socket-server.js';
 import { IngestService } from './ingest/ingest.service.js';
+import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
+import { StoreWriter } from './ingest/store-writer.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { InfluxStore } from './storage/influx.store.js';
 import { SqliteStore } from './storage/sqlite.store.js';
@@ -47,6 +47,8 @@ export class Hub {
   readonly log: Logger;
   readonly live: LiveStateService;
   private readonly store: TimeSeriesStore;
+  private readonly journal: Journal;
+  private readonly writer: StoreWriter;
   private readonly ingest: IngestService;
   private broker: EmbeddedBroker<User> | null = null;
   private subscriber: MqttSubscriber | null = null;
@@ -67,8 +69,22 @@ export class Hub {
       config.store.kind === 'sqlite'
         ? new SqliteStore(config.store.path)
         : new InfluxStore(config.store.influx);
-    this.ingest = new IngestService({
+    this.journal = new Journal({
+      path: join(config.dataDir, 'journal.db'),
+      maxReadings: config.journal?.maxReadings ?? 2_000_000,
+      durability: config.journal?.durability ?? 'full',
+    });
+    this.writer = new StoreWriter({
+      journal: this.journal,
       store: this.store,
+      log: this.log.child({ component: 'store' }),
+      batchSize: 5000,
+      flushIntervalMs: 200,
+      minBackoffMs: 500,
+      maxBackoffMs: 30_000,
+    });
+    this.ingest = new IngestService({
+      journal: this.journal,
       live: this.live,
       log: this.log.child({ component: 'ingest' }),
     });
@@ -102,10 +118,37 @@ export class Hub {
     return this.ingest.stats;
   }
 
+  get journalStats() {
+    return { ...this.journal.statsSnapshot, ...this.writer.stats };
+  }
+
+  get sequences() {
+    return this.ingest.sequences.list();
+  }
+
+  /** Resolves once every journaled reading is in the store (or the store is failing). */
+  flush(): Promise<void> {
+    return this.writer.drain();
+  }
+
   async start(): Promise<void> {
     const { config } = this;
-    await this.store.init();
-    this.log.info({ store: this.store.kind }, 'storage ready');
+    // The journal first: readings it kept from before a crash go to the store as soon as it is up.
+    this.journal.open();
+    try {
+      await this.store.init();
+    } catch (err) {
+      // Keep going: readings wait in the journal until the store answers (the writer retries).
+      this.log.error(
+        { err: (err as Error).message, store: this.store.kind },
+        'the store is not reachable yet',
+      );
+    }
+    this.writer.start();
+    this.log.info(
+      { store: this.store.kind, pending: this.journal.statsSnapshot.pending_readings },
+      'storage ready',
+    );
 
     const users = this.options.users;
     const authorizeHttp = users
@@ -135,23 +178,25 @@ export class Hub {
     const address = httpServer.address();
     this.httpPort = typeof address === 'object' && address ? address.port : config.http.port;
 
-    // The hub's own MQTT client gets a one-time secret for the embedded broker.
-    let internal: { username: string; password: string } | undefined;
-    if (config.mqtt.external) {
-      internal = config.mqtt.external.username
-        ? { username: config.mqtt.external.username, password: config.mqtt.external.password ?? '' }
-        : undefined;
+    const external = config.mqtt.external;
+    if (external) {
+      this.subscriber = new MqttSubscriber({
+        url: external.url,
+        clientId: external.clientId ?? 'caretaker-hub',
+        ...(external.sharedGroup ? { sharedGroup: external.sharedGroup } : {}),
+        ...(external.username !== undefined
+          ? { username: external.username, password: external.password ?? '' }
+          : {}),
+        log: this.log.child({ component: 'mqtt' }),
+        onMessage: (topic, payload) => this.ingest.handle(topic, payload),
+      });
+      await this.subscriber.start();
     } else {
-      if (users) {
-        internal = {
-          username: `hub-${randomBytes(4).toString('hex')}`,
-          password: randomBytes(24).toString('base64'),
-        };
-        users.add(internal.username, await hashPassword(internal.password), 'viewer');
-      }
+      // In-process ingest: every publish is made durable before the broker acknowledges it.
       this.broker = new EmbeddedBroker<User>({
         host: config.mqtt.host,
         port: config.mqtt.port,
+        onPublish: (topic, payload) => this.ingest.handle(topic, payload),
         ...(users
           ? {
               auth: {
@@ -168,18 +213,11 @@ export class Hub {
       );
     }
 
-    this.subscriber = new MqttSubscriber({
-      url: this.mqttUrl,
-      clientId: `caretaker-hub-${randomBytes(4).toString('hex')}`,
-      ...(internal ?? {}),
-      log: this.log.child({ component: 'mqtt' }),
-      onMessage: (topic, payload) => this.ingest.handle(topic, payload),
-    });
-    await this.subscriber.start();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');
   }
 
   async stop(): Promise<void> {
+    // Sources first: no new readings, then the sinks drain.
     await this.subscriber?.stop();
     this.subscriber = null;
     await this.broker?.stop();
@@ -191,6 +229,8 @@ export class Hub {
       await new Promise<void>((resolve) => this.httpServer?.close(() => resolve()));
     }
     this.httpServer = null;
+    await this.writer.stop();
+    this.journal.close();
     await this.store.close();
   }
 
@@ -203,7 +243,9 @@ export class Hub {
       storeOk = false;
       storeError = (err as Error).message;
     }
-    const connected = this.subscriber?.connected ?? false;
+    const connected = this.config.mqtt.external
+      ? (this.subscriber?.connected ?? false)
+      : this.broker !== null;
     return {
       status: storeOk && connected ? 'ok' : 'degraded',
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),

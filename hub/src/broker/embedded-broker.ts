@@ -14,6 +14,12 @@ export interface EmbeddedBrokerOptions<U> {
   port: number;
   /** Omit for anonymous access (the demo mode only). */
   auth?: BrokerAuth<U>;
+  /**
+   * Called for every authorised publish (Last Wills included) before the broker acknowledges
+   * it (QoS 1 PUBACK) or forwards it: the hub makes readings durable here. A rejection drops
+   * the publisher's connection without an acknowledgement, so it sends the message again.
+   */
+  onPublish?: (topic: string, payload: Buffer) => Promise<void>;
 }
 
 /**
@@ -34,8 +40,8 @@ export class EmbeddedBroker<U = unknown> {
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker();
     const { auth } = this.options;
+    const users = new WeakMap<object, U>();
     if (auth) {
-      const users = new WeakMap<object, U>();
       aedes.authenticate = (client, username, password, done) => {
         auth.authenticate(username, password).then(
           (user) => {
@@ -50,15 +56,24 @@ export class EmbeddedBroker<U = unknown> {
           (err: Error) => done(err as AuthenticateError, false),
         );
       };
-      aedes.authorizePublish = (client, packet, done) => {
-        const user = client ? users.get(client) : undefined;
-        // Publishes from the broker itself (client null, e.g. a Last Will's owner gone) pass.
-        if (client && (user === undefined || !auth.mayPublish(user, packet.topic))) {
+    }
+    const { onPublish } = this.options;
+    aedes.authorizePublish = (client, packet, done) => {
+      // aedes' own default: clients may not publish into $SYS (aedes issue #597).
+      if (client && packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
+      if (auth && client) {
+        const user = users.get(client);
+        if (user === undefined || !auth.mayPublish(user, packet.topic)) {
           return done(new Error(`not allowed to publish to ${packet.topic}`));
         }
-        done(null);
-      };
-    }
+      }
+      if (!onPublish) return done(null);
+      // Before aedes' PUBACK (lib/handlers/publish.js acknowledges QoS 1 right after this hook).
+      onPublish(packet.topic, packet.payload as Buffer).then(
+        () => done(null),
+        (err: Error) => done(err),
+      );
+    };
     const server = createServer(aedes.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

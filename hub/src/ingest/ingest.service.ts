@@ -10,7 +10,9 @@ import {
 } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { LiveStateService } from '../services/live-state.service.js';
-import type { StoredReading, TimeSeriesStore } from '../storage/time-series-store.js';
+import type { StoredReading } from '../storage/time-series-store.js';
+import type { Journal } from './journal.js';
+import { SequenceTracker } from './sequence-tracker.js';
 
 export interface IngestStats {
   accepted_batches: number;
@@ -18,7 +20,7 @@ export interface IngestStats {
   rejected: number;
   /** Rejections by gateway (or `unknown` when the topic names none) and kind. */
   rejected_by: Record<string, Record<string, number>>;
-  store_errors: number;
+  journal_errors: number;
 }
 
 /**
@@ -32,12 +34,20 @@ export class IngestService {
     accepted_readings: 0,
     rejected: 0,
     rejected_by: {},
-    store_errors: 0,
+    journal_errors: 0,
   };
+  readonly sequences: SequenceTracker;
   private readonly logged = new Set<string>();
 
-  constructor(private readonly deps: { store: TimeSeriesStore; live: LiveStateService; log: Logger }) {}
+  constructor(private readonly deps: { journal: Journal; live: LiveStateService; log: Logger }) {
+    this.sequences = new SequenceTracker(deps.log);
+  }
 
+  /**
+   * Handles one MQTT message. For telemetry, resolves once its readings are durable in the
+   * journal: the caller acknowledges the message to its publisher only then (at least once).
+   * Rejects only if the journal cannot take a valid batch (the publisher will then resend).
+   */
   async handle(topic: string, payload: Uint8Array): Promise<void> {
     const ref = parseTopic(topic);
     if (!ref) {
@@ -62,8 +72,9 @@ export class IngestService {
           );
           return;
         }
-        await this.storeBatch(ref, batch);
+        this.sequences.observe(ref, batch.seq);
         this.deps.live.applyTelemetry(ref, batch);
+        await this.journalBatch(ref, batch);
         this.stats.accepted_batches += 1;
         this.stats.accepted_readings += batch.readings.length;
         return;
@@ -83,7 +94,7 @@ export class IngestService {
     }
   }
 
-  private async storeBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
+  private async journalBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
     const rows: StoredReading[] = batch.readings.map((r) => ({
       site: ref.site,
       gateway: ref.gateway,
@@ -95,14 +106,13 @@ export class IngestService {
       quality: r.quality,
     }));
     try {
-      await this.deps.store.write(rows);
+      await this.deps.journal.append(rows);
     } catch (err) {
-      // Live state still updates; durable buffering through store outages is the hub
-      // ingest issue's write-ahead spool.
-      this.stats.store_errors += 1;
-      this.logOnce(`store:${(err as Error).message}`, () =>
-        this.deps.log.error({ err }, 'storing readings failed'),
+      this.stats.journal_errors += 1;
+      this.logOnce(`journal:${(err as Error).message}`, () =>
+        this.deps.log.error({ err }, 'the journal refused readings; the publisher will resend them'),
       );
+      throw err;
     }
   }
 

@@ -7,14 +7,18 @@ export interface MqttSubscriberOptions {
   username?: string;
   password?: string;
   clientId: string;
+  /** Subscribe as a member of this shared-subscription group ($share/<group>/...). */
+  sharedGroup?: string;
   log: Logger;
+  /** Resolves when the message is handled durably; only then is it acknowledged. */
   onMessage: (topic: string, payload: Buffer) => Promise<void>;
 }
 
 /**
- * The hub's MQTT client: subscribes to the whole Caretaker tree at QoS 1, against the embedded
- * broker or an external one (MQTT_URL). Messages are handled one at a time, in arrival order,
- * so a device's batches are stored in the order they were published.
+ * The hub's client of an external broker (MQTT_URL: Mosquitto, EMQX): a persistent session
+ * (clean: false, fixed client id) subscribed at QoS 1, so the broker keeps messages while the
+ * hub is away; each message is acknowledged only after the hub has it durably
+ * (mqtt.js customHandleAcks), so a hub killed mid-stream gets the unacknowledged ones again.
  */
 export class MqttSubscriber {
   private client: MqttClient | null = null;
@@ -27,20 +31,37 @@ export class MqttSubscriber {
   }
 
   async start(): Promise<void> {
-    const { url, username, password, clientId, log } = this.options;
+    const { url, username, password, clientId, log, onMessage } = this.options;
     const client = mqtt.connect(url, {
       clientId,
+      // MQTT 5: mqtt.js only defers acknowledgements (customHandleAcks) on v5, and a v5 session
+      // outlives a disconnect only with a session expiry interval (MQTT 5 §3.1.2.11.2).
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      customHandleAcks: (topic, payload, _packet, done) => {
+        onMessage(topic, payload).then(
+          () => done(0),
+          (err: Error) => {
+            // No acknowledgement: the broker redelivers on the next session.
+            log.error({ err: err.message, topic }, 'could not take a message; it will be redelivered');
+            client.end(true, () => client.reconnect());
+          },
+        );
+      },
     });
     this.client = client;
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
+      // QoS 1 and 2 were handled before their acknowledgement; QoS 0 has none.
+      if (packet.qos !== 0) return;
       this.queue = this.queue.then(() =>
-        this.options.onMessage(topic, payload).catch((err: Error) => {
-          log.error({ err, topic }, 'handling a message failed');
-        }),
+        onMessage(topic, payload).catch((err: Error) =>
+          log.error({ err: err.message, topic }, 'handling a message failed'),
+        ),
       );
     });
     client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
@@ -56,8 +77,11 @@ export class MqttSubscriber {
         resolve();
       });
     });
-    await client.subscribeAsync(topics.all(), { qos: 1 });
-    log.info({ url }, 'subscribed to %s', topics.all());
+    const filter = this.options.sharedGroup
+      ? `$share/${this.options.sharedGroup}/${topics.all()}`
+      : topics.all();
+    await client.subscribeAsync(filter, { qos: 1 });
+    log.info({ url, clientId }, 'subscribed to %s', filter);
   }
 
   async stop(): Promise<void> {
