@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredReading } from '../storage/time-series-store.js';
+import { Journal } from './journal.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function journalPath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'caretaker-journal-'));
+  dirs.push(dir);
+  return join(dir, 'journal.db');
+}
+
+function readings(n: number, from = 0): StoredReading[] {
+  return Array.from({ length: n }, (_, i) => ({
+    site: 's',
+    gateway: 'g',
+    device: 'd',
+    device_type: 'pump',
+    point: 'p',
+    ts: from + i,
+    value: from + i,
+    quality: 'good',
+  }));
+}
+
+describe('Journal', () => {
+  it('commits appends of one event-loop turn together and keeps their order', async () => {
+    const journal = new Journal({ path: await journalPath(), maxReadings: 1000, durability: 'full' });
+    journal.open();
+    await Promise.all([
+      journal.append(readings(2, 0)),
+      journal.append(readings(3, 2)),
+      journal.append(readings(1, 5)),
+    ]);
+    expect(journal.stats.commits).toBe(1);
+    const entries = journal.peek(100);
+    expect(entries.flatMap((e) => e.readings.map((r) => r.ts))).toEqual([0, 1, 2, 3, 4, 5]);
+    journal.close();
+  });
+
+  it('keeps pending readings across a reopen until they are removed', async () => {
+    const path = await journalPath();
+    const first = new Journal({ path, maxReadings: 1000, durability: 'normal' });
+    first.open();
+    await first.append(readings(4));
+    first.close();
+    const second = new Journal({ path, maxReadings: 1000, durability: 'normal' });
+    second.open();
+    expect(second.statsSnapshot.pending_readings).toBe(4);
+    const entries = second.peek(2);
+    expect(entries).toHaveLength(1); // one entry of 4: never split, at least one returned
+    second.remove(entries);
+    expect(second.statsSnapshot).toMatchObject({ pending_readings: 0, pending_entries: 0 });
+    second.close();
+  });
+
+  it('peeks whole entries up to the requested number of readings', async () => {
+    const journal = new Journal({ path: await journalPath(), maxReadings: 1000, durability: 'normal' });
+    journal.open();
+    for (let i = 0; i < 5; i += 1) await journal.append(readings(10, i * 10));
+    expect(journal.peek(25).map((e) => e.readings.length)).toEqual([10, 10]);
+    journal.close();
+  });
+
+  it('drops the oldest readings past its bound and counts them', async () => {
+    const journal = new Journal({ path: await journalPath(), maxReadings: 1000, durability: 'normal' });
+    journal.open();
+    for (let i = 0; i < 12; i += 1) await journal.append(readings(100, i * 100));
+    const stats = journal.statsSnapshot;
+    expect(stats.dropped_readings).toBe(200);
+    expect(stats.pending_readings).toBe(1000);
+    expect(journal.peek(100)[0]?.readings[0]?.ts).toBe(200);
+    journal.close();
+  });
+});
