@@ -247,7 +247,7 @@ export class Hub {
       ? (this.subscriber?.connected ?? false)
       : this.broker !== null;
     return {
-      status: storeOk && connected ? 'ok' : 'degraded',
+      status: storeOk && connected && !this.writer.stats.store_down ? 'ok' : 'degraded',
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       store: { kind: this.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
       broker: { mode: this.config.mqtt.external ? 'external' : 'embedded', connected },
@@ -255,6 +255,13 @@ export class Hub {
         accepted_batches: this.ingest.stats.accepted_batches,
         accepted_readings: this.ingest.stats.accepted_readings,
         rejected: this.ingest.stats.rejected,
+        missing_batches: this.ingest.sequences.missing,
+      },
+      journal: {
+        pending_readings: this.journal.statsSnapshot.pending_readings,
+        dropped_readings: this.journal.statsSnapshot.dropped_readings,
+        store_down: this.writer.stats.store_down,
+        last_error: this.writer.stats.last_error,
       },
     };
   }

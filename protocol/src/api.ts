@@ -50,7 +50,9 @@ export interface HealthResponse {
   uptime_s: number;
   store: { kind: string; ok: boolean; error?: string };
   broker: { mode: 'embedded' | 'external'; connected: boolean };
-  ingest: { accepted_batches: number; accepted_readings: number; rejected: number };
+  ingest: { accepted_batches: number; accepted_readings: number; rejected: number; missing_batches: number };
+  /** Readings acknowledged but not yet in the store; dropped ones went past the journal's bound. */
+  journal: { pending_readings: number; dropped_readings: number; store_down: boolean; last_error: string | null };
 }
 
 export interface ErrorResponse {

@@ -8,6 +8,10 @@ export interface RunningInfluxDb {
   url: string;
   /** Runs an InfluxQL query through the 1.x HTTP API and returns the JSON body. */
   query(q: string, db?: string): Promise<InfluxQueryResponse>;
+  /** Stops the server but keeps its data, to start it again with `resume()`. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,16 +52,11 @@ bind-address = "127.0.0.1:${rpcPort}"
   level = "warn"
 `;
   await writeFile(join(dir, 'influxdb.conf'), config);
-  const child: ChildProcess = spawn('influxd', ['-config', join(dir, 'influxdb.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  let child: ChildProcess;
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
   const url = `http://127.0.0.1:${httpPort}`;
 
-  const stop = async (): Promise<void> => {
+  const halt = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -65,28 +64,44 @@ bind-address = "127.0.0.1:${rpcPort}"
       await exited;
       clearTimeout(timer);
     }
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
     await rm(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
-    }
-    try {
-      const res = await fetch(`${url}/ping`);
-      if (res.status === 204) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const launch = async (): Promise<void> => {
+    child = spawn('influxd', ['-config', join(dir, 'influxdb.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    await waitUntilUp();
+  };
 
+  const waitUntilUp = async (): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        await stop();
+        throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
+      }
+      try {
+        const res = await fetch(`${url}/ping`);
+        if (res.status === 204) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  await launch();
   return {
     url,
     async query(q, db) {
@@ -96,6 +111,8 @@ bind-address = "127.0.0.1:${rpcPort}"
       if (!res.ok) throw new Error(`InfluxDB query failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as InfluxQueryResponse;
     },
+    pause: halt,
+    resume: launch,
     stop,
   };
 }
