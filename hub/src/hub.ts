@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HealthResponse } from '@caretaker/protocol';
+import type { GatewaysResponse, HealthResponse } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
 import type { Server as SocketServer } from 'socket.io';
 import type { Role, User, UserDirectory } from './auth/users.js';
@@ -56,6 +56,7 @@ export class Hub {
   private io: SocketServer | null = null;
   private readonly startedAt: number;
   private httpPort = 0;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: HubConfig,
@@ -162,6 +163,7 @@ export class Hub {
       live: this.live,
       store: this.store,
       health: () => this.health(),
+      gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
       ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
     });
@@ -213,10 +215,14 @@ export class Hub {
       );
     }
 
+    this.sweeper = setInterval(() => this.live.sweep(), 1000);
+    this.sweeper.unref();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');
   }
 
   async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     // Sources first: no new readings, then the sinks drain.
     await this.subscriber?.stop();
     this.subscriber = null;
@@ -232,6 +238,17 @@ export class Hub {
     await this.writer.stop();
     this.journal.close();
     await this.store.close();
+  }
+
+  /** Gateways with their state and sequence-number audit. */
+  gateways(): GatewaysResponse {
+    const sequences = new Map(this.ingest.sequences.list().map((s) => [`${s.site}/${s.gateway}`, s]));
+    return {
+      gateways: this.live.listGateways().map((g) => {
+        const seq = sequences.get(`${g.site}/${g.gateway}`);
+        return { ...g, last_seq: seq?.last_seq ?? null, missing_batches: seq?.missing ?? 0 };
+      }),
+    };
   }
 
   async health(): Promise<HealthResponse> {

@@ -3,8 +3,16 @@ import { formatAge, formatValue, pointLabel, TYPE_LABELS } from '../format.js';
 
 const STATUS_TEXT: Record<DeviceSummary['status'], string> = {
   online: 'Online',
+  stale: 'Stale',
   offline: 'Offline',
   unknown: 'Unknown',
+};
+
+const STATUS_ICON: Record<DeviceSummary['status'], string> = {
+  online: '●',
+  stale: '◷',
+  offline: '✕',
+  unknown: '?',
 };
 
 /** One device tile: its state as text and colour (never colour alone) and its latest values. */
@@ -21,10 +29,7 @@ export function DeviceCard({ device, now }: { device: DeviceSummary; now: number
           </p>
         </div>
         <span className={`badge badge-${device.status}`} data-testid="status">
-          <span aria-hidden="true">
-            {device.status === 'online' ? '●' : device.status === 'offline' ? '✕' : '?'}
-          </span>{' '}
-          {STATUS_TEXT[device.status]}
+          <span aria-hidden="true">{STATUS_ICON[device.status]}</span> {STATUS_TEXT[device.status]}
         </span>
       </header>
       {device.error && device.status === 'offline' ? <p className="error">{device.error}</p> : null}
@@ -32,7 +37,11 @@ export function DeviceCard({ device, now }: { device: DeviceSummary; now: number
         <caption className="visually-hidden">Latest values of {device.id}</caption>
         <tbody>
           {points.map(([point, latest]) => (
-            <tr key={point} data-point={point} className={`quality-${latest.quality}`}>
+            <tr
+              key={point}
+              data-point={point}
+              className={`quality-${latest.quality}${latest.stale ? ' stale' : ''}`}
+            >
               <th scope="row">{pointLabel(point)}</th>
               <td className="value" data-testid={`value-${point}`}>
                 {formatValue(latest)}
@@ -40,6 +49,7 @@ export function DeviceCard({ device, now }: { device: DeviceSummary; now: number
                   <span className="unit"> {latest.unit}</span>
                 ) : null}
                 {latest.quality !== 'good' ? <span className="quality"> ({latest.quality})</span> : null}
+                {latest.stale ? <span className="quality"> (stale)</span> : null}
               </td>
             </tr>
           ))}

@@ -12,6 +12,7 @@ function device(id: string, overrides: Partial<DeviceSummary> = {}): DeviceSumma
     status: 'online',
     status_since: 0,
     last_seen: 0,
+    interval_ms: null,
     latest: {},
     ...overrides,
   };

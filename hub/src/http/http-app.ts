@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import {
   apiPaths,
   type DevicesResponse,
+  type EnergyResponse,
   type ErrorResponse,
+  type GatewaysResponse,
   type HealthResponse,
   type ReadingsResponse,
+  type SeriesResponse,
 } from '@caretaker/protocol';
 import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { calendarPeriods, ENERGY_INTERVALS, energyPerPeriod } from '../services/energy.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 import type { TimeSeriesStore } from '../storage/time-series-store.js';
 
@@ -16,6 +20,7 @@ export interface HttpAppDeps {
   live: LiveStateService;
   store: TimeSeriesStore;
   health: () => Promise<HealthResponse>;
+  gateways: () => GatewaysResponse;
   /** The built dashboard (dashboard/dist); served at `/` when present. */
   dashboardDir: string;
   /** Outside the demo mode: guards everything but /healthz. */
@@ -38,6 +43,25 @@ const timeParam = z
   })
   .optional();
 
+const seriesQuery = z.object({
+  point: z.string().min(1, 'is required'),
+  from: timeParam,
+  to: timeParam,
+  buckets: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+const DAY = 24 * HOUR;
+/** Longest energy query: five years of hourly buckets is about 44,000 rows. */
+const MAX_ENERGY_SPAN = 5 * 366 * DAY;
+
+const energyQuery = z.object({
+  point: z.string().min(1, 'is required'),
+  interval: z.enum(ENERGY_INTERVALS).default('day'),
+  from: timeParam,
+  to: timeParam,
+  tz: z.string().min(1).max(64).default('UTC'),
+});
+
 const readingsQuery = z.object({
   point: z.string().min(1, 'is required'),
   from: timeParam,
@@ -47,6 +71,11 @@ const readingsQuery = z.object({
 
 function sendError(res: Response, status: number, error: string): void {
   res.status(status).json({ error } satisfies ErrorResponse);
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** Thin controllers: parse and validate, ask a service or the store, shape the response. */
@@ -90,6 +119,75 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       to,
       readings,
     } satisfies ReadingsResponse);
+  });
+
+  app.get(apiPaths.gateways, (_req, res) => {
+    res.json(deps.gateways());
+  });
+
+  app.get('/api/devices/:id/series', async (req: Request<{ id: string }>, res) => {
+    const device = deps.live.get(req.params.id);
+    if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
+    const parsed = seriesQuery.safeParse(req.query);
+    if (!parsed.success) return sendError(res, 400, firstIssue(parsed.error));
+    const to = parsed.data.to ?? Date.now();
+    const from = parsed.data.from ?? to - HOUR;
+    if (from > to) return sendError(res, 400, 'from: must not be after to');
+    const bucketMs = Math.max(1, Math.ceil((to - from + 1) / parsed.data.buckets));
+    const buckets = await deps.store.aggregate({
+      device: device.id,
+      point: parsed.data.point,
+      from,
+      to,
+      bucketMs,
+    });
+    res.json({
+      device_id: device.id,
+      point: parsed.data.point,
+      from,
+      to,
+      bucket_ms: bucketMs,
+      buckets,
+    } satisfies SeriesResponse);
+  });
+
+  app.get('/api/devices/:id/energy', async (req: Request<{ id: string }>, res) => {
+    const device = deps.live.get(req.params.id);
+    if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
+    const parsed = energyQuery.safeParse(req.query);
+    if (!parsed.success) return sendError(res, 400, firstIssue(parsed.error));
+    const { point, interval, tz } = parsed.data;
+    const to = parsed.data.to ?? Date.now();
+    const from = parsed.data.from ?? to - 7 * DAY;
+    if (from > to) return sendError(res, 400, 'from: must not be after to');
+    if (to - from > MAX_ENERGY_SPAN) return sendError(res, 400, 'from: at most five years per query');
+    let periods: Array<{ start: number; end: number }>;
+    try {
+      periods = calendarPeriods(from, to, interval, tz);
+    } catch (err) {
+      return sendError(res, 400, (err as Error).message);
+    }
+    const start = periods[0]?.start ?? from;
+    const end = periods[periods.length - 1]?.end ?? to;
+    // Hourly counter buckets from the hour before the first period (for the step into it).
+    const hourly = await deps.store.counterBuckets({
+      device: device.id,
+      point,
+      from: start - HOUR,
+      to: end - 1,
+      bucketMs: HOUR,
+    });
+    const previous = hourly[0]?.ts === start - HOUR ? hourly[0] : undefined;
+    const inside = previous ? hourly.slice(1) : hourly;
+    const unit = device.latest[point]?.unit;
+    res.json({
+      device_id: device.id,
+      point,
+      interval,
+      tz,
+      ...(unit !== undefined ? { unit } : {}),
+      periods: energyPerPeriod(periods, inside, previous),
+    } satisfies EnergyResponse);
   });
 
   app.use('/api', (_req, res) => sendError(res, 404, 'no such API endpoint'));

@@ -5,6 +5,7 @@ import type {
   DeviceStatus,
   DeviceSummary,
   GatewayStatus,
+  GatewaySummary,
   ReadingsReceivedEvent,
   TelemetryBatch,
 } from '@caretaker/protocol';
@@ -20,27 +21,51 @@ type LiveEvents = {
   'device.changed': [DeviceChangedEvent];
 };
 
+/** A device or point is stale after this many of its reporting intervals without news. */
+export const STALE_AFTER_INTERVALS = 3;
+/** Smoothing of the observed reporting interval (EWMA weight of the newest gap). */
+const INTERVAL_WEIGHT = 0.2;
+
 /**
- * Each device's latest values and online/offline state, kept in memory and announced as typed
- * events (the socket.io repository forwards them to dashboards). No I/O here.
+ * Each device's latest values and state, and each gateway's state, kept in memory and
+ * announced as typed events (the socket.io repository forwards them). No I/O here; time
+ * comes from the injected clock, and `sweep()` (called periodically) marks silent devices stale.
  */
 export class LiveStateService extends EventEmitter<LiveEvents> {
   private readonly devices = new Map<string, DeviceSummary>();
+  private readonly gateways = new Map<string, Omit<GatewaySummary, 'last_seq' | 'missing_batches'>>();
+  /** When the hub last received each point (its own clock, so gateway clock skew does not matter). */
+  private readonly received = new Map<string, Map<string, number>>();
 
   constructor(private readonly now: () => number = Date.now) {
     super();
   }
 
   list(): DeviceSummary[] {
-    return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.devices.values()]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((d) => this.withFreshness(d));
   }
 
   get(id: string): DeviceSummary | undefined {
-    return this.devices.get(id);
+    const device = this.devices.get(id);
+    return device ? this.withFreshness(device) : undefined;
+  }
+
+  listGateways(): Array<Omit<GatewaySummary, 'last_seq' | 'missing_batches'>> {
+    return [...this.gateways.values()].map((g) => ({ ...g }));
+  }
+
+  /** Seeds a device's latest values (from the store after a restart) without announcing them. */
+  seed(device: DeviceSummary): void {
+    if (!this.devices.has(device.id)) this.devices.set(device.id, structuredClone(device));
   }
 
   applyTelemetry(ref: DeviceRef, batch: TelemetryBatch): void {
     const { device, created } = this.upsert(ref, batch.device_type);
+    const now = this.now();
+    const received = this.received.get(device.id) ?? new Map<string, number>();
+    this.received.set(device.id, received);
     for (const reading of batch.readings) {
       const previous = device.latest[reading.point];
       // An older reading (a replay, a reordered delivery) never replaces a newer latest value.
@@ -51,19 +76,30 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
         quality: reading.quality,
         ...(reading.unit !== undefined ? { unit: reading.unit } : {}),
       };
+      received.set(reading.point, now);
     }
-    device.last_seen = this.now();
-    // Telemetry is proof of life: a device we thought offline (or never heard of) is online.
+    if (device.last_seen !== null) {
+      const gap = now - device.last_seen;
+      if (gap > 0) {
+        device.interval_ms =
+          device.interval_ms === null
+            ? gap
+            : Math.round(device.interval_ms + INTERVAL_WEIGHT * (gap - device.interval_ms));
+      }
+    }
+    device.last_seen = now;
+    this.setGateway(ref, 'online');
+    // Telemetry is proof of life: a device we thought offline, stale or unknown is online.
     const changed = this.setStatus(device, 'online') || created;
     this.emit('readings.received', { device_id: device.id, readings: batch.readings });
-    if (changed) this.emit('device.changed', { device: structuredClone(device) });
+    if (changed) this.emit('device.changed', { device: this.withFreshness(device) });
   }
 
   applyDeviceStatus(ref: DeviceRef, status: DeviceStatus): void {
     const { device, created } = this.upsert(ref, status.device_type);
     const changed = this.setStatus(device, status.state, status.ts);
     if (status.state === 'offline' && status.error !== undefined) device.error = status.error;
-    if (changed || created) this.emit('device.changed', { device: structuredClone(device) });
+    if (changed || created) this.emit('device.changed', { device: this.withFreshness(device) });
   }
 
   /**
@@ -71,14 +107,50 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
    * when the hub heard it: a Last Will's own `ts` is from when the gateway connected.
    */
   applyGatewayStatus(ref: Omit<DeviceRef, 'device'>, status: GatewayStatus): void {
+    this.setGateway(ref, status.state);
     if (status.state !== 'offline') return;
     for (const device of this.devices.values()) {
       if (device.site !== ref.site || device.gateway !== ref.gateway) continue;
       if (this.setStatus(device, 'offline')) {
         device.error = `gateway ${ref.gateway} is offline`;
-        this.emit('device.changed', { device: structuredClone(device) });
+        this.emit('device.changed', { device: this.withFreshness(device) });
       }
     }
+  }
+
+  /** Marks online devices that stopped reporting as stale; returns how many changed. */
+  sweep(): number {
+    const now = this.now();
+    let changed = 0;
+    for (const device of this.devices.values()) {
+      if (device.status !== 'online' || device.last_seen === null || device.interval_ms === null) continue;
+      if (now - device.last_seen > STALE_AFTER_INTERVALS * device.interval_ms) {
+        this.setStatus(device, 'stale', now);
+        this.emit('device.changed', { device: this.withFreshness(device) });
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+
+  /** A copy with each point's freshness: stale when older than 3 reporting intervals. */
+  private withFreshness(device: DeviceSummary): DeviceSummary {
+    const copy = structuredClone(device);
+    if (copy.interval_ms === null || copy.last_seen === null) return copy;
+    const limit = STALE_AFTER_INTERVALS * copy.interval_ms;
+    const now = this.now();
+    const received = this.received.get(copy.id);
+    for (const [point, latest] of Object.entries(copy.latest)) {
+      latest.stale = copy.status !== 'online' || now - (received?.get(point) ?? 0) > limit;
+    }
+    return copy;
+  }
+
+  private setGateway(ref: Omit<DeviceRef, 'device'>, status: 'online' | 'offline'): void {
+    const key = `${ref.site}/${ref.gateway}`;
+    const existing = this.gateways.get(key);
+    if (existing?.status === status) return;
+    this.gateways.set(key, { site: ref.site, gateway: ref.gateway, status, status_since: this.now() });
   }
 
   private upsert(ref: DeviceRef, type: DeviceSummary['type']): { device: DeviceSummary; created: boolean } {
@@ -97,6 +169,7 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
       status: 'unknown',
       status_since: this.now(),
       last_seen: null,
+      interval_ms: null,
       latest: {},
     };
     this.devices.set(ref.device, device);

@@ -1,6 +1,21 @@
 import type { HistoryPoint, Quality } from '@caretaker/protocol';
-import { flux, InfluxDB, Point, type QueryApi, type WriteApi } from '@influxdata/influxdb-client';
-import type { HistoryQuery, StoredReading, TimeSeriesStore } from './time-series-store.js';
+import {
+  flux,
+  fluxExpression,
+  InfluxDB,
+  Point,
+  type QueryApi,
+  type WriteApi,
+} from '@influxdata/influxdb-client';
+import type {
+  AggregateBucket,
+  AggregateQuery,
+  CounterBucket,
+  HistoryQuery,
+  LatestReading,
+  StoredReading,
+  TimeSeriesStore,
+} from './time-series-store.js';
 
 /**
  * InfluxDB, every major version, one schema:
@@ -37,7 +52,10 @@ export function toLineProtocol(reading: StoredReading): string {
 }
 
 interface InfluxQlResponse {
-  results?: Array<{ error?: string; series?: Array<{ columns: string[]; values: unknown[][] }> }>;
+  results?: Array<{
+    error?: string;
+    series?: Array<{ columns: string[]; values: unknown[][]; tags?: Record<string, string> }>;
+  }>;
   error?: string;
 }
 
@@ -113,6 +131,127 @@ export class InfluxStore implements TimeSeriesStore {
       value: row[v] === null || row[v] === undefined ? null : Number(row[v]),
       quality: (row[q] ?? 'good') as Quality,
     }));
+  }
+
+  async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    const rows = await this.bucketed(query, ['mean', 'min', 'max', 'count']);
+    return rows.map((r) => ({
+      ts: r.ts,
+      mean: r.mean as number,
+      min: r.min as number,
+      max: r.max as number,
+      count: r.count as number,
+    }));
+  }
+
+  async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    const rows = await this.bucketed(query, ['first', 'last', 'min', 'max']);
+    return rows.map((r) => ({
+      ts: r.ts,
+      first: r.first as number,
+      last: r.last as number,
+      min: r.min as number,
+      max: r.max as number,
+    }));
+  }
+
+  async latest(device: string): Promise<LatestReading[]> {
+    if (this.config.api === 'v2') {
+      const rows = await this.requireQueryApi().collectRows<{
+        point: string;
+        _time: string;
+        value?: number | null;
+        quality?: Quality;
+      }>(
+        flux`from(bucket: ${this.config.bucket})
+          |> range(start: 0)
+          |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.device == ${device})
+          |> last()
+          |> pivot(rowKey: ["_time", "point"], columnKey: ["_field"], valueColumn: "_value")
+          |> group()
+          |> sort(columns: ["point"])`,
+      );
+      return rows.map((r) => ({
+        point: r.point,
+        ts: Date.parse(r._time),
+        value: r.value ?? null,
+        quality: r.quality ?? 'good',
+      }));
+    }
+    const body = await this.influxQl(
+      `SELECT "value", "quality" FROM "${MEASUREMENT}" WHERE "device" = $device GROUP BY "point" ORDER BY time DESC LIMIT 1`,
+      { device },
+      'GET',
+    );
+    const out: LatestReading[] = [];
+    for (const series of body.results?.[0]?.series ?? []) {
+      const row = series.values[0];
+      if (!row) continue;
+      const col = (name: string) => series.columns.indexOf(name);
+      out.push({
+        point: series.tags?.point ?? '',
+        ts: Number(row[col('time')]),
+        value: row[col('value')] === null ? null : Number(row[col('value')]),
+        quality: (row[col('quality')] ?? 'good') as Quality,
+      });
+    }
+    return out.sort((a, b) => a.point.localeCompare(b.point));
+  }
+
+  /** Per-bucket statistics of the `value` field; buckets start at `from`, empty ones omitted. */
+  private async bucketed(
+    query: AggregateQuery,
+    stats: string[],
+  ): Promise<Array<Record<string, number> & { ts: number }>> {
+    const width = Math.max(1, Math.floor(query.bucketMs));
+    // Buckets are aligned to the epoch plus an offset; this offset makes one start at `from`.
+    const offset = ((query.from % width) + width) % width;
+    if (this.config.api === 'v2') {
+      const tables = stats.map(
+        (stat) =>
+          `data |> aggregateWindow(every: ${width}ms, offset: ${offset}ms, fn: ${stat}, createEmpty: false, timeSrc: "_start") |> set(key: "stat", value: "${stat}")`,
+      );
+      const rows = await this.requireQueryApi().collectRows<Record<string, string | number>>(
+        flux`data = from(bucket: ${this.config.bucket})
+          |> range(start: ${new Date(query.from)}, stop: ${new Date(query.to + 1)})
+          |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.device == ${query.device} and r.point == ${query.point} and r._field == "value")
+          |> toFloat()
+        union(tables: [${fluxExpression(tables.join(', '))}])
+          |> pivot(rowKey: ["_time"], columnKey: ["stat"], valueColumn: "_value")
+          |> group()
+          |> sort(columns: ["_time"])`,
+      );
+      return rows.map((r) => {
+        const out: Record<string, number> & { ts: number } = { ts: Date.parse(String(r._time)) };
+        for (const stat of stats) out[stat] = Number(r[stat]);
+        return out;
+      });
+    }
+    const select = stats.map((stat) => `${stat}("value") AS "${stat}"`).join(', ');
+    const body = await this.influxQl(
+      `SELECT ${select} FROM "${MEASUREMENT}"
+       WHERE "device" = $device AND "point" = $point AND time >= $from AND time <= $to
+       GROUP BY time(${width}ms, ${offset}ms) fill(none)`,
+      {
+        device: query.device,
+        point: query.point,
+        from: new Date(query.from).toISOString(),
+        to: new Date(query.to).toISOString(),
+      },
+      'GET',
+    );
+    const series = body.results?.[0]?.series?.[0];
+    if (!series) return [];
+    return series.values.map((row) => {
+      const out: Record<string, number> & { ts: number } = { ts: Number(row[0]) };
+      for (const stat of stats) out[stat] = Number(row[series.columns.indexOf(stat)]);
+      return out;
+    });
+  }
+
+  private requireQueryApi(): QueryApi {
+    if (!this.queryApi) throw new Error('InfluxDB store is not initialised (call init() first)');
+    return this.queryApi;
   }
 
   async ping(): Promise<void> {

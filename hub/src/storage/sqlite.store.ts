@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryPoint, Quality } from '@caretaker/protocol';
 import Database from 'better-sqlite3';
-import type { HistoryQuery, StoredReading, TimeSeriesStore } from './time-series-store.js';
+import type {
+  AggregateBucket,
+  AggregateQuery,
+  CounterBucket,
+  HistoryQuery,
+  LatestReading,
+  StoredReading,
+  TimeSeriesStore,
+} from './time-series-store.js';
 
 /**
  * The embedded store: SQLite through better-sqlite3, one file under the data directory, so
@@ -65,6 +73,60 @@ export class SqliteStore implements TimeSeriesStore {
       query.limit,
     ) as Array<{ ts: number; value: number | null; quality: Quality }>;
     return rows.map((row) => ({ ts: row.ts, value: row.value, quality: row.quality }));
+  }
+
+  // better-sqlite3 binds JS numbers as REAL, so bucket numbers are cast back to integers.
+  async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    const rows = this.open()
+      .prepare(
+        `SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket, AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max,
+                COUNT(value) AS count
+         FROM readings
+         WHERE device = @device AND point = @point AND ts >= @from AND ts <= @to AND quality != 'bad'
+           AND value IS NOT NULL
+         GROUP BY bucket ORDER BY bucket`,
+      )
+      .all({ ...query, width: query.bucketMs }) as Array<AggregateBucket & { bucket: number }>;
+    return rows.map(({ bucket, mean, min, max, count }) => ({
+      ts: query.from + bucket * query.bucketMs,
+      mean,
+      min,
+      max,
+      count,
+    }));
+  }
+
+  async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    const rows = this.open()
+      .prepare(
+        `SELECT bucket, MIN(first) AS first, MIN(last) AS last, MIN(min) AS min, MIN(max) AS max FROM (
+           SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket,
+                  FIRST_VALUE(value) OVER w AS first, LAST_VALUE(value) OVER w AS last,
+                  MIN(value) OVER w AS min, MAX(value) OVER w AS max
+           FROM readings
+           WHERE device = @device AND point = @point AND ts >= @from AND ts <= @to AND quality != 'bad'
+             AND value IS NOT NULL
+           WINDOW w AS (PARTITION BY CAST((ts - @from) / @width AS INTEGER) ORDER BY ts
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+         ) GROUP BY bucket ORDER BY bucket`,
+      )
+      .all({ ...query, width: query.bucketMs }) as Array<CounterBucket & { bucket: number }>;
+    return rows.map(({ bucket, first, last, min, max }) => ({
+      ts: query.from + bucket * query.bucketMs,
+      first,
+      last,
+      min,
+      max,
+    }));
+  }
+
+  async latest(device: string): Promise<LatestReading[]> {
+    // SQLite returns the other columns of the row that holds MAX(ts) (its bare-column rule).
+    return this.open()
+      .prepare(
+        'SELECT point, MAX(ts) AS ts, value, quality FROM readings WHERE device = ? GROUP BY point ORDER BY point',
+      )
+      .all(device) as LatestReading[];
   }
 
   async ping(): Promise<void> {

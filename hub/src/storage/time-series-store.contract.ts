@@ -33,6 +33,14 @@ export function describeTimeSeriesStoreContract(
         { ...base, ts: t0 + 3000, value: null, quality: 'bad' },
         { ...base, point: 'motor_current', ts: t0, value: 18.5 },
         { ...base, device: 'pump-2', ts: t0, value: 99 },
+        ...[100, 105, 110, 2, 6, 9].map((value, i) => ({
+          ...base,
+          device: 'meter-1',
+          device_type: 'power_meter' as const,
+          point: 'import_energy',
+          ts: t0 + i * 1000,
+          value,
+        })),
       ]);
     });
 
@@ -88,6 +96,60 @@ export function describeTimeSeriesStoreContract(
       await store.write([{ ...base, point: 'pressure', ts, value: 3.2 }]);
       const rows = await store.history({ device: 'pump-1', point: 'pressure', from: ts, to: ts, limit: 10 });
       expect(rows).toEqual([{ ts, value: 3.2, quality: 'good' }]);
+    });
+
+    it('downsamples to buckets from `from`, leaving out bad readings and empty buckets', async () => {
+      const buckets = await store.aggregate({
+        device: 'pump-1',
+        point: 'flow',
+        from: t0,
+        to: t0 + 9999,
+        bucketMs: 2000,
+      });
+      expect(buckets).toEqual([
+        { ts: t0, mean: 10.625, min: 10.25, max: 11, count: 2 },
+        { ts: t0 + 2000, mean: 12.5, min: 12.5, max: 12.5, count: 1 },
+      ]);
+    });
+
+    it('aligns buckets to `from` even when it is not a round time', async () => {
+      const buckets = await store.aggregate({
+        device: 'pump-1',
+        point: 'flow',
+        from: t0 + 500,
+        to: t0 + 2500,
+        bucketMs: 1000,
+      });
+      expect(buckets).toEqual([
+        { ts: t0 + 500, mean: 11, min: 11, max: 11, count: 1 },
+        { ts: t0 + 1500, mean: 12.5, min: 12.5, max: 12.5, count: 1 },
+      ]);
+    });
+
+    it("gives a counter's first, last, min and max per bucket", async () => {
+      const buckets = await store.counterBuckets({
+        device: 'meter-1',
+        point: 'import_energy',
+        from: t0,
+        to: t0 + 5999,
+        bucketMs: 3000,
+      });
+      expect(buckets).toEqual([
+        { ts: t0, first: 100, last: 110, min: 100, max: 110 },
+        { ts: t0 + 3000, first: 2, last: 9, min: 2, max: 9 },
+      ]);
+    });
+
+    it("returns each point's newest reading", async () => {
+      const latest = await store.latest('pump-1');
+      expect(latest.filter((r) => r.point === 'flow' || r.point === 'motor_current')).toEqual([
+        { point: 'flow', ts: t0 + 3000, value: null, quality: 'bad' },
+        { point: 'motor_current', ts: t0, value: 18.5, quality: 'good' },
+      ]);
+      expect(await store.latest('meter-1')).toEqual([
+        { point: 'import_energy', ts: t0 + 5000, value: 9, quality: 'good' },
+      ]);
+      expect(await store.latest('nope')).toEqual([]);
     });
 
     it('returns nothing for an unknown series', async () => {

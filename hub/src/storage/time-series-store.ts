@@ -22,6 +22,40 @@ export interface HistoryQuery {
   limit: number;
 }
 
+export interface AggregateQuery {
+  device: string;
+  point: string;
+  from: number;
+  to: number;
+  /** Bucket width in ms; buckets start at `from`. */
+  bucketMs: number;
+}
+
+/** One bucket of a downsampled series; buckets without readings are left out. */
+export interface AggregateBucket {
+  ts: number;
+  mean: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/** A cumulative counter's values in one bucket, for energy from meter counters. */
+export interface CounterBucket {
+  ts: number;
+  first: number;
+  last: number;
+  min: number;
+  max: number;
+}
+
+export interface LatestReading {
+  point: string;
+  ts: number;
+  value: number | null;
+  quality: Quality;
+}
+
 /**
  * Where readings live. Every implementation passes the same contract suite
  * (time-series-store.contract.ts). Writing the same series and timestamp twice keeps one
@@ -34,6 +68,12 @@ export interface TimeSeriesStore {
   init(): Promise<void>;
   write(readings: readonly StoredReading[]): Promise<void>;
   history(query: HistoryQuery): Promise<HistoryPoint[]>;
+  /** mean/min/max/count per bucket of good values, oldest first. */
+  aggregate(query: AggregateQuery): Promise<AggregateBucket[]>;
+  /** first/last/min/max per bucket of a counter's good values, oldest first. */
+  counterBuckets(query: AggregateQuery): Promise<CounterBucket[]>;
+  /** The newest reading of each point of a device. */
+  latest(device: string): Promise<LatestReading[]>;
   /** Resolves if the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

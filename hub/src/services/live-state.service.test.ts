@@ -1,0 +1,81 @@
+import type { DeviceChangedEvent, TelemetryBatch } from '@caretaker/protocol';
+import { describe, expect, it } from 'vitest';
+import { LiveStateService } from './live-state.service.js';
+
+const ref = { site: 'estate', gateway: 'gw-1', device: 'pump-1' };
+
+function batch(seq: number, ts: number, points: Record<string, number> = { flow: seq }): TelemetryBatch {
+  return {
+    v: 1,
+    device: 'pump-1',
+    device_type: 'pump',
+    seq,
+    ts,
+    readings: Object.entries(points).map(([point, value]) => ({
+      point,
+      value,
+      ts,
+      quality: 'good' as const,
+    })),
+  };
+}
+
+function setup() {
+  let now = 1_000_000;
+  const live = new LiveStateService(() => now);
+  const changes: DeviceChangedEvent[] = [];
+  live.on('device.changed', (e) => changes.push(e));
+  return { live, changes, advance: (ms: number) => (now += ms), at: () => now };
+}
+
+describe('LiveStateService', () => {
+  it('learns the reporting interval and marks a silent device stale after three of them', () => {
+    const { live, changes, advance, at } = setup();
+    for (let i = 0; i < 5; i += 1) {
+      live.applyTelemetry(ref, batch(i, at()));
+      advance(1000);
+    }
+    expect(live.get('pump-1')?.interval_ms).toBe(1000);
+    advance(1500); // 2.5 intervals of silence
+    expect(live.sweep()).toBe(0);
+    advance(1000); // 3.5
+    expect(live.sweep()).toBe(1);
+    expect(live.get('pump-1')?.status).toBe('stale');
+    expect(live.get('pump-1')?.latest.flow?.stale).toBe(true);
+    expect(changes.at(-1)?.device.status).toBe('stale');
+    live.applyTelemetry(ref, batch(9, at()));
+    expect(live.get('pump-1')?.status).toBe('online');
+    expect(live.get('pump-1')?.latest.flow?.stale).toBe(false);
+  });
+
+  it('marks a single point stale when the device keeps reporting without it', () => {
+    const { live, advance, at } = setup();
+    live.applyTelemetry(ref, batch(0, at(), { flow: 1, vibration: 2 }));
+    for (let i = 1; i < 6; i += 1) {
+      advance(1000);
+      live.applyTelemetry(ref, batch(i, at(), { flow: i }));
+    }
+    const device = live.get('pump-1');
+    expect(device?.status).toBe('online');
+    expect(device?.latest.flow?.stale).toBe(false);
+    expect(device?.latest.vibration?.stale).toBe(true);
+  });
+
+  it("tracks gateways and takes a gateway's devices offline with its Last Will", () => {
+    const { live, at } = setup();
+    live.applyTelemetry(ref, batch(0, at()));
+    expect(live.listGateways()).toMatchObject([{ site: 'estate', gateway: 'gw-1', status: 'online' }]);
+    live.applyGatewayStatus({ site: 'estate', gateway: 'gw-1' }, { v: 1, state: 'offline', ts: 1 });
+    expect(live.listGateways()[0]?.status).toBe('offline');
+    expect(live.get('pump-1')).toMatchObject({ status: 'offline', error: 'gateway gw-1 is offline' });
+    // The Last Will's old ts is not the time the device went offline.
+    expect(live.get('pump-1')?.status_since).toBe(at());
+  });
+
+  it('never lets an older reading replace a newer latest value', () => {
+    const { live, at } = setup();
+    live.applyTelemetry(ref, batch(2, at() + 10, { flow: 20 }));
+    live.applyTelemetry(ref, batch(1, at(), { flow: 10 }));
+    expect(live.get('pump-1')?.latest.flow?.value).toBe(20);
+  });
+});
