@@ -18,7 +18,12 @@ export function App() {
     // Subscribe first, then load the snapshot: anything that arrives in between is merged by
     // timestamp, so nothing is missed and nothing goes back in time.
     socket.on('device.changed', ({ device }) => setDevices((state) => applyDevice(state, device)));
-    socket.on('readings.received', (event) => setDevices((state) => applyReadings(state, event, Date.now())));
+    socket.on('readings.updated', ({ devices: updates }) =>
+      setDevices((state) => {
+        const receivedAt = Date.now();
+        return updates.reduce((acc, update) => applyReadings(acc, update, receivedAt), state);
+      }),
+    );
     const load = () =>
       fetchDevices(controller.signal).then(
         ({ devices: list }) => {

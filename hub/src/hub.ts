@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewaysResponse, HealthResponse } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
-import type { Server as SocketServer } from 'socket.io';
 import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
 import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
 import { createHttpApp } from './http/http-app.js';
-import { attachSocketServer } from './http/socket-server.js';
+import { attachSocketServer, type LiveBroadcaster } from './http/socket-server.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
@@ -53,7 +52,7 @@ export class Hub {
   private broker: EmbeddedBroker<User> | null = null;
   private subscriber: MqttSubscriber | null = null;
   private httpServer: HttpServer | null = null;
-  private io: SocketServer | null = null;
+  private io: LiveBroadcaster | null = null;
   private readonly startedAt: number;
   private httpPort = 0;
   private sweeper: NodeJS.Timeout | null = null;
@@ -168,7 +167,7 @@ export class Hub {
       ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
     });
     const httpServer = createServer(app);
-    this.io = attachSocketServer(httpServer, this.live, authorizeHttp);
+    this.io = attachSocketServer(httpServer, this.live, authorizeHttp ? { authorize: authorizeHttp } : {});
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.http.port, config.http.host, () => {
@@ -228,7 +227,7 @@ export class Hub {
     this.subscriber = null;
     await this.broker?.stop();
     this.broker = null;
-    if (this.io) await new Promise<void>((resolve) => this.io?.close(() => resolve()));
+    await this.io?.close();
     this.io = null;
     if (this.httpServer?.listening) {
       this.httpServer.closeAllConnections();

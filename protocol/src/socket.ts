@@ -1,23 +1,48 @@
 import type { DeviceSummary } from './api.js';
 import type { Reading } from './payloads.js';
 
-/** socket.io events the hub streams to dashboards. Names are `noun.past_verb`. */
+/** socket.io events between the hub and dashboards. Names are `noun.past_verb`. */
 
 export interface ReadingsReceivedEvent {
   device_id: string;
   readings: Reading[];
 }
 
+/**
+ * Live readings, coalesced by the hub: at most one message per flush (10 per second) per
+ * subscription, holding each changed device's newest value of each changed point.
+ */
+export interface ReadingsUpdatedEvent {
+  devices: ReadingsReceivedEvent[];
+}
+
 export interface DeviceChangedEvent {
   device: DeviceSummary;
 }
 
+/** What a dashboard wants to follow; nothing (or `all: true`) means every device. */
+export interface LiveSubscription {
+  all?: boolean;
+  sites?: string[];
+  devices?: string[];
+}
+
+export type SubscribeAck = { ok: true } | { ok: false; error: string };
+
 export interface ServerToClientEvents {
-  /** New telemetry for a device (only the points in the batch). */
-  'readings.received': (event: ReadingsReceivedEvent) => void;
-  /** A device appeared or its online/offline status changed; carries the whole summary. */
+  'readings.updated': (event: ReadingsUpdatedEvent) => void;
+  /** A device appeared or its state changed; carries the whole summary. */
   'device.changed': (event: DeviceChangedEvent) => void;
 }
 
-// biome-ignore lint/complexity/noBannedTypes: socket.io's event-map type for "no events"
-export type ClientToServerEvents = {};
+export interface ClientToServerEvents {
+  /** Replaces the connection's subscription (rooms per site and per device). */
+  subscribe: (subscription: LiveSubscription, ack: (result: SubscribeAck) => void) => void;
+}
+
+/** socket.io room names. */
+export const liveRooms = {
+  all: 'all',
+  site: (site: string) => `site:${site}`,
+  device: (device: string) => `device:${device}`,
+} as const;

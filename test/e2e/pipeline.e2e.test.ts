@@ -2,8 +2,11 @@ import {
   apiPaths,
   type ClientToServerEvents,
   type DevicesResponse,
+  type EnergyResponse,
+  type GatewaysResponse,
   type ReadingsReceivedEvent,
   type ReadingsResponse,
+  type SeriesResponse,
   type ServerToClientEvents,
 } from '@caretaker/protocol';
 import { io, type Socket } from 'socket.io-client';
@@ -47,7 +50,7 @@ describe.each(variants)('simulated pump to dashboard stream, $name', (variant) =
     if (!variant.enabled) return;
     ({ stack, influx } = await variant.setup());
     socket = io(stack.hub.url, { transports: ['websocket'] });
-    socket.on('readings.received', (event) => received.push(event));
+    socket.on('readings.updated', (event) => received.push(...event.devices));
   });
 
   afterAll(async () => {
@@ -107,6 +110,50 @@ describe.each(variants)('simulated pump to dashboard stream, $name', (variant) =
       const values = result.results[0]?.series?.[0]?.values;
       expect(values).toEqual([[flow.ts, flow.value]]);
     }
+  });
+
+  it.runIf(variant.enabled)(
+    'downsamples history in the store and computes energy from the counter',
+    async () => {
+      const from = Date.now() - 60_000;
+      const series = await waitFor('downsampled pump flow', async () => {
+        const res = await fetch(
+          `${stack.hub.url}${apiPaths.series('pump-1')}?point=flow&from=${from}&buckets=10`,
+        );
+        const body = (await res.json()) as SeriesResponse;
+        return body.buckets.length > 0 ? body : undefined;
+      });
+      expect(series.bucket_ms).toBe(Math.ceil((series.to - series.from + 1) / 10));
+      for (const bucket of series.buckets) {
+        expect(bucket.min).toBeLessThanOrEqual(bucket.mean);
+        expect(bucket.mean).toBeLessThanOrEqual(bucket.max);
+        expect(bucket.count).toBeGreaterThan(0);
+      }
+      const energy = await waitFor('energy from the meter counter', async () => {
+        const res = await fetch(
+          `${stack.hub.url}${apiPaths.energy('meter-1')}?point=import_energy&interval=hour&tz=Asia/Shanghai`,
+        );
+        const body = (await res.json()) as EnergyResponse;
+        const total = body.periods.reduce((sum, p) => sum + p.value, 0);
+        return total > 0 ? body : undefined;
+      });
+      expect(energy.unit).toBe('kWh');
+      expect(energy.periods.every((p) => p.value >= 0 && p.end - p.start === 3_600_000)).toBe(true);
+      const bad = await fetch(
+        `${stack.hub.url}${apiPaths.energy('meter-1')}?point=import_energy&interval=fortnight`,
+      );
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/^interval:/);
+    },
+  );
+
+  it.runIf(variant.enabled)('lists the gateway with its sequence audit', async () => {
+    const res = await fetch(`${stack.hub.url}${apiPaths.gateways}`);
+    const body = (await res.json()) as GatewaysResponse;
+    expect(body.gateways).toMatchObject([
+      { site: 'test-estate', gateway: 'gw-test', status: 'online', missing_batches: 0 },
+    ]);
+    expect(body.gateways[0]?.last_seq).toBeGreaterThan(0);
   });
 
   it.runIf(variant.enabled)('rejects the history query of an unknown device and a bad range', async () => {

@@ -1,22 +1,55 @@
 import type { Server as HttpServer } from 'node:http';
-import type { ClientToServerEvents, ServerToClientEvents } from '@caretaker/protocol';
-import { Server } from 'socket.io';
+import {
+  type ClientToServerEvents,
+  idSchema,
+  liveRooms,
+  type Reading,
+  type ReadingsReceivedEvent,
+  type ServerToClientEvents,
+  validate,
+} from '@caretaker/protocol';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
 import type { LiveStateService } from '../services/live-state.service.js';
 
+const subscriptionSchema = z
+  .object({
+    all: z.boolean().optional(),
+    sites: z.array(idSchema).max(1000).optional(),
+    devices: z.array(idSchema).max(10_000).optional(),
+  })
+  .strict();
+
+export interface SocketServerOptions {
+  /** Outside the demo mode: checks the handshake's Authorization header. */
+  authorize?: (authorization: string | undefined) => Promise<boolean>;
+  /** How often coalesced readings go out (default 100 ms: at most 10 messages a second). */
+  flushIntervalMs?: number;
+}
+
+export interface LiveBroadcaster {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** Sends what is pending now (tests, shutdown). */
+  flush(): void;
+  close(): Promise<void>;
+}
+
 /**
- * The socket.io stream to dashboards: forwards the live-state events, typed by the protocol's
- * event map. `authorize` (outside the demo mode) checks the handshake's credentials.
+ * The socket.io stream to dashboards. Readings are coalesced: between flushes only the newest
+ * value of each point of each device is kept, and each room (all, a site, a device) gets one
+ * message per flush, so the cost grows with the number of clients, not with the reading rate.
  */
 export function attachSocketServer(
   httpServer: HttpServer,
   live: LiveStateService,
-  authorize?: (authorization: string | undefined) => Promise<boolean>,
-): Server<ClientToServerEvents, ServerToClientEvents> {
+  options: SocketServerOptions = {},
+): LiveBroadcaster {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     serveClient: false,
     // Same-origin dashboards only; a deployment behind a proxy on another origin sets it up there.
     cors: { origin: false },
   });
+  const { authorize } = options;
   if (authorize) {
     io.use((socket, next) => {
       authorize(socket.handshake.headers.authorization).then(
@@ -25,7 +58,68 @@ export function attachSocketServer(
       );
     });
   }
-  live.on('readings.received', (event) => io.emit('readings.received', event));
-  live.on('device.changed', (event) => io.emit('device.changed', event));
-  return io;
+
+  io.on('connection', (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => {
+    void socket.join(liveRooms.all);
+    socket.on('subscribe', (raw, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = validate(subscriptionSchema, raw);
+      if (!parsed.ok) return reply({ ok: false, error: parsed.error });
+      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
+      const { all, sites = [], devices = [] } = parsed.value;
+      const rooms = [...sites.map(liveRooms.site), ...devices.map(liveRooms.device)];
+      void socket.join(all || rooms.length === 0 ? [liveRooms.all] : rooms);
+      reply({ ok: true });
+    });
+  });
+
+  // device id → { site, point → newest reading }
+  const pending = new Map<string, { site: string; points: Map<string, Reading> }>();
+  live.on('readings.received', (event) => {
+    const site = live.get(event.device_id)?.site ?? '';
+    let entry = pending.get(event.device_id);
+    if (!entry) {
+      entry = { site, points: new Map() };
+      pending.set(event.device_id, entry);
+    }
+    for (const reading of event.readings) {
+      const previous = entry.points.get(reading.point);
+      if (!previous || previous.ts <= reading.ts) entry.points.set(reading.point, reading);
+    }
+  });
+  live.on('device.changed', ({ device }) => {
+    io.to([liveRooms.all, liveRooms.site(device.site), liveRooms.device(device.id)]).emit('device.changed', {
+      device,
+    });
+  });
+
+  const flush = (): void => {
+    if (pending.size === 0) return;
+    const all: ReadingsReceivedEvent[] = [];
+    const bySite = new Map<string, ReadingsReceivedEvent[]>();
+    for (const [deviceId, { site, points }] of pending) {
+      const update = { device_id: deviceId, readings: [...points.values()] };
+      all.push(update);
+      const list = bySite.get(site) ?? [];
+      list.push(update);
+      bySite.set(site, list);
+      // Rooms nobody joined cost nothing: socket.io skips them.
+      io.to(liveRooms.device(deviceId)).emit('readings.updated', { devices: [update] });
+    }
+    pending.clear();
+    for (const [site, devices] of bySite) io.to(liveRooms.site(site)).emit('readings.updated', { devices });
+    io.to(liveRooms.all).emit('readings.updated', { devices: all });
+  };
+  const timer = setInterval(flush, options.flushIntervalMs ?? 100);
+  timer.unref();
+
+  return {
+    io,
+    flush,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        io.close(() => resolve());
+      }),
+  };
 }
