@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from './stack.js';
+import { waitFor } from './wait-for.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 

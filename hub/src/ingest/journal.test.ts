@@ -79,3 +79,39 @@ describe('Journal', () => {
     journal.close();
   });
 });
+
+describe('StoreWriter.drain', () => {
+  it('writes everything pending in batches and returns (regression: it once spun forever)', async () => {
+    const { StoreWriter } = await import('./store-writer.js');
+    const { createLogger } = await import('@caretaker/protocol/log');
+    const journal = new Journal({ path: await journalPath(), maxReadings: 100_000, durability: 'normal' });
+    journal.open();
+    for (let i = 0; i < 30; i += 1) await journal.append(readings(100, i * 100));
+    const written: number[] = [];
+    const store = {
+      kind: 'fake',
+      write: async (rows: readonly StoredReading[]) => {
+        written.push(rows.length);
+      },
+    } as unknown as import('../storage/time-series-store.js').TimeSeriesStore;
+    const log = createLogger('test');
+    log.level = 'silent';
+    const writer = new StoreWriter({
+      journal,
+      store,
+      log,
+      batchSize: 1000,
+      flushIntervalMs: 50,
+      minBackoffMs: 10,
+      maxBackoffMs: 20,
+    });
+    writer.start();
+    await writer.drain();
+    await writer.drain();
+    expect(written.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(Math.max(...written)).toBeLessThanOrEqual(1000);
+    expect(journal.statsSnapshot.pending_readings).toBe(0);
+    await writer.stop();
+    journal.close();
+  });
+});

@@ -58,11 +58,23 @@ export class StoreWriter {
     if (!this.stats.store_down) await this.drain();
   }
 
-  /** Waits until the journal is empty (tests, shutdown). */
+  /** Writes until the journal is empty, or until the store fails (tests, shutdown, benchmarks). */
   async drain(): Promise<void> {
     while (this.options.journal.statsSnapshot.pending_readings > 0) {
-      this.writing ??= this.writeBatch();
-      await this.writing;
+      if (this.writing) {
+        // A scheduled write is under way; its own completion clears `writing`.
+        await this.writing;
+        continue;
+      }
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      const write = this.writeBatch();
+      this.writing = write;
+      try {
+        await write;
+      } finally {
+        if (this.writing === write) this.writing = null;
+      }
       if (this.stats.store_down) return;
     }
   }
