@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,16 +25,24 @@ function canConnect(port: number): Promise<boolean> {
  * Starts Debian's Mosquitto broker on a free loopback port, configured in a temp dir, and
  * waits until it accepts connections. `extraConfig` lines are appended to mosquitto.conf.
  */
-export async function startMosquitto(extraConfig: string[] = []): Promise<RunningMosquitto> {
-  const dir = await mkdtemp(join(tmpdir(), 'caretaker-mosquitto-'));
-  const port = await getPort({ host: '127.0.0.1' });
+export async function startMosquitto(
+  options: { shippedConfig?: boolean; port?: number; dir?: string } = {},
+): Promise<RunningMosquitto> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'caretaker-mosquitto-')));
+  const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
+  // The shipped settings, less what only fits a real install (listener, paths, password file).
+  const shipped = options.shippedConfig
+    ? (await readFile(join(import.meta.dirname, '../../deploy/mosquitto/caretaker.conf'), 'utf8'))
+        .split('\n')
+        .filter((line) => !/^\s*(#|$|listener|persistence_location|password_file|allow_anonymous)/.test(line))
+    : ['persistence false'];
   const conf = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    'persistence false',
+    `persistence_location ${dir}/`,
     'log_dest stderr',
     'log_type error',
-    ...extraConfig,
+    ...shipped,
   ].join('\n');
   await writeFile(join(dir, 'mosquitto.conf'), `${conf}\n`);
   const child: ChildProcess = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], {
