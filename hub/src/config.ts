@@ -29,6 +29,15 @@ export const hubEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .optional(),
+  /** PEM files: with both set, the dashboard and API are served over HTTPS and MQTT over TLS. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  MQTT_TLS_PORT: port.default(8883),
+  /** MQTT over WebSocket on the HTTP(S) port, at this path (empty: off). */
+  MQTT_WS_PATH: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9_.-]+)+$/)
+    .default('/mqtt'),
   JOURNAL_MAX_READINGS: z.coerce.number().int().min(1000).default(2_000_000),
   JOURNAL_DURABILITY: z.enum(['full', 'normal']).default('full'),
   DATA_DIR: z.string().min(1).default('data'),
@@ -54,6 +63,10 @@ export interface HubConfig {
     external?: { url: string; username?: string; password?: string; clientId?: string; sharedGroup?: string };
   };
   dataDir: string;
+  /** Certificate and key (PEM) for HTTPS, MQTT over TLS (tlsPort) and secure WebSocket. */
+  tls?: { cert: string; key: string; mqttPort: number };
+  /** MQTT over WebSocket at this path of the HTTP(S) server. */
+  mqttWsPath?: string;
   /** The write-ahead journal that holds readings until the store has them. */
   journal?: { maxReadings: number; durability: 'full' | 'normal' };
   store: StoreConfig;
@@ -107,6 +120,26 @@ export function loadHubConfig(
   if (!parsed.success) throw new HubConfigError(formatIssues(parsed.error));
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
+    throw new HubConfigError(
+      `${e.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: required with the other TLS file`,
+    );
+  }
+  const readPem = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new HubConfigError(`${name}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const tls =
+    e.TLS_CERT_FILE && e.TLS_KEY_FILE
+      ? {
+          cert: readPem('TLS_CERT_FILE', e.TLS_CERT_FILE),
+          key: readPem('TLS_KEY_FILE', e.TLS_KEY_FILE),
+          mqttPort: e.MQTT_TLS_PORT,
+        }
+      : undefined;
   return {
     demo: e.CARETAKER_DEMO,
     http: { host: e.HOST, port: e.PORT },
@@ -126,6 +159,8 @@ export function loadHubConfig(
         : {}),
     },
     dataDir,
+    ...(tls ? { tls } : {}),
+    mqttWsPath: e.MQTT_WS_PATH,
     journal: { maxReadings: e.JOURNAL_MAX_READINGS, durability: e.JOURNAL_DURABILITY },
     store: e.INFLUX_URL
       ? { kind: 'influxdb', influx: influxConfig(e, e.INFLUX_URL.replace(/\/+$/, '')) }

@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewaysResponse, HealthResponse } from '@caretaker/protocol';
@@ -101,7 +102,7 @@ export class Hub {
       this.config.http.host === '0.0.0.0' || this.config.http.host === '::'
         ? 'localhost'
         : this.config.http.host;
-    return `http://${host}:${this.httpPort}`;
+    return `${this.config.tls ? 'https' : 'http'}://${host}:${this.httpPort}`;
   }
 
   /** The broker address gateways use (embedded, or the external MQTT_URL). */
@@ -112,6 +113,16 @@ export class Hub {
         ? '127.0.0.1'
         : this.config.mqtt.host;
     return `mqtt://${host}:${this.broker?.port ?? this.config.mqtt.port}`;
+  }
+
+  /** MQTT over TLS, when configured. */
+  get mqttsUrl(): string | undefined {
+    if (!this.config.tls || !this.broker) return undefined;
+    const host =
+      this.config.mqtt.host === '0.0.0.0' || this.config.mqtt.host === '::'
+        ? '127.0.0.1'
+        : this.config.mqtt.host;
+    return `mqtts://${host}:${this.broker.tlsPort}`;
   }
 
   get stats() {
@@ -166,7 +177,9 @@ export class Hub {
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
       ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
     });
-    const httpServer = createServer(app);
+    const httpServer: HttpServer = config.tls
+      ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app)
+      : createServer(app);
     this.io = attachSocketServer(httpServer, this.live, authorizeHttp ? { authorize: authorizeHttp } : {});
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -198,6 +211,17 @@ export class Hub {
         host: config.mqtt.host,
         port: config.mqtt.port,
         onPublish: (topic, payload) => this.ingest.handle(topic, payload),
+        ...(config.tls
+          ? {
+              tls: {
+                cert: config.tls.cert,
+                key: config.tls.key,
+                host: config.mqtt.host,
+                port: config.tls.mqttPort,
+              },
+            }
+          : {}),
+        ...(config.mqttWsPath ? { websocket: { server: httpServer, path: config.mqttWsPath } } : {}),
         ...(users
           ? {
               auth: {
@@ -209,7 +233,12 @@ export class Hub {
       });
       await this.broker.start();
       this.log.info(
-        { port: this.broker.port, auth: users ? 'users file' : 'anonymous (demo)' },
+        {
+          port: this.broker.port,
+          tlsPort: config.tls ? this.broker.tlsPort : undefined,
+          websocket: config.mqttWsPath,
+          auth: users ? 'users file' : 'anonymous (demo)',
+        },
         'embedded MQTT broker listening',
       );
     }

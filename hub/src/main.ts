@@ -21,6 +21,9 @@ Options (each also an environment variable):
   --data-dir <dir>       embedded store location (./data)                DATA_DIR
   -h, --help             show this help
 
+TLS: TLS_CERT_FILE and TLS_KEY_FILE (PEM) serve HTTPS and MQTT over TLS (MQTT_TLS_PORT, 8883);
+MQTT over WebSocket is at MQTT_WS_PATH (/mqtt) on the HTTP(S) port.
+
 Storage: the embedded SQLite store under DATA_DIR, unless INFLUX_URL is set:
   InfluxDB 1.x: INFLUX_URL, INFLUX_DATABASE (caretaker), INFLUX_USERNAME, INFLUX_PASSWORD
   InfluxDB 2.x: INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET (INFLUX_API=v2, the default with a token)
@@ -119,7 +122,8 @@ async function main(): Promise<number> {
     await hub.stop().catch(() => undefined);
     return 1;
   }
-  console.log(`\n  Caretaker dashboard: ${hub.url}\n  MQTT broker:         ${hub.mqttUrl}\n`);
+  const tls = hub.mqttsUrl ? `\n  MQTT over TLS:       ${hub.mqttsUrl}` : '';
+  console.log(`\n  Caretaker dashboard: ${hub.url}\n  MQTT broker:         ${hub.mqttUrl}${tls}\n`);
   return -1; // keep running
 }
 

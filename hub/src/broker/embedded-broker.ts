@@ -1,6 +1,9 @@
-import { createServer, type Server } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AuthenticateError } from 'aedes';
 import { Aedes } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 
 export interface BrokerAuth<U> {
   /** The user the credentials belong to, or null. */
@@ -20,6 +23,10 @@ export interface EmbeddedBrokerOptions<U> {
    * the publisher's connection without an acknowledgement, so it sends the message again.
    */
   onPublish?: (topic: string, payload: Buffer) => Promise<void>;
+  /** MQTT over TLS on its own port (MQTT's 8883). */
+  tls?: { cert: string; key: string; host: string; port: number };
+  /** MQTT over WebSocket on an existing HTTP(S) server, at this path. */
+  websocket?: { server: HttpServer; path: string };
 }
 
 /**
@@ -29,12 +36,19 @@ export interface EmbeddedBrokerOptions<U> {
 export class EmbeddedBroker<U = unknown> {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
+  private tlsServer: TlsServer | null = null;
+  private wss: WebSocketServer | null = null;
   private boundPort = 0;
+  private boundTlsPort = 0;
 
   constructor(private readonly options: EmbeddedBrokerOptions<U>) {}
 
   get port(): number {
     return this.boundPort;
+  }
+
+  get tlsPort(): number {
+    return this.boundTlsPort;
   }
 
   async start(): Promise<void> {
@@ -86,9 +100,43 @@ export class EmbeddedBroker<U = unknown> {
     this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
     this.aedes = aedes;
     this.server = server;
+
+    const { tls, websocket } = this.options;
+    if (tls) {
+      const tlsServer = createTlsServer({ cert: tls.cert, key: tls.key }, aedes.handle);
+      await new Promise<void>((resolve, reject) => {
+        tlsServer.once('error', reject);
+        tlsServer.listen(tls.port, tls.host, () => {
+          tlsServer.off('error', reject);
+          resolve();
+        });
+      });
+      const tlsAddress = tlsServer.address();
+      this.boundTlsPort = typeof tlsAddress === 'object' && tlsAddress ? tlsAddress.port : tls.port;
+      this.tlsServer = tlsServer;
+    }
+    if (websocket) {
+      // noServer: socket.io shares the HTTP server's upgrades, so only our path is taken here.
+      const wss = new WebSocketServer({ noServer: true });
+      websocket.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        if (new URL(req.url ?? '/', 'http://x').pathname !== websocket.path) return;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          aedes.handle(createWebSocketStream(ws) as unknown as Socket, req);
+        });
+      });
+      this.wss = wss;
+    }
   }
 
   async stop(): Promise<void> {
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    this.wss?.close();
+    this.wss = null;
+    const tlsServer = this.tlsServer;
+    this.tlsServer = null;
+    const tlsClosed = tlsServer
+      ? new Promise<void>((resolve) => tlsServer.close(() => resolve()))
+      : undefined;
     const { aedes, server } = this;
     this.aedes = null;
     this.server = null;
@@ -97,6 +145,7 @@ export class EmbeddedBroker<U = unknown> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await closed;
+      await tlsClosed;
     } else if (aedes) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
