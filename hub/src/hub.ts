@@ -66,14 +66,18 @@ export class Hub {
     const now = options.now ?? Date.now;
     this.startedAt = now();
     this.live = new LiveStateService(now);
+    const durability = config.journal?.durability ?? 'full';
     this.store =
       config.store.kind === 'sqlite'
-        ? new SqliteStore(config.store.path)
+        ? new SqliteStore(config.store.path, durability)
         : new InfluxStore(config.store.influx);
+    const store = this.store;
     this.journal = new Journal({
       path: join(config.dataDir, 'journal.db'),
       maxReadings: config.journal?.maxReadings ?? 2_000_000,
-      durability: config.journal?.durability ?? 'full',
+      durability,
+      // The embedded store is durable itself: no second copy of every reading.
+      ...(store.writeDurably ? { directSink: (readings) => store.writeDurably?.(readings) } : {}),
     });
     this.writer = new StoreWriter({
       journal: this.journal,

@@ -76,7 +76,7 @@ export function attachSocketServer(
   // device id → { site, point → newest reading }
   const pending = new Map<string, { site: string; points: Map<string, Reading> }>();
   live.on('readings.received', (event) => {
-    const site = live.get(event.device_id)?.site ?? '';
+    const site = live.siteOf(event.device_id) ?? '';
     let entry = pending.get(event.device_id);
     if (!entry) {
       entry = { site, points: new Map() };

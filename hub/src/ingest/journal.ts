@@ -3,6 +3,52 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StoredReading } from '../storage/time-series-store.js';
 
+/**
+ * On disk an entry keeps what its readings share once, and each reading as a tuple: a batch of
+ * ten readings takes a third of the space (and of the JSON work) of ten full objects.
+ */
+type CompactEntry = [
+  site: string,
+  gateway: string,
+  device: string,
+  type: string,
+  readings: Array<[string, number, number | null, string]>,
+];
+
+function compact(readings: readonly StoredReading[]): string {
+  const first = readings[0];
+  const shared =
+    first !== undefined &&
+    readings.every((r) => r.device === first.device && r.site === first.site && r.gateway === first.gateway);
+  if (!first || !shared) return JSON.stringify(readings);
+  const entry: CompactEntry = [
+    first.site,
+    first.gateway,
+    first.device,
+    first.device_type,
+    readings.map((r) => [r.point, r.ts, r.value, r.quality]),
+  ];
+  return JSON.stringify(entry);
+}
+
+function expand(body: string): StoredReading[] {
+  const parsed = JSON.parse(body) as CompactEntry | StoredReading[];
+  if (parsed.length === 5 && typeof parsed[0] === 'string') {
+    const [site, gateway, device, deviceType, readings] = parsed as CompactEntry;
+    return readings.map(([point, ts, value, quality]) => ({
+      site,
+      gateway,
+      device,
+      device_type: deviceType as StoredReading['device_type'],
+      point,
+      ts,
+      value,
+      quality: quality as StoredReading['quality'],
+    }));
+  }
+  return parsed as StoredReading[];
+}
+
 export interface JournalEntry {
   id: number;
   readings: StoredReading[];
@@ -17,6 +63,11 @@ export interface JournalOptions {
    * but may lose the last commits on power loss. Both survive `kill -9`.
    */
   durability: 'full' | 'normal';
+  /**
+   * A store that is durable on return (the embedded SQLite store): commits go straight to it,
+   * and the journal keeps nothing. Its failure fails the commit, so nothing is acknowledged.
+   */
+  directSink?: (readings: readonly StoredReading[]) => void;
 }
 
 export interface JournalStats {
@@ -96,7 +147,7 @@ export class Journal {
     let count = 0;
     for (const row of rows) {
       if (entries.length > 0 && count + row.readings > maxReadings) break;
-      entries.push({ id: row.id, readings: JSON.parse(row.body) as StoredReading[] });
+      entries.push({ id: row.id, readings: expand(row.body) });
       count += row.readings;
     }
     return entries;
@@ -138,13 +189,26 @@ export class Journal {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
+    if (this.options.directSink) {
+      try {
+        const all = batch.length === 1 ? (batch[0]?.readings ?? []) : batch.flatMap((item) => item.readings);
+        this.options.directSink(all);
+        this.stats.appended_readings += all.length;
+        this.stats.commits += 1;
+      } catch (err) {
+        for (const item of batch) item.reject(err as Error);
+        return;
+      }
+      for (const item of batch) item.resolve();
+      return;
+    }
     try {
       const db = this.requireDb();
       const insert = this.insert as Database.Statement;
       let added = 0;
       db.transaction(() => {
         for (const item of batch) {
-          insert.run(item.readings.length, JSON.stringify(item.readings));
+          insert.run(item.readings.length, compact(item.readings));
           added += item.readings.length;
         }
       })();

@@ -52,6 +52,11 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     return device ? this.withFreshness(device) : undefined;
   }
 
+  /** The site of a device, without copying it (hot path of the live stream). */
+  siteOf(id: string): string | undefined {
+    return this.devices.get(id)?.site;
+  }
+
   listGateways(): Array<Omit<GatewaySummary, 'last_seq' | 'missing_batches'>> {
     return [...this.gateways.values()].map((g) => ({ ...g }));
   }

@@ -12,81 +12,124 @@ import type {
   TimeSeriesStore,
 } from './time-series-store.js';
 
+/** Qualities stored as small integers: a sample row is then a few numbers. */
+const QUALITY_CODES: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
+const QUALITIES: Quality[] = ['good', 'uncertain', 'bad'];
+
 /**
  * The embedded store: SQLite through better-sqlite3, one file under the data directory, so
- * the hub runs with nothing else installed. WAL mode lets the dashboard read while ingest
- * writes. Statements are prepared once and always parameterised.
+ * the hub runs with nothing else installed. Like a time-series engine it keeps each series
+ * (device + point, with its site, gateway and type) once and samples as (series, ts, value,
+ * quality) rows clustered by series and time (WITHOUT ROWID), so a year of readings stays
+ * compact and a range query reads contiguous pages. WAL mode lets the API read while ingest
+ * writes; every statement is prepared once and parameterised.
  */
 export class SqliteStore implements TimeSeriesStore {
   readonly kind = 'sqlite';
   private db: Database.Database | null = null;
-  private insert: Database.Statement | null = null;
-  private select: Database.Statement | null = null;
+  private statements: {
+    insertSample: Database.Statement;
+    insertSeries: Database.Statement;
+    findSeries: Database.Statement;
+  } | null = null;
+  private readonly seriesIds = new Map<string, number>();
 
-  constructor(private readonly path: string) {}
+  /** `full` syncs every commit to disk (survives power loss); `normal` survives a killed process. */
+  constructor(
+    private readonly path: string,
+    private readonly durability: 'full' | 'normal' = 'full',
+  ) {}
 
   async init(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     const db = new Database(this.path);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${this.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.exec(`
-      CREATE TABLE IF NOT EXISTS readings (
+      CREATE TABLE IF NOT EXISTS series (
+        id INTEGER PRIMARY KEY,
         device TEXT NOT NULL,
         point TEXT NOT NULL,
-        ts INTEGER NOT NULL,
-        value REAL,
-        quality TEXT NOT NULL,
         site TEXT NOT NULL,
         gateway TEXT NOT NULL,
         device_type TEXT NOT NULL,
-        PRIMARY KEY (device, point, ts)
+        UNIQUE (device, point)
+      );
+      CREATE TABLE IF NOT EXISTS samples (
+        series INTEGER NOT NULL REFERENCES series (id),
+        ts INTEGER NOT NULL,
+        value REAL,
+        quality INTEGER NOT NULL,
+        PRIMARY KEY (series, ts)
       ) WITHOUT ROWID;
     `);
-    this.insert = db.prepare(
-      `INSERT OR REPLACE INTO readings (device, point, ts, value, quality, site, gateway, device_type)
-       VALUES (@device, @point, @ts, @value, @quality, @site, @gateway, @device_type)`,
-    );
-    this.select = db.prepare(
-      `SELECT ts, value, quality FROM readings
-       WHERE device = ? AND point = ? AND ts >= ? AND ts <= ?
-       ORDER BY ts ASC LIMIT ?`,
-    );
+    this.statements = {
+      insertSample: db.prepare(
+        'INSERT OR REPLACE INTO samples (series, ts, value, quality) VALUES (?, ?, ?, ?)',
+      ),
+      insertSeries: db.prepare(
+        `INSERT INTO series (device, point, site, gateway, device_type) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (device, point) DO UPDATE SET site = excluded.site, gateway = excluded.gateway,
+           device_type = excluded.device_type
+         RETURNING id`,
+      ),
+      findSeries: db.prepare('SELECT id FROM series WHERE device = ? AND point = ?'),
+    };
     this.db = db;
   }
 
   async write(readings: readonly StoredReading[]): Promise<void> {
+    this.writeDurably(readings);
+  }
+
+  writeDurably(readings: readonly StoredReading[]): void {
     const db = this.open();
-    const insert = this.insert as Database.Statement;
+    const { insertSample, insertSeries } = this.requireStatements();
     db.transaction((rows: readonly StoredReading[]) => {
-      for (const row of rows) insert.run(row);
+      for (const row of rows) {
+        const key = `${row.device}\u0000${row.point}`;
+        let id = this.seriesIds.get(key);
+        if (id === undefined) {
+          id = (
+            insertSeries.get(row.device, row.point, row.site, row.gateway, row.device_type) as { id: number }
+          ).id;
+          this.seriesIds.set(key, id);
+        }
+        insertSample.run(id, row.ts, row.value, QUALITY_CODES[row.quality]);
+      }
     })(readings);
   }
 
   async history(query: HistoryQuery): Promise<HistoryPoint[]> {
-    this.open();
-    const rows = (this.select as Database.Statement).all(
-      query.device,
-      query.point,
-      query.from,
-      query.to,
-      query.limit,
-    ) as Array<{ ts: number; value: number | null; quality: Quality }>;
-    return rows.map((row) => ({ ts: row.ts, value: row.value, quality: row.quality }));
+    const id = this.findSeries(query.device, query.point);
+    if (id === undefined) return [];
+    const rows = this.open()
+      .prepare(
+        'SELECT ts, value, quality FROM samples WHERE series = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?',
+      )
+      .all(id, query.from, query.to, query.limit) as Array<{
+      ts: number;
+      value: number | null;
+      quality: number;
+    }>;
+    return rows.map((row) => ({ ts: row.ts, value: row.value, quality: QUALITIES[row.quality] ?? 'bad' }));
   }
 
   // better-sqlite3 binds JS numbers as REAL, so bucket numbers are cast back to integers.
   async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    const id = this.findSeries(query.device, query.point);
+    if (id === undefined) return [];
     const rows = this.open()
       .prepare(
-        `SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket, AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max,
-                COUNT(value) AS count
-         FROM readings
-         WHERE device = @device AND point = @point AND ts >= @from AND ts <= @to AND quality != 'bad'
-           AND value IS NOT NULL
+        `SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket, AVG(value) AS mean, MIN(value) AS min,
+                MAX(value) AS max, COUNT(value) AS count
+         FROM samples
+         WHERE series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL
          GROUP BY bucket ORDER BY bucket`,
       )
-      .all({ ...query, width: query.bucketMs }) as Array<AggregateBucket & { bucket: number }>;
+      .all({ id, from: query.from, to: query.to, width: query.bucketMs }) as Array<
+      AggregateBucket & { bucket: number }
+    >;
     return rows.map(({ bucket, mean, min, max, count }) => ({
       ts: query.from + bucket * query.bucketMs,
       mean,
@@ -97,20 +140,23 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    const id = this.findSeries(query.device, query.point);
+    if (id === undefined) return [];
     const rows = this.open()
       .prepare(
         `SELECT bucket, MIN(first) AS first, MIN(last) AS last, MIN(min) AS min, MIN(max) AS max FROM (
            SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket,
                   FIRST_VALUE(value) OVER w AS first, LAST_VALUE(value) OVER w AS last,
                   MIN(value) OVER w AS min, MAX(value) OVER w AS max
-           FROM readings
-           WHERE device = @device AND point = @point AND ts >= @from AND ts <= @to AND quality != 'bad'
-             AND value IS NOT NULL
+           FROM samples
+           WHERE series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL
            WINDOW w AS (PARTITION BY CAST((ts - @from) / @width AS INTEGER) ORDER BY ts
                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
          ) GROUP BY bucket ORDER BY bucket`,
       )
-      .all({ ...query, width: query.bucketMs }) as Array<CounterBucket & { bucket: number }>;
+      .all({ id, from: query.from, to: query.to, width: query.bucketMs }) as Array<
+      CounterBucket & { bucket: number }
+    >;
     return rows.map(({ bucket, first, last, min, max }) => ({
       ts: query.from + bucket * query.bucketMs,
       first,
@@ -122,11 +168,19 @@ export class SqliteStore implements TimeSeriesStore {
 
   async latest(device: string): Promise<LatestReading[]> {
     // SQLite returns the other columns of the row that holds MAX(ts) (its bare-column rule).
-    return this.open()
+    const rows = this.open()
       .prepare(
-        'SELECT point, MAX(ts) AS ts, value, quality FROM readings WHERE device = ? GROUP BY point ORDER BY point',
+        `SELECT s.point AS point, MAX(x.ts) AS ts, x.value AS value, x.quality AS quality
+         FROM series s JOIN samples x ON x.series = s.id
+         WHERE s.device = ? GROUP BY s.id ORDER BY s.point`,
       )
-      .all(device) as LatestReading[];
+      .all(device) as Array<{ point: string; ts: number; value: number | null; quality: number }>;
+    return rows.map((r) => ({
+      point: r.point,
+      ts: r.ts,
+      value: r.value,
+      quality: QUALITIES[r.quality] ?? 'bad',
+    }));
   }
 
   async ping(): Promise<void> {
@@ -136,6 +190,20 @@ export class SqliteStore implements TimeSeriesStore {
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;
+    this.statements = null;
+    this.seriesIds.clear();
+  }
+
+  private findSeries(device: string, point: string): number | undefined {
+    const cached = this.seriesIds.get(`${device}\u0000${point}`);
+    if (cached !== undefined) return cached;
+    const row = this.requireStatements().findSeries.get(device, point) as { id: number } | undefined;
+    return row?.id;
+  }
+
+  private requireStatements(): NonNullable<SqliteStore['statements']> {
+    if (!this.statements) throw new Error('SQLite store is not initialised (call init() first)');
+    return this.statements;
   }
 
   private open(): Database.Database {
