@@ -24,7 +24,7 @@ import type { StoredReading, TimeSeriesStore } from '../src/storage/time-series-
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const log = createLogger('bench');
 log.level = 'silent';
-const BASE_TS = Date.UTC(2026, 0, 1);
+const BASE_TS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 10 * 86_400_000;
 const READINGS_PER_BATCH = 10;
 
 function payload(seq: number, device = 'pump-b', ts = BASE_TS + seq): string {

@@ -48,8 +48,10 @@ async function connect(hub: Hub, options: mqtt.IClientOptions = {}): Promise<Mqt
   return client;
 }
 
+const BASE_TS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 10 * 86_400_000;
+
 function batch(device: string, seq: number, value: number): TelemetryBatch {
-  const ts = 1_790_000_000_000 + seq * 1000;
+  const ts = BASE_TS + seq * 1000;
   return {
     v: 1,
     device,
@@ -80,12 +82,26 @@ describe('hub ingest', () => {
       [topic, Buffer.alloc(300 * 1024, 0x20)],
       ['caretaker/v1/estate/gw-1/nonsense', '{}'],
       [topics.gatewayStatus('estate', 'gw-1'), '{"v":1,"state":"maybe","ts":1}'],
+      [
+        topic,
+        JSON.stringify({
+          ...batch('pump-1', 4, 1),
+          readings: [{ point: 'flow', value: 1, ts: Date.now() + 3_600_000, quality: 'good' }],
+        }),
+      ],
+      [
+        topic,
+        JSON.stringify({
+          ...batch('pump-1', 5, 1),
+          readings: [{ point: 'flow', value: 1, ts: 1000, quality: 'good' }],
+        }),
+      ],
     ];
     for (const [t, payload] of bad) await client.publishAsync(t, payload, { qos: 1 });
     await client.publishAsync(topic, JSON.stringify(batch('pump-1', 3, 42.5)), { qos: 1 });
     await until('the good batch', () => hub.live.get('pump-1')?.latest.flow?.value === 42.5);
     expect(hub.stats.rejected).toBe(bad.length);
-    expect(hub.stats.rejected_by['gw-1']).toEqual({ telemetry: 4, topic: 1, gateway_status: 1 });
+    expect(hub.stats.rejected_by['gw-1']).toEqual({ telemetry: 6, topic: 1, gateway_status: 1 });
     expect(hub.stats.accepted_batches).toBe(1);
   });
 

@@ -71,8 +71,8 @@ describe.runIf(installed)('TLS by configuration', () => {
       device: 'pump-t',
       device_type: 'pump',
       seq,
-      ts: 1_790_000_000_000 + seq,
-      readings: [{ point: 'flow', value: seq, ts: 1_790_000_000_000 + seq, quality: 'good' }],
+      ts: Date.now() - 60_000 + seq,
+      readings: [{ point: 'flow', value: seq, ts: Date.now() - 60_000 + seq, quality: 'good' }],
     } satisfies TelemetryBatch);
 
   it('serves the API over HTTPS', async () => {

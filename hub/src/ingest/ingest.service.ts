@@ -14,6 +14,11 @@ import type { StoredReading } from '../storage/time-series-store.js';
 import type { Journal } from './journal.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
+/** Readings from further ahead than this are refused (gateway clocks may drift a little). */
+export const MAX_FUTURE_MS = 15 * 60_000;
+/** Readings older than this are refused; a gateway's spool replays far less. */
+export const MAX_AGE_MS = 366 * 24 * 3_600_000;
+
 export interface IngestStats {
   accepted_batches: number;
   accepted_readings: number;
@@ -39,7 +44,9 @@ export class IngestService {
   readonly sequences: SequenceTracker;
   private readonly logged = new Set<string>();
 
-  constructor(private readonly deps: { journal: Journal; live: LiveStateService; log: Logger }) {
+  constructor(
+    private readonly deps: { journal: Journal; live: LiveStateService; log: Logger; now?: () => number },
+  ) {
     this.sequences = new SequenceTracker(deps.log);
   }
 
@@ -64,6 +71,11 @@ export class IngestService {
       case 'telemetry': {
         const batch = this.check(parsePayload(telemetryBatchSchema, payload), ref.gateway, 'telemetry');
         if (!batch) return;
+        const absurd = this.absurdTimestamp(batch);
+        if (absurd) {
+          this.reject(ref.gateway, 'telemetry', absurd);
+          return;
+        }
         if (batch.device !== ref.device) {
           this.reject(
             ref.gateway,
@@ -114,6 +126,20 @@ export class IngestService {
       );
       throw err;
     }
+  }
+
+  /** A reading stamped far in the future or long ago is a broken clock, not data. */
+  private absurdTimestamp(batch: TelemetryBatch): string | null {
+    const now = (this.deps.now ?? Date.now)();
+    for (const [i, reading] of batch.readings.entries()) {
+      if (reading.ts > now + MAX_FUTURE_MS) {
+        return `readings.${i}.ts: ${new Date(reading.ts).toISOString()} is more than 15 minutes ahead of the hub's clock`;
+      }
+      if (reading.ts < now - MAX_AGE_MS) {
+        return `readings.${i}.ts: ${new Date(reading.ts).toISOString()} is more than a year old`;
+      }
+    }
+    return null;
   }
 
   private check<T>(result: ParseResult<T>, gateway: string, kind: string): T | null {

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { HistoryPoint, Quality } from '@caretaker/protocol';
 import {
   flux,
@@ -34,6 +36,9 @@ export type InfluxStoreConfig =
   | { api: 'v3'; url: string; token: string; database: string };
 
 export const MEASUREMENT = 'telemetry';
+/** Bodies above this many characters are sent gzip-compressed. */
+const GZIP_THRESHOLD = 1024;
+const gzipAsync = promisify(gzip);
 
 /** Line protocol with millisecond timestamps, escaped by the official client's Point. */
 export function toLineProtocol(reading: StoredReading): string {
@@ -82,7 +87,7 @@ export class InfluxStore implements TimeSeriesStore {
     this.writeApi = client.getWriteApi(org, bucket, 'ms', {
       batchSize: 5000,
       flushInterval: 0,
-      gzipThreshold: 1024,
+      gzipThreshold: GZIP_THRESHOLD,
       maxRetries: 3,
     });
     if (config.api === 'v2') this.queryApi = client.getQueryApi(config.org);
@@ -93,10 +98,13 @@ export class InfluxStore implements TimeSeriesStore {
     const lines = readings.map(toLineProtocol);
     if (this.config.api === 'v1') {
       const params = new URLSearchParams({ db: this.config.database, precision: 'ms' });
+      const text = lines.join('\n');
+      // InfluxDB 1.x accepts gzip bodies on /write; line protocol shrinks about tenfold.
+      const gzip = text.length > GZIP_THRESHOLD;
       const res = await fetch(`${this.config.url}/write?${params}`, {
         method: 'POST',
-        headers: this.v1Headers(),
-        body: lines.join('\n'),
+        headers: { ...this.v1Headers(), ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
+        body: gzip ? await gzipAsync(text) : text,
       });
       if (res.status !== 204) {
         throw new Error(`InfluxDB write failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);

@@ -152,6 +152,25 @@ export function describeTimeSeriesStoreContract(
       expect(await store.latest('nope')).toEqual([]);
     });
 
+    it('takes a large batch in one write (compressed on the wire where the store supports it)', async () => {
+      const big = Array.from({ length: 3000 }, (_, i) => ({
+        ...base,
+        point: 'big',
+        ts: t0 + i,
+        value: i / 4,
+      }));
+      await store.write(big);
+      const rows = await store.history({
+        device: 'pump-1',
+        point: 'big',
+        from: t0,
+        to: t0 + 5000,
+        limit: 5000,
+      });
+      expect(rows).toHaveLength(3000);
+      expect(rows[2999]).toEqual({ ts: t0 + 2999, value: 2999 / 4, quality: 'good' });
+    });
+
     it('returns nothing for an unknown series', async () => {
       const rows = await store.history({
         device: 'nope',
