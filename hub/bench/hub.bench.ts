@@ -220,12 +220,23 @@ async function latency(seconds: number, store: HubConfig['store'] | undefined) {
   const storedAt = new Map<number, number>();
   // Observe the store's writes without changing them: wrap write() of the live instance.
   const inner = (hub as unknown as { store: TimeSeriesStore }).store;
-  const write = inner.write.bind(inner);
-  inner.write = async (rows) => {
-    await write(rows);
+  const noteStored = (rows: readonly StoredReading[]) => {
     const now = performance.now();
     for (const row of rows) if (row.point === 'p0') storedAt.set(row.ts, now);
   };
+  const write = inner.write.bind(inner);
+  inner.write = async (rows) => {
+    await write(rows);
+    noteStored(rows);
+  };
+  // The embedded store takes readings straight from the journal's commit.
+  const writeDurably = inner.writeDurably?.bind(inner);
+  if (writeDurably) {
+    inner.writeDurably = (rows) => {
+      writeDurably(rows);
+      noteStored(rows);
+    };
+  }
   await hub.start();
   const socket = connectSocket(hub.url, { transports: ['websocket'] });
   const browserAt = new Map<number, number>();
