@@ -1,6 +1,7 @@
 /**
  * `npm run bench:hub`: the hub's figures, each against a baseline measured in the same run.
- * Prints one JSON document. Set BENCH_SCALE=0.1 for a quick run.
+ * Prints one JSON document. Set BENCH_SCALE=0.1 for a quick run, BENCH_ONLY=ingest,influx,latency,zero-loss
+ * for some parts (influx includes the InfluxDB latency).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -363,11 +364,14 @@ async function zeroLoss(count: number) {
   return { qos1_flood: flood, kill_9_mid_flood: killed };
 }
 
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const wanted = (part: string) => !ONLY || ONLY.includes(part);
+
 async function main(): Promise<void> {
   const n = Math.max(1000, Math.round(20_000 * SCALE));
   const result: Record<string, unknown> = { scale: SCALE, readings_per_batch: READINGS_PER_BATCH };
   const ingest: Record<string, unknown> = {};
-  for (const qos of [0, 1] as const) {
+  for (const qos of wanted('ingest') ? ([0, 1] as const) : []) {
     progress(`bare aedes, QoS ${qos}`);
     const bare = await bareBroker(n, qos);
     progress(`hub ingest, QoS ${qos}`);
@@ -381,10 +385,11 @@ async function main(): Promise<void> {
       hub_stored_msgs_per_s: Math.round(hub.stored_rate),
     };
   }
-  result.ingest = ingest;
+  if (wanted('ingest')) result.ingest = ingest;
 
   let influx: RunningInfluxDb | undefined;
   try {
+    if (!wanted('influx')) throw new Error('not selected (BENCH_ONLY)');
     influx = await startInfluxDb();
     progress('InfluxDB writes');
     result.influx_writes = await influxWrites(influx, Math.max(20_000, Math.round(200_000 * SCALE)), 5000);
@@ -398,10 +403,14 @@ async function main(): Promise<void> {
   } finally {
     await influx?.stop();
   }
-  progress('latency (SQLite)');
-  result.latency_sqlite = await latency(Math.max(3, Math.round(10 * SCALE)), undefined);
-  progress('zero loss');
-  result.zero_loss = await zeroLoss(Math.max(2000, Math.round(100_000 * SCALE)));
+  if (wanted('latency')) {
+    progress('latency (SQLite)');
+    result.latency_sqlite = await latency(Math.max(3, Math.round(10 * SCALE)), undefined);
+  }
+  if (wanted('zero-loss')) {
+    progress('zero loss');
+    result.zero_loss = await zeroLoss(Math.max(2000, Math.round(100_000 * SCALE)));
+  }
   console.log(JSON.stringify(result, null, 2));
 }
 

@@ -104,7 +104,8 @@ export class InfluxStore implements TimeSeriesStore {
       const res = await fetch(`${this.config.url}/write?${params}`, {
         method: 'POST',
         headers: { ...this.v1Headers(), ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
-        body: gzip ? await gzipAsync(text) : text,
+        // Fastest level: most of the size gain for a fraction of the CPU (line protocol repeats).
+        body: gzip ? await gzipAsync(text, { level: 1 }) : text,
       });
       if (res.status !== 204) {
         throw new Error(`InfluxDB write failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
