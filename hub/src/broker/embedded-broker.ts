@@ -82,8 +82,15 @@ export class EmbeddedBroker<U = unknown> {
         }
       }
       if (!onPublish) return done(null);
+      const handled = onPublish(packet.topic, packet.payload as Buffer);
+      if (packet.qos === 0) {
+        // QoS 0 promises no delivery, so the client need not wait on our disk; the readings
+        // still go through the same journal, in arrival order.
+        handled.catch(() => undefined);
+        return done(null);
+      }
       // Before aedes' PUBACK (lib/handlers/publish.js acknowledges QoS 1 right after this hook).
-      onPublish(packet.topic, packet.payload as Buffer).then(
+      handled.then(
         () => done(null),
         (err: Error) => done(err),
       );
