@@ -43,6 +43,16 @@ describe('telemetry batch', () => {
     if (!result.ok) expect(result.error).toContain(field);
   });
 
+  it('accepts the optional historical flag of a replayed batch, and only a boolean', () => {
+    expect(parsePayload(telemetryBatchSchema, JSON.stringify({ ...goodBatch, historical: true }))).toEqual({
+      ok: true,
+      value: { ...goodBatch, historical: true },
+    });
+    const bad = parsePayload(telemetryBatchSchema, JSON.stringify({ ...goodBatch, historical: 'yes' }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toContain('historical:');
+  });
+
   it('rejects malformed JSON without throwing', () => {
     const result = parsePayload(telemetryBatchSchema, Buffer.from('{"v":1,'));
     expect(result.ok).toBe(false);
@@ -72,6 +82,27 @@ describe('status payloads', () => {
         }),
       ).ok,
     ).toBe(true);
+  });
+
+  it('accepts a degraded device with its reason and text attributes', () => {
+    const status = {
+      v: 1,
+      device: 'pump-1',
+      device_type: 'pump',
+      state: 'online',
+      health: 'degraded',
+      ts: 5,
+      error: '2 of 9 points bad: Modbus exception 2 (illegal data address)',
+      attributes: { serial_number: 'SN-0042', firmware: '1.4.2' },
+    };
+    expect(parsePayload(deviceStatusSchema, JSON.stringify(status))).toEqual({ ok: true, value: status });
+    const badHealth = parsePayload(deviceStatusSchema, JSON.stringify({ ...status, health: 'sick' }));
+    expect(badHealth.ok).toBe(false);
+    const badKey = parsePayload(
+      deviceStatusSchema,
+      JSON.stringify({ ...status, attributes: { 'a/b': 'x' } }),
+    );
+    expect(badKey.ok).toBe(false);
   });
 
   it('rejects an unknown state', () => {

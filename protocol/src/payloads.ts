@@ -48,6 +48,12 @@ export const telemetryBatchSchema = z
     /** When the gateway published the batch, epoch ms. */
     ts: epochMsSchema,
     readings: z.array(readingSchema).min(1).max(2000),
+    /**
+     * True when the batch is sent late, from the gateway's store-and-forward spool after the broker
+     * was unreachable (or the gateway restarted). Absent or false for live data. Historical batches
+     * arrive oldest first but interleaved with live ones, so `seq` is not monotonic across both.
+     */
+    historical: z.boolean().optional(),
   })
   .strict();
 export type TelemetryBatch = z.infer<typeof telemetryBatchSchema>;
@@ -63,6 +69,10 @@ export const gatewayStatusSchema = z
   .strict();
 export type GatewayStatus = z.infer<typeof gatewayStatusSchema>;
 
+/** online: answering normally; degraded: answering, but not all is well; offline: not answering. */
+export const deviceHealthSchema = z.enum(['online', 'degraded', 'offline']);
+export type DeviceHealth = z.infer<typeof deviceHealthSchema>;
+
 export const deviceStatusSchema = z
   .object({
     v: z.literal(PROTOCOL_VERSION),
@@ -72,6 +82,16 @@ export const deviceStatusSchema = z
     ts: epochMsSchema,
     /** The last error when offline, for example `connect ECONNREFUSED 127.0.0.1:5020`. */
     error: z.string().max(500).optional(),
+    /**
+     * Finer than `state`: `degraded` is a device that is `online` but not healthy (some points bad,
+     * or recent polls failed without yet reaching the offline threshold); `error` then says why.
+     */
+    health: deviceHealthSchema.optional(),
+    /**
+     * Slow-changing text values of the device (serial number, firmware version, fault text) that
+     * are not telemetry: a reading's value is a number or a boolean.
+     */
+    attributes: z.record(idSchema, z.string().max(256)).optional(),
   })
   .strict();
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;

@@ -11,6 +11,14 @@ describe('topics', () => {
       'caretaker/v1/estate-a/gw-1/device/pump-1/status',
     );
     expect(topics.all()).toBe(`${TOPIC_ROOT}/#`);
+    expect(topics.gatewayStats('estate-a', 'gw-1')).toBe('caretaker/v1/estate-a/gw-1/stats');
+    expect(topics.command('estate-a', 'gw-1', 'pump-1')).toBe(
+      'caretaker/v1/estate-a/gw-1/device/pump-1/command',
+    );
+    expect(topics.commandResponse('estate-a', 'gw-1', 'pump-1')).toBe(
+      'caretaker/v1/estate-a/gw-1/device/pump-1/response',
+    );
+    expect(topics.gatewayCommands('estate-a', 'gw-1')).toBe('caretaker/v1/estate-a/gw-1/device/+/command');
   });
 
   it.each([
@@ -41,6 +49,23 @@ describe('topics', () => {
       gateway: 'g',
       device: 'd',
     });
+    expect(parseTopic(topics.gatewayStats('s', 'g'))).toEqual({
+      kind: 'gateway_stats',
+      site: 's',
+      gateway: 'g',
+    });
+    expect(parseTopic(topics.command('s', 'g', 'd'))).toEqual({
+      kind: 'command',
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+    });
+    expect(parseTopic(topics.commandResponse('s', 'g', 'd'))).toEqual({
+      kind: 'command_response',
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+    });
   });
 
   it.each([
@@ -53,6 +78,9 @@ describe('topics', () => {
     'caretaker/v1/s/g/device/+/telemetry',
     'caretaker/v1/s/g/device//telemetry',
     'caretaker/v1/s/g/status/x',
+    'caretaker/v1/s/g/stats/x',
+    'caretaker/v1/s/g/device/+/command',
+    'caretaker/v1/s/g/device/d/command/x',
   ])('rejects %s', (topic) => {
     expect(parseTopic(topic)).toBeNull();
   });

@@ -7,13 +7,19 @@ import { isValidId } from './ids.js';
  *   caretaker/v1/<site>/<gateway>/status                      retained, gateway online/offline (LWT)
  *   caretaker/v1/<site>/<gateway>/device/<device>/telemetry   one batch per device per poll, QoS 1
  *   caretaker/v1/<site>/<gateway>/device/<device>/status      retained, device online/offline
+ *   caretaker/v1/<site>/<gateway>/stats                       gateway health, periodic, QoS 0
+ *   caretaker/v1/<site>/<gateway>/device/<device>/command     write request to the gateway, QoS 1
+ *   caretaker/v1/<site>/<gateway>/device/<device>/response    the gateway's answer to a command
  */
 export const TOPIC_ROOT = 'caretaker/v1';
 
 export type TopicRef =
   | { kind: 'gateway_status'; site: string; gateway: string }
   | { kind: 'telemetry'; site: string; gateway: string; device: string }
-  | { kind: 'device_status'; site: string; gateway: string; device: string };
+  | { kind: 'device_status'; site: string; gateway: string; device: string }
+  | { kind: 'gateway_stats'; site: string; gateway: string }
+  | { kind: 'command'; site: string; gateway: string; device: string }
+  | { kind: 'command_response'; site: string; gateway: string; device: string };
 
 function assertIds(ids: Record<string, string>): void {
   for (const [name, value] of Object.entries(ids)) {
@@ -36,6 +42,23 @@ export const topics = {
     assertIds({ site, gateway, device });
     return `${TOPIC_ROOT}/${site}/${gateway}/device/${device}/status`;
   },
+  gatewayStats(site: string, gateway: string): string {
+    assertIds({ site, gateway });
+    return `${TOPIC_ROOT}/${site}/${gateway}/stats`;
+  },
+  command(site: string, gateway: string, device: string): string {
+    assertIds({ site, gateway, device });
+    return `${TOPIC_ROOT}/${site}/${gateway}/device/${device}/command`;
+  },
+  commandResponse(site: string, gateway: string, device: string): string {
+    assertIds({ site, gateway, device });
+    return `${TOPIC_ROOT}/${site}/${gateway}/device/${device}/response`;
+  },
+  /** Subscription filter for the commands to every device of one gateway. */
+  gatewayCommands(site: string, gateway: string): string {
+    assertIds({ site, gateway });
+    return `${TOPIC_ROOT}/${site}/${gateway}/device/+/command`;
+  },
   /** Subscription filter for everything Caretaker gateways publish. */
   all(): string {
     return `${TOPIC_ROOT}/#`;
@@ -56,11 +79,16 @@ export function parseTopic(topic: string): TopicRef | null {
   if (parts.length === 5 && parts[4] === 'status') {
     return { kind: 'gateway_status', site, gateway };
   }
+  if (parts.length === 5 && parts[4] === 'stats') {
+    return { kind: 'gateway_stats', site, gateway };
+  }
   if (parts.length === 7 && parts[4] === 'device') {
     const device = parts[5] ?? '';
     if (!isValidId(device)) return null;
     if (parts[6] === 'telemetry') return { kind: 'telemetry', site, gateway, device };
     if (parts[6] === 'status') return { kind: 'device_status', site, gateway, device };
+    if (parts[6] === 'command') return { kind: 'command', site, gateway, device };
+    if (parts[6] === 'response') return { kind: 'command_response', site, gateway, device };
   }
   return null;
 }

@@ -97,10 +97,14 @@ describe('startSimulators on real sockets', () => {
     expect(sims.modbus).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
     expect(sims.modbus.port).toBeGreaterThan(0);
     expect(sims.opcua.endpoint).toBe(`opc.tcp://127.0.0.1:${sims.opcua.port}`);
-    expect(sims.devices).toEqual([
-      { id: 'pump-1', profile: 'pump-controller', protocol: 'modbus', unitId: 1 },
-      { id: 'meter-1', profile: 'power-meter-3p', protocol: 'modbus', unitId: 2 },
-      { id: 'elevator-1', profile: 'elevator-controller', protocol: 'opcua' },
+    const modbusEndpoint = `127.0.0.1:${sims.modbus.port}`;
+    expect(sims.devices.map((d) => [d.id, d.profile, d.protocol, d.unitId, d.endpoint])).toEqual([
+      ['pump-1', 'pump-controller', 'modbus-tcp', 1, modbusEndpoint],
+      ['meter-1', 'power-meter-3p', 'modbus-tcp', 2, modbusEndpoint],
+      ['elevator-1', 'elevator-controller', 'opcua', undefined, sims.opcua.endpoint],
+    ]);
+    expect(sims.modbusPorts).toEqual([
+      { host: '127.0.0.1', port: sims.modbus.port, devices: ['pump-1', 'meter-1'] },
     ]);
   });
 
@@ -215,9 +219,10 @@ describe('startSimulators on real sockets', () => {
         ['-m', 'tcp', '-a', '1', '-r', '1', '-c', '10', '-1', '-p', String(sims.modbus.port), '127.0.0.1'],
         { timeout: 10_000 },
       );
-      // mbpoll prints one "[reference]: value" line per register, references 1-based.
+      // mbpoll prints one "[reference]: value" line per register, references 1-based; values
+      // above 32767 get their signed reading after them: "[12]: 41200 (-24336)".
       const registers = new Map<number, number>();
-      for (const match of stdout.matchAll(/^\[(\d+)\]:\s+(-?\d+)$/gm)) {
+      for (const match of stdout.matchAll(/^\[(\d+)\]:\s+(-?\d+)/gm)) {
         registers.set(Number(match[1]), Number(match[2]));
       }
       expect([...registers.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

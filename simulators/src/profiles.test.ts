@@ -6,23 +6,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModbusProfile, loadOpcuaProfile, loadProfile, PROFILES_DIR, profilePath } from './profiles.js';
 
 describe('the shipped profiles', () => {
-  it('are the three walking-skeleton devices', async () => {
+  const shipped = [
+    'elevator-controller',
+    'gas-meter',
+    'power-meter-3p',
+    'pump-controller',
+    'sewage-pump-controller',
+    'water-meter',
+  ];
+
+  it('are one per kind of simulated device', async () => {
     const files = (await readdir(PROFILES_DIR)).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual(['elevator-controller.yaml', 'power-meter-3p.yaml', 'pump-controller.yaml']);
+    expect(files).toEqual(shipped.map((name) => `${name}.yaml`));
   });
 
-  it.each(['pump-controller', 'power-meter-3p', 'elevator-controller'])(
-    '%s validates and is named after its file',
-    async (name) => {
-      const profile = await loadProfile(name);
-      expect(profile.profile).toBe(name);
-      for (const point of profile.points) {
-        // Enumerations and flags have no unit; every measured quantity has one.
-        const unitless = ['running', 'fault', 'direction', 'door_state', 'alarm', 'power_factor'];
-        if (!unitless.includes(point.name)) expect(point.unit, point.name).toBeTruthy();
-      }
-    },
-  );
+  it.each(shipped)('%s validates and is named after its file', async (name) => {
+    const profile = await loadProfile(name);
+    expect(profile.profile).toBe(name);
+    for (const point of profile.points) {
+      // Enumerations and flags have no unit; every measured quantity has one.
+      const unitless = ['running', 'fault', 'leak_alarm', 'direction', 'door_state', 'alarm', 'power_factor'];
+      if (!unitless.includes(point.name)) expect(point.unit, point.name).toBeTruthy();
+    }
+  });
 
   it('gives the pump the points the gateway and the detectors expect', async () => {
     const pump = await loadModbusProfile('pump-controller');
@@ -43,6 +49,26 @@ describe('the shipped profiles', () => {
     const holding = pump.points.filter((p) => p.table === 'holding').map((p) => p.address);
     expect(Math.min(...holding)).toBe(0);
     expect(Math.max(...holding)).toBeGreaterThanOrEqual(9);
+  });
+
+  it('gives the sewage pump the booster map plus its sump level', async () => {
+    const booster = await loadModbusProfile('pump-controller');
+    const sewage = await loadModbusProfile('sewage-pump-controller');
+    expect(sewage.points.slice(0, booster.points.length)).toEqual(
+      booster.points.map((p) =>
+        p.name === 'inlet_pressure' ? { ...p, description: expect.any(String) } : p,
+      ),
+    );
+    expect(sewage.points.at(-1)).toMatchObject({ name: 'sump_level', unit: 'm' });
+  });
+
+  it.each(['water-meter', 'gas-meter'])('gives the %s a cumulative volume and a flow rate', async (name) => {
+    const meter = await loadModbusProfile(name);
+    expect(meter.points.map((p) => [p.name, p.unit])).toEqual([
+      ['total_volume', 'm3'],
+      ['flow_rate', 'm3/h'],
+      ['temperature', '°C'],
+    ]);
   });
 
   it('lays the meter out as float32 input registers', async () => {
@@ -81,7 +107,7 @@ describe('loadProfile errors', () => {
   it('names the file and the field of a schema error', async () => {
     const original = await readFile(profilePath('pump-controller'), 'utf8');
     const file = await write('broken-pump.yaml', original.replace('address: 2', 'address: two'));
-    await expect(loadProfile(file)).rejects.toThrow(/broken-pump\.yaml: points\.3\.address: /);
+    await expect(loadProfile(file)).rejects.toThrow(/broken-pump\.yaml: points\.4\.address: /);
   });
 
   it('reports every schema error at once', async () => {

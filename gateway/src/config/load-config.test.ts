@@ -87,8 +87,16 @@ describe('resolveGatewayConfig', () => {
       url: 'mqtt://localhost:1883',
       client_id: 'caretaker-estate-1-gw-1',
       keepalive_s: 30,
-      max_queued_messages: 10_000,
+      max_inflight: 1000,
     });
+    expect(config.spool).toEqual({
+      storage: 'sqlite',
+      max_bytes: 256 * 1024 * 1024,
+      max_age_s: 604_800,
+      flush_interval_ms: 200,
+      replay_rate: 500,
+    });
+    expect(config.metrics).toEqual({ stats_interval_s: 10 });
     expect(config.profiles_dir).toBe(path.join(dir, 'profiles'));
     expect(path.isAbsolute(config.data_dir)).toBe(true);
 
@@ -98,27 +106,25 @@ describe('resolveGatewayConfig', () => {
       protocol: 'modbus-tcp',
       device_type: 'pump',
       profile: 'test-pump',
-      host: '10.0.0.5',
-      port: 5020,
+      link: { kind: 'tcp', host: '10.0.0.5', port: 5020 },
       unit_id: 3,
       poll_interval_ms: 1000,
       timeout_ms: 1000,
-      // The device's default overrides the profile's (little).
-      word_order: 'big',
-      byte_order: 'big',
+      max_gap_registers: 124,
     });
     // Profile order, the inline `flow` replacing the profile's, the inline `running` appended.
     const pumpPoints = pump?.protocol === 'modbus-tcp' ? pump.points : [];
-    expect(pumpPoints.map((p) => [p.name, p.address])).toEqual([
-      ['flow', 2],
-      ['hours', 9],
-      ['running', 0],
+    expect(pumpPoints.map((p) => [p.name, p.address, p.word_order])).toEqual([
+      ['flow', 2, 'big'],
+      // The device's default overrides the profile's (little), and is applied to each point.
+      ['hours', 9, 'big'],
+      ['running', 0, 'big'],
     ]);
     expect(lift).toMatchObject({
       device_type: 'elevator',
       points: [{ name: 'floor', node_id: 'ns=1;s=lift-1.floor' }],
     });
-    expect(meter).toMatchObject({ host: 'meter.local', port: 502, unit_id: 1, word_order: 'big' });
+    expect(meter).toMatchObject({ link: { kind: 'tcp', host: 'meter.local', port: 502 }, unit_id: 1 });
   });
 
   it('reports every error at once, each with its path', async () => {
@@ -264,7 +270,7 @@ describe('resolveGatewayConfig', () => {
         password: 'pa$word-s3cret',
         client_id: 'fallback-id',
       });
-      expect(config.devices[0]).toMatchObject({ poll_interval_ms: 2500, host: '192.168.1.7' });
+      expect(config.devices[0]).toMatchObject({ poll_interval_ms: 2500, link: { host: '192.168.1.7' } });
     });
 
     it('prefers the environment over the default', async () => {
@@ -290,6 +296,220 @@ describe('resolveGatewayConfig', () => {
         { path: 'devices.0.endpoint', message: expect.stringMatching(/unterminated placeholder/) },
       ]);
     });
+  });
+});
+
+describe('acquisition, addressing, transports and commands', () => {
+  it('resolves scan classes, deadbands, 1-based addresses, strings and the allow-list', async () => {
+    const config = await resolveGatewayConfig(
+      {
+        site: 's',
+        gateway: 'g',
+        profiles_dir: 'profiles',
+        devices: [
+          {
+            id: 'pump-1',
+            protocol: 'modbus-tcp',
+            endpoint: '10.0.0.5',
+            profile: 'test-pump',
+            report_on_change: true,
+            heartbeat_s: 30,
+            address_base: 1,
+            point_options: { flow: { poll_interval_ms: 100, deadband: 0.5 } },
+            points: [
+              { name: 'serial', address: 20, type: 'string', length: 4 },
+              { name: 'zero_based', address: 0, address_base: 0 },
+              { name: 'setpoint', address: 31, type: 'float32' },
+            ],
+            writable: [{ point: 'setpoint', min: 0, max: 10 }],
+          },
+        ],
+      },
+      dir,
+      { env: {} },
+    );
+    const pump = config.devices[0];
+    if (pump?.protocol !== 'modbus-tcp') throw new Error('expected a Modbus device');
+    const byName = Object.fromEntries(pump.points.map((p) => [p.name, p]));
+    // Profile points are 1-based too here: the device sets address_base 1.
+    expect(byName.flow).toMatchObject({
+      address: 0,
+      poll_interval_ms: 100,
+      deadband: 0.5,
+      report_on_change: true,
+    });
+    expect(byName.hours).toMatchObject({
+      address: 8,
+      poll_interval_ms: 1000,
+      heartbeat_ms: 30_000,
+      word_order: 'little',
+    });
+    expect(byName.serial).toMatchObject({ address: 19, type: 'string', length: 4 });
+    expect(byName.zero_based).toMatchObject({ address: 0 });
+    expect(pump.writable).toEqual([{ point: 'setpoint', min: 0, max: 10, verify: true }]);
+  });
+
+  it('resolves RTU on a serial line and RTU over TCP, with a gap that follows the line speed', async () => {
+    const config = await resolveGatewayConfig(
+      {
+        site: 's',
+        gateway: 'g',
+        devices: [
+          {
+            id: 'a',
+            protocol: 'modbus-rtu',
+            endpoint: '/dev/ttyUSB0',
+            device_type: 'pump',
+            serial: { baud_rate: 9600 },
+            points: [{ name: 'x', address: 0 }],
+          },
+          {
+            id: 'b',
+            protocol: 'modbus-rtu-tcp',
+            endpoint: '10.0.0.9:4001',
+            device_type: 'pump',
+            points: [{ name: 'x', address: 0 }],
+          },
+        ],
+      },
+      dir,
+      { env: {} },
+    );
+    expect(config.devices[0]).toMatchObject({
+      link: {
+        kind: 'rtu',
+        path: '/dev/ttyUSB0',
+        baud_rate: 9600,
+        data_bits: 8,
+        parity: 'even',
+        stop_bits: 1,
+      },
+      max_gap_registers: 12,
+    });
+    expect(config.devices[1]).toMatchObject({
+      link: { kind: 'rtu-tcp', host: '10.0.0.9', port: 4001 },
+      max_gap_registers: 12,
+    });
+  });
+
+  it('names every acquisition, addressing, serial and allow-list problem by its path', async () => {
+    const error = await configError(
+      resolveGatewayConfig(
+        {
+          site: 's',
+          gateway: 'g',
+          spool: { flush_interval_ms: 5000, storage: 'tape' },
+          metrics: { listen: 'nope:99999' },
+          profiles_dir: 'profiles',
+          devices: [
+            {
+              id: 'p',
+              protocol: 'modbus-tcp',
+              endpoint: '10.0.0.5',
+              profile: 'test-pump',
+              point_options: { flw: { deadband: 1 } },
+              address_base: 1,
+              points: [
+                { name: 'zero', address: 0 },
+                { name: 'text', address: 5, type: 'string' },
+              ],
+              writable: [{ point: 'ghost' }, { point: 'zero', min: 5, max: 1 }],
+            },
+            {
+              id: 'r1',
+              protocol: 'modbus-rtu',
+              endpoint: '/dev/ttyS1',
+              device_type: 'pump',
+              points: [{ name: 'x', address: 0 }],
+            },
+            {
+              id: 'r2',
+              protocol: 'modbus-rtu',
+              endpoint: '/dev/ttyS1',
+              device_type: 'pump',
+              serial: { baud_rate: 19200 },
+              points: [{ name: 'x', address: 0 }],
+            },
+            {
+              id: 'r3',
+              protocol: 'modbus-rtu',
+              endpoint: 'COM3',
+              device_type: 'pump',
+              points: [{ name: 'x', address: 0 }],
+            },
+            {
+              id: 'l',
+              protocol: 'opcua',
+              endpoint: 'opc.tcp://h:4840',
+              mode: 'push',
+              device_type: 'elevator',
+              points: [],
+            },
+          ],
+        },
+        dir,
+        { env: {} },
+      ),
+    );
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
+      [
+        'spool.storage',
+        'spool.flush_interval_ms',
+        'metrics.listen',
+        'devices.0.writable.1.min',
+        'devices.3.endpoint',
+        'devices.4.mode',
+      ].sort(),
+    );
+    // The rest is found once the schema passes: fix those and the next layer shows.
+    const second = await configError(
+      resolveGatewayConfig(
+        {
+          site: 's',
+          gateway: 'g',
+          profiles_dir: 'profiles',
+          devices: [
+            {
+              id: 'p',
+              protocol: 'modbus-tcp',
+              endpoint: '10.0.0.5',
+              profile: 'test-pump',
+              point_options: { flw: { deadband: 1 } },
+              address_base: 1,
+              points: [
+                { name: 'zero', address: 0 },
+                { name: 'text', address: 5, type: 'string' },
+              ],
+              writable: [{ point: 'ghost' }, { point: 'hours' }],
+            },
+            {
+              id: 'r1',
+              protocol: 'modbus-rtu',
+              endpoint: '/dev/ttyS1',
+              device_type: 'pump',
+              points: [{ name: 'x', address: 0 }],
+            },
+            {
+              id: 'r2',
+              protocol: 'modbus-rtu',
+              endpoint: '/dev/ttyS1',
+              device_type: 'pump',
+              serial: { baud_rate: 19200 },
+              points: [{ name: 'x', address: 0 }],
+            },
+          ],
+        },
+        dir,
+        { env: {} },
+      ),
+    );
+    expect(second.issues).toEqual([
+      { path: 'devices.0.points.0.address', message: 'zero: address 0 is below address_base 1' },
+      { path: 'devices.0.points.1.length', message: 'text: a string point needs a length (registers)' },
+      { path: 'devices.0.point_options.flw', message: 'no point named "flw"' },
+      { path: 'devices.0.writable.0.point', message: 'no point named "ghost"' },
+      { path: 'devices.2.serial', message: expect.stringMatching(/\/dev\/ttyS1 is also used by devices.1/) },
+    ]);
   });
 });
 

@@ -1,124 +1,195 @@
-import { telemetryBatchSchema, topics } from '@caretaker/protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type TelemetryBatch, telemetryBatchSchema, topics } from '@caretaker/protocol';
 import getPort from 'get-port';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestBroker } from '../testing/mqtt-test-broker.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemorySpool } from '../spool/memory.spool.js';
+import type { Spool } from '../spool/spool.js';
+import { SqliteSpool } from '../spool/sqlite.spool.js';
+import { type RecordedMessage, startTestBroker, type TestBroker } from '../testing/mqtt-test-broker.js';
 import { testLogger } from '../testing/test-logger.js';
-import { MqttOutput } from './mqtt.output.js';
+import { type ForwardingOptions, MqttOutput } from './mqtt.output.js';
 
-let cleanups: Array<() => Promise<void>> = [];
+let cleanups: Array<() => Promise<void> | void> = [];
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'caretaker-gw-output-'));
+});
 afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   cleanups = [];
+  await rm(dir, { recursive: true, force: true });
 });
 
-function output(url: string, maxQueued = 100): MqttOutput {
+const TELEMETRY = topics.telemetry('s', 'g', 'd');
+const FAST: ForwardingOptions = { flushIntervalMs: 20, replayRatePerS: 10_000, maxInflight: 100 };
+
+function sqlite(limits = { maxBytes: 10_000_000, maxAgeMs: 3_600_000 }): Spool {
+  const spool = new SqliteSpool(path.join(dir, 'spool.db'), limits);
+  cleanups.push(() => spool.close());
+  return spool;
+}
+
+function output(url: string, spool: Spool, forwarding: Partial<ForwardingOptions> = {}): MqttOutput {
   const out = new MqttOutput({
     site: 's',
     gateway: 'g',
-    mqtt: { url, client_id: 'test-gateway', keepalive_s: 5, max_queued_messages: maxQueued },
+    mqtt: { url, client_id: `test-gateway-${Math.random()}`, keepalive_s: 5, max_inflight: 100 },
+    spool,
+    forwarding: { ...FAST, ...forwarding },
     devices: ['d'],
     version: '9.9.9',
-    now: () => 1234,
+    now: () => Date.now(),
     logger: testLogger('test:mqtt'),
+    reconnectPeriodMs: 200,
   });
   cleanups.push(() => out.stop());
   return out;
 }
 
-const reading = (value: number) => ({ point: 'p', value, ts: 1000, quality: 'good' as const });
+async function broker(options: Parameters<typeof startTestBroker>[0] = {}): Promise<TestBroker> {
+  const started = await startTestBroker(options);
+  cleanups.push(() => started.close());
+  return started;
+}
 
-describe('MqttOutput', () => {
-  it('keeps only the newest batches while the broker is away, then sends them in order', async () => {
+const write = (out: MqttOutput, value: number) =>
+  out.writeTelemetry({
+    device: 'd',
+    device_type: 'pump',
+    readings: [{ point: 'p', value, ts: 1000, quality: 'good' }],
+  });
+
+const batches = (messages: readonly RecordedMessage[]): TelemetryBatch[] =>
+  messages.filter((m) => m.topic === TELEMETRY).map((m) => telemetryBatchSchema.parse(m.json));
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('MqttOutput with the spool', () => {
+  it('spools while the broker is away, then replays the backlog in order, marked historical', async () => {
     const port = await getPort({ host: '127.0.0.1' });
-    const out = output(`mqtt://127.0.0.1:${port}`, 3);
+    const spool = sqlite();
+    const out = output(`mqtt://127.0.0.1:${port}`, spool);
     await out.start(); // returns although nobody listens
-    for (let i = 0; i < 10; i++)
-      out.writeTelemetry({ device: 'd', device_type: 'pump', readings: [reading(i)] });
-    expect(out.stats).toMatchObject({ queued: 3, dropped: 7, seq: 10 });
+    for (let i = 0; i < 10; i++) write(out, i);
+    await until('the backlog on disk', () => spool.depth === 10);
+    expect(out.stats).toMatchObject({ spoolDepth: 10, seq: 10, acked: 0, dropped: 0 });
 
-    const broker = await startTestBroker({ port });
-    cleanups.push(() => broker.close());
-    const telemetry = topics.telemetry('s', 'g', 'd');
-    await broker.published.waitFor(
-      'the last queued batch',
-      (m) => m.topic === telemetry && (m.json as { seq: number }).seq === 9,
-      {
-        timeoutMs: 15_000,
-      },
-    );
-    const sent = broker.published.messages
-      .filter((m) => m.topic === telemetry)
-      .map((m) => telemetryBatchSchema.parse(m.json));
-    expect(sent.map((batch) => batch.seq)).toEqual([7, 8, 9]);
-    expect(sent.map((batch) => batch.readings[0]?.value)).toEqual([7, 8, 9]);
+    const mqtt = await broker({ port });
+    await until('the backlog delivered', () => batches(mqtt.published.messages).length === 10, 15_000);
+    const sent = batches(mqtt.published.messages);
+    expect(sent.map((b) => b.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sent.map((b) => b.readings[0]?.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sent.every((b) => b.historical === true)).toBe(true);
     // The online status goes out before the backlog.
-    const statusIndex = broker.published.messages.findIndex(
-      (m) => m.topic === topics.gatewayStatus('s', 'g'),
-    );
-    const firstTelemetry = broker.published.messages.findIndex((m) => m.topic === telemetry);
+    const statusIndex = mqtt.published.messages.findIndex((m) => m.topic === topics.gatewayStatus('s', 'g'));
+    const firstTelemetry = mqtt.published.messages.findIndex((m) => m.topic === TELEMETRY);
     expect(statusIndex).toBeGreaterThanOrEqual(0);
     expect(statusIndex).toBeLessThan(firstTelemetry);
-    expect(broker.published.messages[statusIndex]?.json).toEqual({
-      v: 1,
-      state: 'online',
-      ts: 1234,
-      version: '9.9.9',
-      devices: ['d'],
-    });
+    // Acknowledged batches leave the spool; new ones go out live.
+    await until('the spool emptied', () => spool.depth === 0);
+    write(out, 42);
+    await until('a live batch', () => batches(mqtt.published.messages).length === 11);
+    expect(batches(mqtt.published.messages)[10]).toMatchObject({ seq: 10, readings: [{ value: 42 }] });
+    expect(batches(mqtt.published.messages)[10]?.historical).toBeUndefined();
+    // The broker saw it; its PUBACK reaches the gateway a moment later.
+    await until('the live batch acknowledged', () => out.stats.acked === 11);
+    expect(out.stats).toMatchObject({ acked: 11, replayed: 10 });
   });
 
-  it('never publishes a batch the hub would reject, and does not spend a seq on it', async () => {
-    const broker = await startTestBroker();
-    cleanups.push(() => broker.close());
-    const out = output(broker.url);
-    await out.start();
-    out.writeTelemetry({
-      device: 'd',
-      device_type: 'pump',
-      readings: [{ point: 'bad/point', value: 1, ts: 1, quality: 'good' }],
+  it('removes a batch only once the broker acknowledged it', async () => {
+    const held: Array<() => void> = [];
+    let hold = true;
+    const mqtt = await broker({
+      beforeAck: (topic, ack) => (hold && topic === TELEMETRY ? held.push(ack) : ack()),
     });
-    out.writeTelemetry({ device: 'd', device_type: 'pump', readings: [] });
-    out.writeTelemetry({ device: 'd', device_type: 'pump', readings: [reading(1)] });
-    const message = await broker.published.waitFor('the valid batch', (m) => m.topic.endsWith('/telemetry'));
-    expect(telemetryBatchSchema.parse(message.json).seq).toBe(0);
-    expect(out.stats).toMatchObject({ invalid: 2, seq: 1 });
-    expect(broker.published.messages.filter((m) => m.topic.endsWith('/telemetry'))).toHaveLength(1);
+    const spool = sqlite();
+    const out = output(mqtt.url, spool);
+    await out.start();
+    write(out, 1);
+    write(out, 2);
+    await until('two publishes waiting for PUBACK', () => held.length === 2);
+    // Published, not acknowledged: still in the spool (a crash now would send them again).
+    expect(spool.depth).toBe(2);
+    expect(out.stats.inflight).toBe(2);
+    hold = false;
+    for (const ack of held) ack();
+    await until('the spool emptied', () => spool.depth === 0);
+    expect(out.stats).toMatchObject({ acked: 2, inflight: 0 });
   });
 
-  it('publishes device status retained, and the latest one again after a reconnect', async () => {
-    const broker = await startTestBroker();
-    cleanups.push(() => broker.close());
-    const out = output(broker.url);
+  it('drops the oldest batches beyond the byte limit, counts them, and the gap shows in seq', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    // A batch of this shape is about 130 bytes: room for about 5.
+    const spool = new MemorySpool({ maxBytes: 700, maxAgeMs: 3_600_000 });
+    const out = output(`mqtt://127.0.0.1:${port}`, spool);
     await out.start();
-    out.writeDeviceStatus({ device: 'd', device_type: 'pump', state: 'online', ts: 10 });
-    out.writeDeviceStatus({ device: 'd', device_type: 'pump', state: 'offline', ts: 20, error: 'timeout' });
-    const status = topics.deviceStatus('s', 'g', 'd');
-    await broker.published.waitFor(
-      'offline status',
-      (m) => m.topic === status && (m.json as { state: string }).state === 'offline',
+    for (let i = 0; i < 20; i++) write(out, i);
+    await until('the backlog committed', () => out.stats.pending === 0 && spool.depth > 0);
+    const kept = spool.depth;
+    expect(kept).toBeLessThan(20);
+    expect(out.stats.dropped).toBe(20 - kept);
+    const mqtt = await broker({ port });
+    await until('the rest delivered', () => batches(mqtt.published.messages).length === kept, 15_000);
+    // The newest survive; the hub sees seq start at 20 - kept: the dropped ones are a gap.
+    expect(batches(mqtt.published.messages).map((b) => b.seq)).toEqual(
+      Array.from({ length: kept }, (_, i) => 20 - kept + i),
     );
-    expect(broker.published.messages.filter((m) => m.topic === status).map((m) => m.retain)).toEqual([
-      true,
-      true,
-    ]);
+  });
 
-    const mark = broker.published.messages.length;
-    out.client?.stream.destroy();
-    const again = await broker.published.waitFor(
-      'status republished after reconnect',
-      (m) => m.topic === status,
-      {
-        from: mark,
-        timeoutMs: 15_000,
-      },
-    );
-    expect(again.json).toEqual({
-      v: 1,
-      device: 'd',
-      device_type: 'pump',
-      state: 'offline',
-      ts: 20,
-      error: 'timeout',
-    });
+  it('keeps live data flowing while it replays a backlog at the capped rate', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const spool = sqlite();
+    const out = output(`mqtt://127.0.0.1:${port}`, spool, { replayRatePerS: 40 });
+    await out.start();
+    for (let i = 0; i < 40; i++) write(out, i);
+    await until('the backlog on disk', () => spool.depth === 40);
+    const mqtt = await broker({ port });
+    await until('replay under way', () => batches(mqtt.published.messages).length > 0, 15_000);
+    // Live batches written while the replay goes on.
+    for (let i = 0; i < 3; i++) {
+      write(out, 100 + i);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await until('everything delivered', () => batches(mqtt.published.messages).length === 43, 15_000);
+    const sent = batches(mqtt.published.messages);
+    const live = sent.filter((b) => b.historical !== true);
+    const historical = sent.filter((b) => b.historical === true);
+    expect(live.map((b) => b.seq)).toEqual([40, 41, 42]);
+    expect(historical.map((b) => b.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // The live ones did not wait for the end of the backlog.
+    const lastHistorical = sent.findIndex((b) => b.seq === 39);
+    const firstLive = sent.findIndex((b) => b.seq === 40);
+    expect(firstLive).toBeLessThan(lastHistorical);
+  });
+
+  it('continues the sequence after a restart and sends what the last run left behind', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const first = output(`mqtt://127.0.0.1:${port}`, sqlite());
+    await first.start();
+    for (let i = 0; i < 3; i++) write(first, i);
+    await first.stop(); // a clean stop commits what is pending
+    cleanups.pop();
+    const spool1 = cleanups.pop();
+    await Promise.resolve(spool1?.());
+
+    const mqtt = await broker({ port });
+    const spool = sqlite();
+    expect(spool.nextSeq).toBe(3);
+    const second = output(mqtt.url, spool);
+    await second.start();
+    write(second, 3);
+    await until('backlog and new batch', () => batches(mqtt.published.messages).length === 4);
+    const sent = batches(mqtt.published.messages);
+    expect(sent.map((b) => b.seq).sort()).toEqual([0, 1, 2, 3]);
+    expect(sent.find((b) => b.seq === 3)?.historical).toBeUndefined();
+    expect(sent.filter((b) => b.seq < 3).every((b) => b.historical === true)).toBe(true);
   });
 });

@@ -17,13 +17,22 @@ export interface Accumulator {
   addValue(point: PointRef, value: number | boolean, ts: number, quality?: 'good' | 'uncertain'): void;
   /** A point that yielded no usable value this time, and why (`timeout`, `Modbus exception 2 ...`). */
   addBad(point: PointRef, reason: string, ts: number): void;
+  /**
+   * A text value (a Modbus string, an OPC UA String): published as a device attribute on the
+   * device status, not as telemetry (a reading's value is a number or a boolean).
+   */
+  addText(point: PointRef, text: string, ts: number): void;
 }
 
 // Limits of the wire contract (protocol/src/payloads.ts): a reason is at most 200 characters.
 const MAX_REASON = 200;
 
+// Limit of the wire contract for an attribute value.
+const MAX_TEXT = 256;
+
 export class ReadingAccumulator implements Accumulator {
   readonly readings: Reading[] = [];
+  readonly texts = new Map<string, string>();
   readonly #now: () => number;
 
   constructor(now: () => number) {
@@ -56,6 +65,10 @@ export class ReadingAccumulator implements Accumulator {
       quality: 'bad',
       reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
     });
+  }
+
+  addText(point: PointRef, text: string, _ts: number): void {
+    this.texts.set(point.name, text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
   }
 
   #base(point: PointRef, ts: number): { point: string; ts: number; unit?: string } {

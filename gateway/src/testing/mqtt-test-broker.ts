@@ -9,13 +9,36 @@ export interface TestBroker {
   broker: Aedes;
   /** Every message clients published to the broker, recorded broker-side from the start. */
   published: MessageLog;
+  /** Topic filters clients subscribed to, in order. */
+  subscriptions: string[];
   close(): Promise<void>;
 }
 
+export interface TestBrokerOptions {
+  /** Listen on this port (to restart a broker where the gateway expects it). */
+  port?: number;
+  /**
+   * Called before the broker acknowledges a client's publish (aedes `authorizePublish`): hold
+   * `ack` to hold the PUBACK, as a broker (or the hub behind it) that is slow to take a message.
+   */
+  beforeAck?: (topic: string, ack: () => void) => void;
+}
+
 /** A real MQTT broker (aedes) on a free loopback port (or the given one, to restart a broker). */
-export async function startTestBroker(options: { port?: number } = {}): Promise<TestBroker> {
+export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const broker = await Aedes.createBroker();
+  const { beforeAck } = options;
+  if (beforeAck !== undefined) {
+    broker.authorizePublish = (client, packet, done) => {
+      if (client === null) return done(null);
+      beforeAck(packet.topic, () => done(null));
+    };
+  }
   const published = new MessageLog();
+  const subscriptions: string[] = [];
+  broker.on('subscribe', (subs) => {
+    for (const sub of subs) subscriptions.push(sub.topic);
+  });
   broker.on('publish', (packet, client) => {
     // client is null for the broker's own $SYS messages.
     if (client !== null) published.record(packet.topic, Buffer.from(packet.payload), packet.retain);
@@ -34,6 +57,7 @@ export async function startTestBroker(options: { port?: number } = {}): Promise<
     port,
     broker,
     published,
+    subscriptions,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
@@ -110,6 +134,13 @@ export class MqttRecorder extends MessageLog {
     const recorder = new MqttRecorder(client);
     await client.subscribeAsync(filter, { qos: 1 });
     return recorder;
+  }
+
+  /** Publishes as another client would (the hub sending a command). */
+  async publish(topic: string, payload: string | object): Promise<void> {
+    await this.#client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+      qos: 1,
+    });
   }
 
   async close(): Promise<void> {

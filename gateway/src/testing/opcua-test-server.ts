@@ -17,7 +17,7 @@ export interface TestVariable {
   /** Identifier in the server's own namespace (ns=1), e.g. `elevator-1.floor`. */
   name: string;
   dataType: DataType;
-  value: number | boolean | [number, number];
+  value: number | boolean | string | [number, number];
   statusCode?: StatusCode;
   sourceTimestamp?: Date;
 }
@@ -26,7 +26,7 @@ export interface OpcuaTestServer {
   endpoint: string;
   port: number;
   /** Sets a variable's value (and optionally status and source timestamp) while running. */
-  set(name: string, value: number | boolean, statusCode?: StatusCode, sourceTimestamp?: Date): void;
+  set(name: string, value: number | boolean | string, statusCode?: StatusCode, sourceTimestamp?: Date): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,10 @@ export interface OpcuaTestServer {
  */
 export async function startOpcuaTestServer(
   variables: readonly TestVariable[],
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    operationLimits?: { maxNodesPerRead?: number; maxMonitoredItemsPerCall?: number };
+  } = {},
 ): Promise<OpcuaTestServer> {
   const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const pki = await mkdtemp(path.join(os.tmpdir(), 'caretaker-opcua-server-'));
@@ -58,6 +61,9 @@ export async function startOpcuaTestServer(
     serverCertificateManager,
     userCertificateManager,
     buildInfo: { productName: 'caretaker-gateway-test' },
+    ...(options.operationLimits === undefined
+      ? {}
+      : { serverCapabilities: { operationLimits: options.operationLimits } }),
   });
   const nodes = new Map<string, { node: UAVariable; dataType: DataType }>();
   let closed = false;

@@ -1,32 +1,10 @@
 import net from 'node:net';
-import {
-  encodeRegisters,
-  type ModbusProfile,
-  type ModbusTable,
-  type RegisterCodecSpec,
-  registerCount,
-} from '@caretaker/protocol';
+import type { ModbusTable } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import { type IServiceVector, ServerTCP } from 'modbus-serial';
-import type { DeviceModel } from '../models/model.js';
-import { checkProfile } from '../profiles.js';
+import { MODBUS_EXCEPTION, ModbusException, type ModbusUnit, ModbusUnitMap } from './modbus-units.js';
 
-/** Modbus exception codes, Modbus Application Protocol v1.1b3 §7. */
-export const MODBUS_EXCEPTION = {
-  illegalFunction: 0x01,
-  illegalDataAddress: 0x02,
-  illegalDataValue: 0x03,
-} as const;
-
-/** FC03/FC04 may ask for at most 125 registers (MODBUS Application Protocol v1.1b3 §6.3). */
-const MAX_READ_REGISTERS = 125;
-
-export interface ModbusUnit {
-  unitId: number;
-  deviceId: string;
-  profile: ModbusProfile;
-  model: DeviceModel;
-}
+export { MODBUS_EXCEPTION, type ModbusUnit } from './modbus-units.js';
 
 export interface ModbusTcpExposerOptions {
   host: string;
@@ -36,116 +14,33 @@ export interface ModbusTcpExposerOptions {
   logger: Logger;
 }
 
-interface CompiledPoint {
-  name: string;
-  table: ModbusTable;
-  address: number;
-  spec: RegisterCodecSpec;
-}
-
-/** One unit's register map and the image of its current values. */
-interface CompiledUnit {
-  unit: ModbusUnit;
-  points: CompiledPoint[];
-  /** Per table, the addresses [start, end) the device answers for; gaps inside read as 0. */
-  ranges: Map<ModbusTable, { start: number; end: number }>;
-  image: Map<ModbusTable, Map<number, number>>;
-}
-
-class ModbusException extends Error {
-  constructor(
-    readonly modbusErrorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+type Callback = (err: unknown, value?: unknown) => void;
 
 /**
  * Serves several simulated devices behind one Modbus TCP port, each under its own unit id,
  * the way a serial-to-Ethernet gateway fronts a bus of RS-485 devices. Register images are
- * re-encoded from the models on `refresh()`, so a request always reads one consistent step.
+ * re-encoded from the models after `refresh()`, so a request always reads one consistent step.
+ * Communication faults act per request: no answer at all, a late answer, or an exception.
  */
 export class ModbusTcpExposer {
-  private readonly units = new Map<number, CompiledUnit>();
+  private readonly map: ModbusUnitMap;
   private server: ServerTCP | null = null;
   private boundPort = 0;
+  /** Late answers still to be sent; cleared on stop so no timer outlives the server. */
+  private readonly pending = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: ModbusTcpExposerOptions) {}
+  constructor(private readonly options: ModbusTcpExposerOptions) {
+    this.map = new ModbusUnitMap(options.units);
+  }
 
   /** Compiles the register maps and checks them against the models. No I/O. */
   init(): void {
-    for (const unit of this.options.units) {
-      if (!Number.isInteger(unit.unitId) || unit.unitId < 1 || unit.unitId > 247) {
-        throw new Error(`${unit.deviceId}: unit id must be 1-247, got ${unit.unitId}`);
-      }
-      if (this.units.has(unit.unitId)) {
-        throw new Error(`${unit.deviceId}: unit id ${unit.unitId} is already used by another device`);
-      }
-      const problems = checkProfile(unit.profile);
-      if (problems.length > 0) throw new Error(`${unit.deviceId}: ${problems.join('; ')}`);
-      const values = unit.model.values();
-      const missing = unit.profile.points.filter((point) => !(point.name in values)).map((p) => p.name);
-      if (missing.length > 0) {
-        throw new Error(`${unit.deviceId}: the model has no value for ${missing.join(', ')}`);
-      }
-      const points = unit.profile.points.map(
-        (point): CompiledPoint => ({
-          name: point.name,
-          table: point.table,
-          address: point.address,
-          spec: {
-            type: point.type,
-            word_order: point.word_order ?? unit.profile.word_order,
-            byte_order: point.byte_order ?? unit.profile.byte_order,
-            scale: point.scale,
-            offset: point.offset,
-            bit: point.bit,
-          },
-        }),
-      );
-      const ranges = new Map<ModbusTable, { start: number; end: number }>();
-      for (const point of points) {
-        const end = point.address + width(point);
-        const range = ranges.get(point.table);
-        ranges.set(
-          point.table,
-          range
-            ? { start: Math.min(range.start, point.address), end: Math.max(range.end, end) }
-            : { start: point.address, end },
-        );
-      }
-      this.units.set(unit.unitId, { unit, points, ranges, image: new Map() });
-    }
-    this.refresh();
+    this.map.init();
   }
 
-  /** Re-encodes every unit's register image from its model's current values. */
+  /** The models have stepped: the next reads see their new values. */
   refresh(): void {
-    for (const compiled of this.units.values()) {
-      const values = compiled.unit.model.values();
-      const image = new Map<ModbusTable, Map<number, number>>();
-      for (const point of compiled.points) {
-        const value = values[point.name];
-        if (value === undefined) continue;
-        let table = image.get(point.table);
-        if (!table) {
-          table = new Map();
-          image.set(point.table, table);
-        }
-        if (point.table === 'coil' || point.table === 'discrete') {
-          table.set(point.address, value === true || value === 1 ? 1 : 0);
-          continue;
-        }
-        const words = encodeRegisters(value, point.spec);
-        words.forEach((word, i) => {
-          // Flags of one status word are ORed together; other points never share a register.
-          const previous = point.spec.type === 'bool' ? (table.get(point.address + i) ?? 0) : 0;
-          table.set(point.address + i, previous | word);
-        });
-      }
-      compiled.image = image;
-    }
+    this.map.refresh();
   }
 
   /** Starts listening; resolves with the bound address once the port is open. */
@@ -171,7 +66,7 @@ export class ModbusTcpExposer {
     // modbus-serial keeps the net.Server private (servers/servertcp.js, `_server`).
     const address = (server as unknown as { _server: net.Server })._server.address();
     this.boundPort = typeof address === 'object' && address !== null ? address.port : port;
-    this.options.logger.debug({ host, port: this.boundPort, units: [...this.units.keys()] }, 'listening');
+    this.options.logger.debug({ host, port: this.boundPort, units: this.map.unitIds() }, 'listening');
     return { host, port: this.boundPort };
   }
 
@@ -181,6 +76,8 @@ export class ModbusTcpExposer {
 
   /** Closes the listener and every client connection. Safe to call twice. */
   async stop(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
     const server = this.server;
     if (!server) return;
     this.server = null;
@@ -192,56 +89,78 @@ export class ModbusTcpExposer {
     server.removeAllListeners();
   }
 
+  /**
+   * modbus-serial calls the callback forms (an extra `cb` argument) asynchronously, which is
+   * what lets a request go unanswered or be answered late (servers/servertcp_handler.js).
+   */
   private vector(): IServiceVector {
-    return {
-      getHoldingRegister: (address: number, unitId: number) =>
-        this.readRegisters('holding', address, 1, unitId)[0] ?? 0,
-      getMultipleHoldingRegisters: (address: number, length: number, unitId: number) =>
-        this.readRegisters('holding', address, length, unitId),
-      getInputRegister: (address: number, unitId: number) =>
-        this.readRegisters('input', address, 1, unitId)[0] ?? 0,
-      getMultipleInputRegisters: (address: number, length: number, unitId: number) =>
-        this.readRegisters('input', address, length, unitId),
-      getCoil: (address: number, unitId: number) => this.readRegisters('coil', address, 1, unitId)[0] === 1,
-      getDiscreteInput: (address: number, unitId: number) =>
-        this.readRegisters('discrete', address, 1, unitId)[0] === 1,
+    const many = (table: ModbusTable) => (address: number, length: number, unitId: number, cb: Callback) =>
+      this.answer(table, address, length, unitId, cb, (words) => words);
+    const one = (table: ModbusTable) => (address: number, unitId: number, cb: Callback) =>
+      this.answer(table, address, 1, unitId, cb, (words) =>
+        table === 'coil' || table === 'discrete' ? words[0] === 1 : (words[0] ?? 0),
+      );
+    const readOnly = (what: string) => () => {
       // Without these, modbus-serial would leave write requests unanswered until the client
       // times out; a read-only device answers "illegal function" at once.
-      setRegister: () => {
-        throw new ModbusException(MODBUS_EXCEPTION.illegalFunction, 'registers are read-only');
-      },
-      setRegisterArray: () => {
-        throw new ModbusException(MODBUS_EXCEPTION.illegalFunction, 'registers are read-only');
-      },
-      setCoil: () => {
-        throw new ModbusException(MODBUS_EXCEPTION.illegalFunction, 'coils are read-only');
-      },
+      throw new ModbusException(MODBUS_EXCEPTION.illegalFunction, `${what} are read-only`);
     };
+    return {
+      getHoldingRegister: one('holding'),
+      getMultipleHoldingRegisters: many('holding'),
+      getInputRegister: one('input'),
+      getMultipleInputRegisters: many('input'),
+      getCoil: one('coil'),
+      getDiscreteInput: one('discrete'),
+      setRegister: readOnly('registers'),
+      setRegisterArray: readOnly('registers'),
+      setCoil: readOnly('coils'),
+    } as unknown as IServiceVector;
   }
 
   /**
-   * Words (or bits, as 0/1) of one request. modbus-serial turns a thrown error carrying
-   * `modbusErrorCode` into an exception response with that code (servers/servertcp.js).
+   * Answers one read. A thrown error carrying `modbusErrorCode` becomes an exception response
+   * with that code (servers/servertcp.js); not calling `cb` at all sends nothing.
    */
-  private readRegisters(table: ModbusTable, address: number, length: number, unitId: number): number[] {
-    if (length > MAX_READ_REGISTERS) {
-      throw new ModbusException(MODBUS_EXCEPTION.illegalDataValue, `quantity ${length} exceeds 125`);
+  private answer(
+    table: ModbusTable,
+    address: number,
+    length: number,
+    unitId: number,
+    cb: Callback,
+    shape: (words: number[]) => unknown,
+  ): void {
+    const comm = this.map.comm(unitId);
+    if (!comm.respond) return;
+    // Errors go with an empty array: modbus-serial's FC04 path reads `values[i]` even when
+    // given an error, and a TypeError there would turn every exception into code 04.
+    const fail = (err: unknown) => cb(err, []);
+    const reply = (): void => {
+      if (comm.exceptionCode !== null) {
+        fail(
+          new ModbusException(
+            comm.exceptionCode,
+            `unit ${unitId} answers with exception ${comm.exceptionCode}`,
+          ),
+        );
+        return;
+      }
+      try {
+        cb(null, shape(this.map.read(table, address, length, unitId)));
+      } catch (err) {
+        fail(err);
+      }
+    };
+    if (comm.delayMs <= 0) {
+      reply();
+      return;
     }
-    const compiled = this.units.get(unitId);
-    const range = compiled?.ranges.get(table);
-    if (!compiled || !range || address < range.start || address + length > range.end) {
-      throw new ModbusException(
-        MODBUS_EXCEPTION.illegalDataAddress,
-        `unit ${unitId} has no ${table} ${address}..${address + length - 1}`,
-      );
-    }
-    const image = compiled.image.get(table);
-    return Array.from({ length }, (_, i) => image?.get(address + i) ?? 0);
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      reply();
+    }, comm.delayMs);
+    this.pending.add(timer);
   }
-}
-
-function width(point: CompiledPoint): number {
-  return point.table === 'coil' || point.table === 'discrete' ? 1 : registerCount(point.spec.type);
 }
 
 /** Asks the OS for a free TCP port on `host` and releases it. */

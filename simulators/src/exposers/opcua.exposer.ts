@@ -16,6 +16,7 @@ import {
   type UAObject,
   Variant,
 } from 'node-opcua';
+import type { CommBehaviour } from '../faults/device-faults.js';
 import type { DeviceModel, PointValue } from '../models/model.js';
 import { checkProfile } from '../profiles.js';
 
@@ -37,6 +38,15 @@ export interface OpcuaDevice {
   model: DeviceModel;
   /** OPC UA data type per point; booleans default to Boolean and numbers to Double. */
   valueTypes?: Partial<Record<string, OpcuaValueType>>;
+  /**
+   * Normal operating range per point (OPC UA Part 8 §5.3.2 EURange). A point with a unit and a
+   * range becomes an AnalogItemType variable with EURange and EngineeringUnits properties.
+   */
+  ranges?: Partial<Record<string, { low: number; high: number }>>;
+  /** Folders from Objects down to the device object, e.g. [site, building]. */
+  folder?: string[];
+  /** How the device answers now (communication faults); healthy when absent. */
+  comm?: () => CommBehaviour;
 }
 
 export interface OpcuaExposerOptions {
@@ -56,6 +66,13 @@ interface BoundPoint {
   valueType: OpcuaValueType;
   unit: string | undefined;
   description: string | undefined;
+  range: { low: number; high: number } | undefined;
+}
+
+interface Snapshot {
+  values: Record<string, PointValue>;
+  ts: Date;
+  generation: number;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
@@ -69,6 +86,14 @@ const UNECE_CODES: Record<string, string> = {
   s: 'SEC',
   V: 'VLT',
   'm3/h': 'MQH',
+  m3: 'MTQ',
+  m: 'MTR',
+  rpm: 'RPM',
+  'mm/s': 'C16',
+  h: 'HUR',
+  kWh: 'KWH',
+  kvar: 'KVR',
+  kVA: 'KVA',
   bar: 'BAR',
   '°C': 'CEL',
   kW: 'KWT',
@@ -89,7 +114,12 @@ const DATA_TYPES: Record<OpcuaValueType, DataType> = {
  */
 export class OpcuaExposer {
   private readonly devices: Array<{ device: OpcuaDevice; points: BoundPoint[] }> = [];
-  private snapshots = new Map<string, { values: Record<string, PointValue>; ts: Date }>();
+  private readonly byId = new Map<string, OpcuaDevice>();
+  private readonly snapshots = new Map<string, Snapshot>();
+  private generation = 0;
+  private stampMs = 0;
+  /** Late answers still to come; cleared on stop so no timer outlives the server. */
+  private readonly pending = new Set<NodeJS.Timeout>();
   private server: OPCUAServer | null = null;
   private boundPort = 0;
 
@@ -111,19 +141,32 @@ export class OpcuaExposer {
           valueType: device.valueTypes?.[point.name] ?? (typeof value === 'boolean' ? 'Boolean' : 'Double'),
           unit: point.unit,
           description: point.description,
+          range: device.ranges?.[point.name],
         };
       });
       this.devices.push({ device, points });
+      this.byId.set(device.deviceId, device);
     }
   }
 
-  /** Takes a snapshot of every model, stamped with the time of the step that produced it. */
+  /**
+   * The models have stepped at `nowMs`. Each device's values are copied at its next read, so a
+   * read of several variables sees one step, and an estate of hundreds of devices only pays
+   * for the ones being read.
+   */
   refresh(nowMs: number): void {
-    const snapshots = new Map<string, { values: Record<string, PointValue>; ts: Date }>();
-    for (const { device } of this.devices) {
-      snapshots.set(device.deviceId, { values: device.model.values(), ts: new Date(nowMs) });
-    }
-    this.snapshots = snapshots;
+    this.generation += 1;
+    this.stampMs = nowMs;
+  }
+
+  private snapshot(deviceId: string): Snapshot | undefined {
+    const current = this.snapshots.get(deviceId);
+    if (current && current.generation === this.generation) return current;
+    const device = this.byId.get(deviceId);
+    if (!device) return undefined;
+    const next = { values: device.model.values(), ts: new Date(this.stampMs), generation: this.generation };
+    this.snapshots.set(deviceId, next);
+    return next;
   }
 
   /** Builds the address space and starts listening; resolves once clients can connect. */
@@ -183,6 +226,8 @@ export class OpcuaExposer {
 
   /** Closes sessions, channels and the listener. Safe to call twice. */
   async stop(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
     const server = this.server;
     if (!server) return;
     this.server = null;
@@ -196,9 +241,24 @@ export class OpcuaExposer {
     if (namespace.namespaceUri !== OPCUA_NAMESPACE_URI) {
       throw new Error(`the server's own namespace is ${namespace.namespaceUri}, not ${OPCUA_NAMESPACE_URI}`);
     }
+    // Sites and buildings as folders (browse paths only: node ids stay ns=1;s=<device>.<point>).
+    const folders = new Map<string, UAObject>();
+    const folderFor = (names: readonly string[]): UAObject => {
+      let parent: UAObject = addressSpace.rootFolder.objects;
+      names.forEach((name, depth) => {
+        const key = names.slice(0, depth + 1).join('/');
+        let folder = folders.get(key);
+        if (!folder) {
+          folder = namespace.addFolder(parent, { browseName: name, nodeId: `s=folder:${key}` });
+          folders.set(key, folder);
+        }
+        parent = folder;
+      });
+      return parent;
+    };
     for (const { device, points } of this.devices) {
       const object = namespace.addObject({
-        organizedBy: addressSpace.rootFolder.objects,
+        organizedBy: folderFor(device.folder ?? []),
         browseName: device.deviceId,
         nodeId: `s=${device.deviceId}`,
         description: device.profile.description,
@@ -216,7 +276,11 @@ export class OpcuaExposer {
       );
     }
     const dataType = DATA_TYPES[point.valueType];
-    const variable = namespace.addVariable({
+    const code = point.unit === undefined ? undefined : UNECE_CODES[point.unit];
+    const units =
+      point.unit === undefined ? undefined : makeEUInformation(code ?? '', point.unit, point.unit);
+    if (units && code === undefined) units.unitId = -1;
+    const options = {
       componentOf: object,
       browseName: point.name,
       nodeId,
@@ -224,26 +288,21 @@ export class OpcuaExposer {
       description: point.description,
       // Values change once per model tick; sampling faster would only repeat them.
       minimumSamplingInterval: this.options.samplingIntervalMs ?? 500,
-      value: {
-        timestamped_get: () => {
-          const snapshot = this.snapshots.get(deviceId);
-          const raw = snapshot?.values[point.name];
-          if (!snapshot || raw === undefined) {
-            return new DataValue({ statusCode: StatusCodes.BadWaitingForInitialData });
-          }
-          return new DataValue({
-            value: new Variant({ dataType, value: toVariantValue(raw, point.valueType) }),
-            sourceTimestamp: snapshot.ts,
-            statusCode: StatusCodes.Good,
-          });
-        },
-      },
-    });
-    if (point.unit !== undefined) {
+      value: { timestamped_get: () => this.answer(deviceId, point, dataType) },
+    };
+    if (units && point.range && point.valueType !== 'Boolean') {
+      // AnalogItemType (Part 8 §5.3.2): EURange and EngineeringUnits as properties, so a
+      // generic client can scale a gauge and label it.
+      namespace.addAnalogDataItem({
+        ...options,
+        engineeringUnits: units,
+        engineeringUnitsRange: point.range,
+      });
+      return;
+    }
+    const variable = namespace.addVariable(options);
+    if (units) {
       // The EngineeringUnits property (Part 8 §5.6.3) lets a generic client show the unit.
-      const code = UNECE_CODES[point.unit];
-      const units = makeEUInformation(code ?? '', point.unit, point.unit);
-      if (code === undefined) units.unitId = -1;
       namespace.addVariable({
         propertyOf: variable,
         browseName: { namespaceIndex: 0, name: 'EngineeringUnits' },
@@ -251,6 +310,51 @@ export class OpcuaExposer {
         value: { dataType: DataType.ExtensionObject, value: units },
       });
     }
+  }
+
+  /**
+   * A late answer (slow_response) is a promise: node-opcua's Read service refreshes variables
+   * through their getter and waits for it (ua_variable_impl.js, async refresh).
+   */
+  private answer(deviceId: string, point: BoundPoint, dataType: DataType): DataValue | Promise<DataValue> {
+    const comm = this.byId.get(deviceId)?.comm?.();
+    if (!comm?.respond || comm.delayMs <= 0) return this.read(deviceId, point, dataType, comm);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve(this.read(deviceId, point, dataType, comm));
+      }, comm.delayMs);
+      this.pending.add(timer);
+    });
+  }
+
+  /**
+   * One variable's DataValue. A device off the network reads BadNoCommunication (what an
+   * aggregating server reports for a device it cannot reach); a failed sensor reads
+   * BadSensorFailure (Part 8 §6.3.2 "Bad_SensorFailure"); both without a value.
+   */
+  private read(
+    deviceId: string,
+    point: BoundPoint,
+    dataType: DataType,
+    comm: CommBehaviour | undefined,
+  ): DataValue {
+    const snapshot = this.snapshot(deviceId);
+    const raw = snapshot?.values[point.name];
+    if (!snapshot || raw === undefined) {
+      return new DataValue({ statusCode: StatusCodes.BadWaitingForInitialData });
+    }
+    if (comm && !comm.respond) {
+      return new DataValue({ statusCode: StatusCodes.BadNoCommunication, sourceTimestamp: snapshot.ts });
+    }
+    if (typeof raw === 'number' && Number.isNaN(raw)) {
+      return new DataValue({ statusCode: StatusCodes.BadSensorFailure, sourceTimestamp: snapshot.ts });
+    }
+    return new DataValue({
+      value: new Variant({ dataType, value: toVariantValue(raw, point.valueType) }),
+      sourceTimestamp: snapshot.ts,
+      statusCode: StatusCodes.Good,
+    });
   }
 }
 

@@ -65,3 +65,17 @@ export function liftTrafficPerMinute(hour: number): number {
 export function liftUpPeakShare(hour: number): number {
   return 0.5 - 0.35 * bump(hour, 7.75, 1) + 0.35 * bump(hour, 18.5, 1.5);
 }
+
+/**
+ * Relative gas demand of a residential building (cooking and water heaters), about 0.1 at
+ * night and 1.0 at the evening cooking peak.
+ */
+export function residentialGasDemand(hour: number): number {
+  return (
+    0.08 +
+    0.1 * awake(hour) +
+    0.5 * bump(hour, 7, 0.9) +
+    0.45 * bump(hour, 12, 0.8) +
+    1.0 * bump(hour, 18.5, 1.2)
+  );
+}

@@ -42,6 +42,29 @@ const NOMINAL_DOOR_CLOSE_S = 3;
 /** Motion is integrated in steps no longer than this, whatever the caller's step. */
 const MAX_SUBSTEP_MS = 100;
 
+/** How far each fault has developed, 0 to 1; written by the fault library before each step. */
+export interface ElevatorCondition {
+  /** Worn door operator (belt, rollers, motor): closing takes longer and draws more current. */
+  doorWear: number;
+  /** Brake wear or rope slip: the car stops further from floor level. */
+  levellingDrift: number;
+  /** Safety circuit opened mid-run: the car stops between floors with passengers inside. */
+  trapped: number;
+  /** More people board than the rated load: the load weighing holds the doors open. */
+  overload: number;
+}
+
+export function healthyElevatorCondition(): ElevatorCondition {
+  return { doorWear: 0, levellingDrift: 0, trapped: 0, overload: 0 };
+}
+
+/** Extra door closing time of a fully worn operator, s. */
+const DOOR_WEAR_EXTRA_S = 3.5;
+/** Mean stopping error of a fully drifted car, mm (EN 81-20 asks for +-10 mm). */
+const LEVELLING_DRIFT_MM = 14;
+/** A trapped car stops where the safety circuit opened; nobody is trapped at a landing. */
+const MIN_TRAP_OFFSET_M = 0.6;
+
 interface Passenger {
   destination: number;
   kg: number;
@@ -56,6 +79,8 @@ export interface ElevatorModelOptions extends ModelOptions {
 
 export class ElevatorModel implements DeviceModel, ElectricalConsumer {
   readonly floors: number;
+  /** Written by the fault library before each step; healthy unless a fault is active. */
+  readonly condition: ElevatorCondition = healthyElevatorCondition();
   private readonly random: Random;
   private readonly dayMs: number;
 
@@ -76,6 +101,9 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
   private trips: number;
   private levellingErrorMm = 0;
   private alarm = false;
+  private trapped = false;
+  /** Passengers who squeezed in beyond the rated load while the overload fault is active. */
+  private extraKg = 0;
   private motorCurrent = STANDBY_CURRENT_A;
   private readonly stops = new Set<number>();
   private readonly waiting = new Map<number, Passenger[]>();
@@ -121,7 +149,7 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
       door_close_time: this.lastDoorCloseS,
       motor_current: this.motorCurrent,
       load: this.loadKg(),
-      alarm: this.alarm,
+      alarm: this.alarm || this.trapped || this.loadKg() > RATED_LOAD_KG,
       trip_count: this.trips,
       levelling_error: this.levellingErrorMm,
     };
@@ -137,7 +165,7 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
   }
 
   private loadKg(): number {
-    return this.inCar.reduce((sum, passenger) => sum + passenger.kg, 0);
+    return this.inCar.reduce((sum, passenger) => sum + passenger.kg, this.extraKg);
   }
 
   private currentFloor(): number {
@@ -146,10 +174,51 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
 
   private substep(nowMs: number, dtMs: number): void {
     this.arrivals(nowMs, dtMs);
+    if (this.updateTrap()) {
+      this.updateCurrent();
+      return;
+    }
     if (this.direction !== 0) this.move(dtMs / 1000);
     else if (this.door !== DOOR_STATE.closed) this.runDoor(dtMs);
     else this.dispatch();
     this.updateCurrent();
+  }
+
+  /**
+   * Passenger trapped: the next time the car is between floors it stops dead, doors shut,
+   * alarm on, until the fault clears; then it creeps to the nearest landing and opens (the
+   * rescue). An idle car gets a call to a neighbouring floor so that it soon is between floors.
+   * Returns true while the car is held.
+   */
+  private updateTrap(): boolean {
+    const wanted = this.condition.trapped > 0;
+    if (this.trapped && !wanted) {
+      this.trapped = false;
+      const nearest = this.currentFloor();
+      this.target = nearest;
+      this.direction = (nearest - 1) * FLOOR_HEIGHT_M >= this.positionM ? 1 : -1;
+      return false;
+    }
+    if (!wanted || this.trapped) return this.trapped;
+    const offset = Math.abs(this.positionM - (this.currentFloor() - 1) * FLOOR_HEIGHT_M);
+    if (this.direction !== 0 && offset >= MIN_TRAP_OFFSET_M && this.inCar.length > 0) {
+      this.trapped = true;
+      this.direction = 0;
+      this.speed = 0;
+      this.acceleration = 0;
+      this.target = null;
+      return true;
+    }
+    if (this.direction === 0 && this.door === DOOR_STATE.closed && this.stops.size === 0) {
+      // Someone on this floor takes the lift one floor: that trip is the one that stops.
+      const here = this.currentFloor();
+      const destination = here < this.floors ? here + 1 : here - 1;
+      const queue = this.waiting.get(here) ?? [];
+      queue.push({ destination, kg: 75 });
+      this.waiting.set(here, queue);
+      this.stops.add(here);
+    }
+    return false;
   }
 
   /** New journeys: a Poisson process whose rate follows the traffic curve. */
@@ -241,8 +310,14 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
     this.acceleration = 0;
     this.direction = 0;
     this.target = null;
-    // Levelling accuracy of a VVVF drive: a couple of millimetres either way.
-    this.levellingErrorMm = clamp(1.5 * this.random.normal(), -8, 8);
+    // Levelling accuracy of a VVVF drive: a couple of millimetres either way; a worn brake or
+    // slipping ropes make the car stop consistently high, and less evenly.
+    const drift = this.condition.levellingDrift;
+    this.levellingErrorMm = clamp(
+      LEVELLING_DRIFT_MM * drift + (1.5 + 2 * drift) * this.random.normal(),
+      -8 - 2 * LEVELLING_DRIFT_MM * drift,
+      8 + 2 * LEVELLING_DRIFT_MM * drift,
+    );
     this.stops.delete(floor);
     this.door = DOOR_STATE.opening;
     this.doorRemainingMs = DOOR_OPENING_MS;
@@ -258,12 +333,31 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
         this.doorRemainingMs = Math.min(10_000, 3_000 + 1_000 * moved);
         break;
       }
-      case DOOR_STATE.open:
+      case DOOR_STATE.open: {
+        // Overload: extra people squeeze in; the load weighing device holds the doors open
+        // (and sounds the buzzer) until enough of them step out.
+        const overload = this.condition.overload;
+        if (overload > 0) {
+          const passengersKg = this.loadKg() - this.extraKg;
+          this.extraKg = Math.max(0, RATED_LOAD_KG * (1.05 + 0.2 * overload) - passengersKg);
+        } else {
+          this.extraKg = 0;
+        }
+        if (this.loadKg() > RATED_LOAD_KG) {
+          this.doorRemainingMs = 1_000;
+          break;
+        }
         this.door = DOOR_STATE.closing;
-        // Door operators vary a little from cycle to cycle; wear would lengthen this.
-        this.doorCloseDurationS = clamp(NOMINAL_DOOR_CLOSE_S + 0.08 * this.random.normal(), 2.6, 3.6);
+        // Door operators vary a little from cycle to cycle; a worn one is slower and less even.
+        const wear = this.condition.doorWear;
+        this.doorCloseDurationS = clamp(
+          NOMINAL_DOOR_CLOSE_S + DOOR_WEAR_EXTRA_S * wear + (0.08 + 0.3 * wear) * this.random.normal(),
+          2.6,
+          3.6 + DOOR_WEAR_EXTRA_S * 1.5,
+        );
         this.doorRemainingMs = this.doorCloseDurationS * 1000;
         break;
+      }
       case DOOR_STATE.closing:
         this.door = DOOR_STATE.closed;
         this.doorCycles += 1;
@@ -300,7 +394,7 @@ export class ElevatorModel implements DeviceModel, ElectricalConsumer {
         this.direction * (this.loadKg() - BALANCE_LOAD_KG) * GRAVITY + MOVING_MASS_KG * this.acceleration;
       this.motorCurrent = DRIVE_BASE_CURRENT_A + CURRENT_PER_NEWTON * Math.abs(force) + noise;
     } else if (this.door === DOOR_STATE.opening || this.door === DOOR_STATE.closing) {
-      this.motorCurrent = DOOR_OPERATOR_CURRENT_A + noise;
+      this.motorCurrent = DOOR_OPERATOR_CURRENT_A * (1 + 0.8 * this.condition.doorWear) + noise;
     } else {
       this.motorCurrent = Math.max(0, STANDBY_CURRENT_A + noise);
     }

@@ -23,7 +23,28 @@ const AMBIENT_C = 30;
 /** Oil and winding temperature follow the load over hours (simulated time). */
 const TRANSFORMER_TAU_SIM_MS = 90 * 60_000;
 
+/** How far each fault has developed, 0 to 1; written by the fault library before each step. */
+export interface PowerMeterCondition {
+  /** Single-phase loads piled onto L1 (a rewired distribution board): unequal currents. */
+  phaseImbalance: number;
+  /** Upstream network fault: every phase voltage dips (IEC 61000-4-30 calls < 90 % a dip). */
+  voltageSag: number;
+  /** A large load added beyond the transformer's rating. */
+  overload: number;
+  /** Something left running day and night (lights, a ventilation fan, a stuck pump). */
+  nightLoad: number;
+}
+
+export function healthyPowerMeterCondition(): PowerMeterCondition {
+  return { phaseImbalance: 0, voltageSag: 0, overload: 0, nightLoad: 0 };
+}
+
+/** Load that `nightLoad` adds at full severity, kW. */
+const NIGHT_LOAD_KW = 35;
+
 export interface PowerMeterModelOptions extends ModelOptions {
+  /** Scales the building's common-area load profile (1 = a tower of about 150 flats). */
+  baseLoadFactor?: number;
   /** Devices whose electrical load adds to the base load (stepped before the meter). */
   feeders?: ElectricalConsumer[];
   /** Reading of the import energy register when the simulation starts, kWh. */
@@ -32,6 +53,9 @@ export interface PowerMeterModelOptions extends ModelOptions {
 }
 
 export class PowerMeterModel implements DeviceModel {
+  /** Written by the fault library before each step; healthy unless a fault is active. */
+  readonly condition: PowerMeterCondition = healthyPowerMeterCondition();
+  private readonly baseLoadFactor: number;
   private readonly random: Random;
   private readonly dayMs: number;
   private readonly feeders: readonly ElectricalConsumer[];
@@ -57,6 +81,7 @@ export class PowerMeterModel implements DeviceModel {
     this.dayMs = options.dayMs ?? DEFAULT_DAY_MS;
     this.feeders = options.feeders ?? [];
     this.transformerKva = options.transformerKva ?? 250;
+    this.baseLoadFactor = options.baseLoadFactor ?? 1;
     this.energyKwh = options.initialEnergyKwh ?? 48_000;
     this.baseWalk = new OrnsteinUhlenbeck(this.random, 0.05, 30_000);
     this.gridVoltageWalk = new OrnsteinUhlenbeck(this.random, 1.5, 60_000);
@@ -117,10 +142,15 @@ export class PowerMeterModel implements DeviceModel {
 
   private update(nowMs: number): void {
     const hour = simulatedHour(nowMs, this.dayMs);
-    const baseKw = Math.max(
-      1,
-      buildingBaseLoadKw(hour) * (1 + this.baseWalk.value) + 0.3 * this.random.normal(),
-    );
+    const c = this.condition;
+    const baseKw =
+      Math.max(
+        1,
+        this.baseLoadFactor * buildingBaseLoadKw(hour) * (1 + this.baseWalk.value) +
+          0.3 * this.random.normal(),
+      ) +
+      NIGHT_LOAD_KW * c.nightLoad +
+      0.9 * this.transformerKva * c.overload;
     const baseKvar = baseKw * Math.tan(Math.acos(BASE_LOAD_POWER_FACTOR));
     let feederKw = 0;
     let feederKvar = 0;
@@ -132,7 +162,11 @@ export class PowerMeterModel implements DeviceModel {
     this.activeKw = baseKw + feederKw;
     this.reactiveKvar = baseKvar + feederKvar;
 
-    const shares = this.phaseShareWalks.map((walk) => Math.max(0.05, 1 / PHASES + walk.value));
+    // Phase imbalance moves single-phase load from L2 and L3 onto L1.
+    const imbalance = [0.35, -0.175, -0.175].map((shift) => shift * c.phaseImbalance);
+    const shares = this.phaseShareWalks.map((walk, phase) =>
+      Math.max(0.05, 1 / PHASES + walk.value + (imbalance[phase] ?? 0)),
+    );
     const shareSum = shares.reduce((sum, share) => sum + share, 0);
     for (let phase = 0; phase < PHASES; phase++) {
       const share = (shares[phase] ?? 1 / PHASES) / shareSum;
@@ -141,9 +175,8 @@ export class PowerMeterModel implements DeviceModel {
       const phaseKvar = baseKvar * share + feederKvar / PHASES;
       const previousCurrent = this.currents[phase] ?? 0;
       const voltage =
-        NO_LOAD_PHASE_VOLTAGE +
-        this.gridVoltageWalk.value +
-        (this.phaseVoltageWalks[phase]?.value ?? 0) -
+        (NO_LOAD_PHASE_VOLTAGE + this.gridVoltageWalk.value + (this.phaseVoltageWalks[phase]?.value ?? 0)) *
+          (1 - 0.3 * c.voltageSag) -
         DROP_V_PER_A * previousCurrent;
       this.voltages[phase] = voltage;
       this.currents[phase] = (Math.hypot(phaseKw, phaseKvar) * 1000) / voltage;

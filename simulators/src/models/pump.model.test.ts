@@ -137,3 +137,29 @@ describe('PumpModel', () => {
     expect(model.values()).toEqual(before);
   });
 });
+
+describe('PumpModel as a sewage pump', () => {
+  it('cycles between the level switches, emptying the sump while it runs', () => {
+    const model = new PumpModel({ startMs: START, seed: 4, application: 'sewage' });
+    let starts = 0;
+    let wasRunning = false;
+    let emptying = 0;
+    let previousLevel = Number(model.values().sump_level);
+    for (let t = START + TICK_MS; t <= START + 10 * 60_000; t += TICK_MS) {
+      model.step(t);
+      const v = model.values();
+      const level = Number(v.sump_level);
+      // The switches act at tick granularity: a 500 ms tick is 72 s of sump time on the default
+      // compressed day, so the level overshoots the 0.3 m / 1.2 m switches by up to ~0.2 m.
+      expect(level).toBeGreaterThanOrEqual(0.05);
+      expect(level).toBeLessThanOrEqual(1.45);
+      if (v.running === true && !wasRunning) starts += 1;
+      if (v.running === true && level < previousLevel) emptying += 1;
+      wasRunning = v.running === true;
+      previousLevel = level;
+    }
+    expect(starts).toBeGreaterThan(3);
+    expect(emptying).toBeGreaterThan(10);
+    expect(Number(model.values().start_count)).toBe(41_200 + starts);
+  });
+});

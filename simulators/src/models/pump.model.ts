@@ -37,6 +37,49 @@ const AMBIENT_C = 28;
 /** Bearing housings warm up over tens of minutes (simulated time). */
 const BEARING_TAU_SIM_MS = 25 * 60_000;
 const STANDSTILL_PRESSURE_TAU_SIM_MS = 60_000;
+/** Magnetising current of the motor running without hydraulic load (dry running), A. */
+const NO_LOAD_CURRENT_A = 6.5;
+/** Sewage duty: a submersible pump empties a sump between two level switches. */
+const SUMP_AREA_M2 = 4;
+const SUMP_START_LEVEL_M = 1.2;
+const SUMP_STOP_LEVEL_M = 0.3;
+const SEWAGE_DUTY_FLOW_M3H = 45;
+/** Seal leak at full severity, m3/h: enough to keep the pump from ever resting at night. */
+const SEAL_LEAK_MAX_M3H = 4;
+
+/**
+ * How far each fault has developed, 0 (healthy) to 1 (fully developed). The fault library
+ * writes these before every step; the model turns them into physics, so a fault shows up in
+ * every quantity it really affects (a clogged impeller raises the current the meter sees).
+ */
+export interface PumpCondition {
+  /** Rolling-element bearing wear: vibration and friction heat. */
+  bearingWear: number;
+  /** Suction pressure too low for the NPSH required: vapour bubbles collapse on the impeller. */
+  cavitation: number;
+  /** Rags or debris in the impeller: less head and flow for more torque. */
+  clogging: number;
+  /** No water at the suction: the pump churns air. */
+  dryRunning: number;
+  /** Mechanical seal leak: water lost at the shaft, the moisture probe trips when it is bad. */
+  sealLeak: number;
+  /** The controller's stop signal is stuck (a pressure switch welded): the pump never rests. */
+  stuckRunning: number;
+  /** Motor protection relay tripped. */
+  tripped: number;
+}
+
+export function healthyPumpCondition(): PumpCondition {
+  return {
+    bearingWear: 0,
+    cavitation: 0,
+    clogging: 0,
+    dryRunning: 0,
+    sealLeak: 0,
+    stuckRunning: 0,
+    tripped: 0,
+  };
+}
 
 export interface OperatingPoint {
   /** Pressure rise across the pump, bar. */
@@ -71,13 +114,22 @@ export function pumpOperatingPoint(flowM3h: number): OperatingPoint {
 }
 
 export interface PumpModelOptions extends ModelOptions {
-  /** Flow at the morning peak, m3/h. */
+  /**
+   * `booster` (default) follows the residential water demand behind a pressure tank;
+   * `sewage` empties a sump that the building's waste water fills, between two level switches.
+   */
+  application?: 'booster' | 'sewage';
+  /** Flow at the morning peak, m3/h (for a sewage pump: the peak inflow to its sump). */
   peakFlowM3h?: number;
   /** Running hours already on the counter when the simulation starts. */
   initialRunningHours?: number;
+  initialStarts?: number;
 }
 
 export class PumpModel implements DeviceModel, ElectricalConsumer {
+  /** Written by the fault library before each step; healthy unless a fault is active. */
+  readonly condition: PumpCondition = healthyPumpCondition();
+  readonly application: 'booster' | 'sewage';
   private readonly random: Random;
   private readonly dayMs: number;
   private readonly peakFlow: number;
@@ -93,6 +145,8 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
   private running: boolean;
   private fault = false;
   private runningHours: number;
+  private starts: number;
+  private sumpLevel = (SUMP_START_LEVEL_M + SUMP_STOP_LEVEL_M) / 2;
   private flow = 0;
   private inletPressure = 0;
   private outletPressure = 0;
@@ -103,15 +157,17 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
   constructor(options: PumpModelOptions) {
     this.random = createRandom(options.seed ?? 1);
     this.dayMs = options.dayMs ?? DEFAULT_DAY_MS;
-    this.peakFlow = options.peakFlowM3h ?? 60;
+    this.application = options.application ?? 'booster';
+    this.peakFlow = options.peakFlowM3h ?? (this.application === 'sewage' ? 25 : 60);
     this.runningHours = options.initialRunningHours ?? 13_140;
+    this.starts = options.initialStarts ?? 41_200;
     this.demandWalk = new OrnsteinUhlenbeck(this.random, 0.08, 20_000);
     this.suctionWalk = new OrnsteinUhlenbeck(this.random, 0.04, 60_000);
     this.vibrationWalk = new OrnsteinUhlenbeck(this.random, 0.12, 10_000);
     this.ambientWalk = new OrnsteinUhlenbeck(this.random, 1.5, 120_000);
     this.lastMs = options.startMs;
     this.lastStateChangeMs = options.startMs - MIN_STATE_DWELL_MS;
-    this.running = this.demandFlow(options.startMs) > STOP_FLOW_M3H;
+    this.running = this.application === 'booster' && this.demandFlow(options.startMs) > STOP_FLOW_M3H;
     this.update(options.startMs, 0);
     if (!this.running) this.outletPressure = this.inletPressure + STANDSTILL_DP_BAR;
     // Start warm: a pump that has been in service does not begin at ambient temperature.
@@ -123,6 +179,16 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
     this.fault = active;
   }
 
+  /** Whether the motor is running now (the fault library and the meters ask). */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Water delivered now, m3/h. */
+  get flowM3h(): number {
+    return this.flow;
+  }
+
   step(nowMs: number): void {
     const dtMs = nowMs - this.lastMs;
     if (dtMs <= 0) return;
@@ -131,9 +197,10 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
   }
 
   values(): Record<string, PointValue> {
-    return {
+    const values: Record<string, PointValue> = {
       running: this.running,
-      fault: this.fault,
+      fault: this.tripped(),
+      leak_alarm: this.condition.sealLeak >= 0.5,
       flow: this.flow,
       inlet_pressure: this.inletPressure,
       outlet_pressure: this.outletPressure,
@@ -143,7 +210,10 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
       vibration: this.vibration,
       bearing_temp: this.bearingTemp,
       running_hours: this.runningHours,
+      start_count: this.starts,
     };
+    if (this.application === 'sewage') values.sump_level = this.sumpLevel;
+    return values;
   }
 
   electricalLoad(): ElectricalLoad {
@@ -154,12 +224,19 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
 
   private demandFlow(nowMs: number): number {
     const curve = residentialWaterDemand(simulatedHour(nowMs, this.dayMs));
-    return Math.max(0, this.peakFlow * curve * (1 + this.demandWalk.value));
+    // A leaking seal loses water that the pump has to make up.
+    const leak = SEAL_LEAK_MAX_M3H * this.condition.sealLeak;
+    return Math.max(0, this.peakFlow * curve * (1 + this.demandWalk.value)) + leak;
+  }
+
+  private tripped(): boolean {
+    return this.fault || this.condition.tripped > 0;
   }
 
   private update(nowMs: number, dtMs: number): void {
     // Process dynamics run on the compressed simulated day; counters on real time.
     const dtSimMs = dtMs * (86_400_000 / this.dayMs);
+    const c = this.condition;
     this.demandWalk.step(dtMs);
     this.suctionWalk.step(dtMs);
     this.vibrationWalk.step(dtMs);
@@ -167,16 +244,28 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
 
     if (this.running) this.runningHours += dtMs / 3_600_000;
     const demand = this.demandFlow(nowMs);
+    if (this.application === 'sewage') this.updateSump(demand, dtSimMs);
     this.updateRunState(nowMs, demand);
 
-    this.flow = this.running ? Math.max(0, demand + 0.25 * this.random.normal()) : 0;
-    // Friction in the suction line grows with the square of the flow.
-    this.inletPressure = Math.max(0, 1.5 + this.suctionWalk.value - 0.00008 * this.flow ** 2);
-    this.point = pumpOperatingPoint(this.flow);
+    // What the pump delivers: the demand (booster) or its duty point (sewage), reduced by a
+    // clogged impeller, by vapour blocking the eye (cavitation) and to nothing when dry.
+    const delivered = this.application === 'sewage' ? SEWAGE_DUTY_FLOW_M3H : demand;
+    const hydraulicFactor = (1 - 0.4 * c.clogging) * (1 - 0.25 * c.cavitation) * (1 - 0.97 * c.dryRunning);
+    this.flow = this.running ? Math.max(0, delivered * hydraulicFactor + 0.25 * this.random.normal()) : 0;
+    // Friction in the suction line grows with the square of the flow. Cavitation comes from
+    // suction pressure falling below what the pump needs (a blocked strainer, a low tank).
+    const suctionBase = this.application === 'sewage' ? 0.098 * this.sumpLevel : 1.5 + this.suctionWalk.value;
+    this.inletPressure = Math.max(0, suctionBase - 0.00008 * this.flow ** 2 - 1.2 * c.cavitation);
+    this.point = this.faultyOperatingPoint(pumpOperatingPoint(this.flow));
     if (this.running) {
-      this.outletPressure = this.inletPressure + this.point.differentialBar + 0.015 * this.random.normal();
+      // Collapsing vapour bubbles make the delivery pressure ripple.
+      const ripple = 0.35 * c.cavitation * this.random.normal();
+      this.outletPressure = Math.max(
+        0,
+        this.inletPressure + this.point.differentialBar + 0.015 * this.random.normal() + ripple,
+      );
     } else {
-      const standstill = this.inletPressure + STANDSTILL_DP_BAR;
+      const standstill = this.inletPressure + (this.application === 'sewage' ? 0.6 : STANDSTILL_DP_BAR);
       this.outletPressure = firstOrderLag(
         this.outletPressure,
         standstill,
@@ -186,23 +275,66 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
     }
 
     // Vibration is lowest at the BEP and rises with part-load recirculation and overload.
+    // Worn bearings add broadband vibration (ISO 10816-1 puts > 7.1 mm/s in zone D);
+    // cavitation adds a crackle; a clogged impeller is out of balance.
     const offDesign = (this.flow - BEP_FLOW_M3H) / BEP_FLOW_M3H;
+    const faultVibration =
+      6.5 * c.bearingWear +
+      3.5 * c.cavitation +
+      1.5 * c.clogging +
+      2.5 * c.dryRunning +
+      (0.3 * c.bearingWear + 0.8 * c.cavitation) * Math.abs(this.random.normal());
     this.vibration = this.running
-      ? Math.max(0.1, 1.4 + 1.2 * offDesign ** 2 + this.vibrationWalk.value + 0.03 * this.random.normal())
+      ? Math.max(
+          0.1,
+          1.4 +
+            1.2 * offDesign ** 2 +
+            this.vibrationWalk.value +
+            0.03 * this.random.normal() +
+            faultVibration,
+        )
       : Math.max(0, 0.05 + 0.01 * this.random.normal());
 
     this.bearingTemp = firstOrderLag(this.bearingTemp, this.bearingSetpoint(), dtSimMs, BEARING_TAU_SIM_MS);
   }
 
+  /** The operating point as the faults change it: more torque when clogged, none when dry. */
+  private faultyOperatingPoint(point: OperatingPoint): OperatingPoint {
+    const c = this.condition;
+    const headFactor = (1 - 0.3 * c.clogging) * (1 - 0.15 * c.cavitation) * (1 - 0.9 * c.dryRunning);
+    // Debris drags on the impeller and worn bearings add friction: more shaft power.
+    const torqueFactor = (1 + 0.3 * c.clogging) * (1 + 0.04 * c.bearingWear);
+    const currentA = point.currentA * torqueFactor * (1 - c.dryRunning) + NO_LOAD_CURRENT_A * c.dryRunning;
+    const electricalKw = (point.electricalKw * currentA) / point.currentA;
+    return { ...point, differentialBar: point.differentialBar * headFactor, currentA, electricalKw };
+  }
+
+  /** Waste water fills the sump on the simulated day; the pump empties it while running. */
+  private updateSump(inflowM3h: number, dtSimMs: number): void {
+    const outflow = this.running ? this.flow : 0;
+    const hours = dtSimMs / 3_600_000;
+    this.sumpLevel = clamp(this.sumpLevel + ((inflowM3h - outflow) * hours) / SUMP_AREA_M2, 0, 3);
+  }
+
   private updateRunState(nowMs: number, demand: number): void {
     const canChange = nowMs - this.lastStateChangeMs >= MIN_STATE_DWELL_MS;
+    const stuck = this.condition.stuckRunning > 0;
+    let wantsToRun: boolean;
+    if (this.application === 'sewage') {
+      // Level switches: start at the high level, stop at the low one.
+      wantsToRun = this.running ? this.sumpLevel > SUMP_STOP_LEVEL_M : this.sumpLevel >= SUMP_START_LEVEL_M;
+    } else {
+      wantsToRun = this.running ? demand >= STOP_FLOW_M3H : demand > START_FLOW_M3H;
+    }
     let next = this.running;
-    if (this.fault) next = false;
-    else if (canChange && this.running && demand < STOP_FLOW_M3H) next = false;
-    else if (canChange && !this.running && demand > START_FLOW_M3H) next = true;
+    if (this.tripped()) next = false;
+    else if (stuck) next = true;
+    // The level switch of a sewage sump overrides the dwell timer: a full sump must not wait.
+    else if (canChange || this.application === 'sewage') next = wantsToRun;
     if (next !== this.running) {
       this.running = next;
       this.lastStateChangeMs = nowMs;
+      if (next) this.starts += 1;
     }
   }
 
@@ -211,6 +343,8 @@ export class PumpModel implements DeviceModel, ElectricalConsumer {
     const ambient = AMBIENT_C + this.ambientWalk.value;
     if (!this.running) return ambient;
     const load = this.point.electricalKw / MOTOR_RATED_KW;
-    return ambient + 12 + 18 * load ** 2;
+    // Worn bearings run hotter; a dry pump loses the cooling of the water.
+    const c = this.condition;
+    return ambient + 12 + 18 * load ** 2 + 28 * c.bearingWear + 35 * c.dryRunning;
   }
 }

@@ -1,10 +1,13 @@
-import type { ModbusDataType, ModbusTable } from '@caretaker/protocol';
+import type { ModbusTable } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
+import type { ModbusPointType } from '../../config/resolved-config.js';
 import {
   MAX_READ_BITS,
   MAX_READ_REGISTERS,
+  minimumReads,
   type PlanOptions,
   planReads,
+  type ReadBlock,
   splitBlock,
 } from './request-plan.js';
 
@@ -12,13 +15,14 @@ interface P {
   name: string;
   table: ModbusTable;
   address: number;
-  type: ModbusDataType;
+  type: ModbusPointType;
+  length?: number;
 }
 
 const p = (
   name: string,
   address: number,
-  type: ModbusDataType = 'uint16',
+  type: ModbusPointType = 'uint16',
   table: ModbusTable = 'holding',
 ): P => ({
   name,
@@ -100,6 +104,22 @@ describe('planReads', () => {
       ['discrete 0+66 [c0 c65]', 'discrete 200+1 [c200]'],
     ],
     ['highest address', [p('top', 65534, 'float32')], ['holding 65534+2 [top]']],
+    [
+      'a string counts its length',
+      [{ ...p('s', 0, 'string'), length: 8 }, p('after', 8)],
+      ['holding 0+9 [s after]'],
+    ],
+    [
+      '60 contiguous registers are one request',
+      Array.from({ length: 60 }, (_, i) => p(`r${i}`, i)),
+      [`holding 0+60 [${Array.from({ length: 60 }, (_, i) => `r${i}`).join(' ')}]`],
+    ],
+    [
+      'a per-device cap below the spec',
+      [p('a', 0), p('b', 9), p('c', 10)],
+      ['holding 0+10 [a b]', 'holding 10+1 [c]'],
+      { maxRegisters: 10 },
+    ],
   ])('%s', (_name, points, expected, options) => {
     expect(show(points, options)).toEqual(expected);
   });
@@ -121,13 +141,34 @@ describe('planReads', () => {
 });
 
 describe('splitBlock', () => {
-  it('reads each value on its own, keeping bits of one register together', () => {
-    const [block] = planReads([p('a', 0), p('f', 2, 'float32'), p('b0', 9, 'bool'), p('b1', 9, 'bool')]);
-    expect(block).toBeDefined();
-    expect(
-      splitBlock(block ?? { table: 'holding', start: 0, count: 0, points: [] }).map(
-        (b) => `${b.start}+${b.count}`,
-      ),
-    ).toEqual(['0+1', '2+2', '9+1']);
+  const block = (points: P[]): ReadBlock<P> => {
+    const [first] = planReads(points);
+    if (first === undefined) throw new Error('no block');
+    return first;
+  };
+  const shape = (blocks: ReadBlock<P>[]) => blocks.map((b) => `${b.start}+${b.count}/${b.split}`);
+
+  it('first keeps adjacent points together, then reads each value on its own', () => {
+    const points = [p('a', 0), p('b', 1), p('f', 3, 'float32'), p('b0', 9, 'bool'), p('b1', 9, 'bool')];
+    const runs = splitBlock(block(points));
+    expect(shape(runs)).toEqual(['0+2/1', '3+2/1', '9+1/1']);
+    // A run that is rejected again is read value by value (bits of one register stay together).
+    expect(shape(splitBlock(runs[0] as ReadBlock<P>))).toEqual(['0+1/2', '1+1/2']);
+    expect(shape(splitBlock(runs[2] as ReadBlock<P>))).toEqual(['9+1/1']);
+  });
+
+  it('goes straight to single values when the points are all adjacent', () => {
+    expect(shape(splitBlock(block([p('a', 0), p('b', 1)])))).toEqual(['0+1/2', '1+1/2']);
+  });
+});
+
+describe('minimumReads', () => {
+  it.each<[string, P[], number]>([
+    ['contiguous', Array.from({ length: 60 }, (_, i) => p(`r${i}`, i)), 1],
+    ['sparse but within 125', [p('a', 0), p('b', 124)], 1],
+    ['beyond 125', [p('a', 0), p('b', 125)], 2],
+    ['two tables', [p('a', 0), p('c', 0, 'bool', 'coil')], 2],
+  ])('%s', (_name, points, expected) => {
+    expect(minimumReads(points)).toBe(expected);
   });
 });

@@ -1,8 +1,11 @@
-import { type ModbusDataType, type ModbusTable, registerCount } from '@caretaker/protocol';
+import type { ModbusTable } from '@caretaker/protocol';
+import type { ModbusPointType } from '../../config/resolved-config.js';
+import { registersOf } from './codec.js';
 
 /**
- * Request planning: group the points of one device into as few read transactions as the protocol
- * allows (Telegraf's Modbus "optimization"). Pure: no I/O, table-tested.
+ * Request planning: group the points of one device (one scan class) into as few read
+ * transactions as the protocol allows (Telegraf's Modbus "optimization"). Pure: no I/O,
+ * table-tested.
  *
  * Limits from the Modbus Application Protocol Specification v1.1b3:
  *   FC01 Read Coils §6.1 and FC02 Read Discrete Inputs §6.2: 1 to 2000 bits
@@ -12,7 +15,7 @@ export const MAX_READ_REGISTERS = 125;
 export const MAX_READ_BITS = 2000;
 
 export interface PlanOptions {
-  /** Registers per FC03/FC04 request. */
+  /** Registers per FC03/FC04 request (a device may accept fewer than the spec's 125). */
   maxRegisters: number;
   /** Bits per FC01/FC02 request. */
   maxBits: number;
@@ -37,7 +40,8 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
 export interface PlannablePoint {
   table: ModbusTable;
   address: number;
-  type: ModbusDataType;
+  type: ModbusPointType;
+  length?: number;
 }
 
 export interface ReadBlock<P extends PlannablePoint = PlannablePoint> {
@@ -48,6 +52,11 @@ export interface ReadBlock<P extends PlannablePoint = PlannablePoint> {
   count: number;
   /** Points decoded from this block, by address. */
   points: P[];
+  /**
+   * How far this block was split after the device rejected a joined read: 0 as planned, 1 only
+   * adjacent points joined, 2 one request per value.
+   */
+  split: 0 | 1 | 2;
 }
 
 // Requests go out in function-code order: FC01 coils, FC02 discrete, FC03 holding, FC04 input.
@@ -57,14 +66,15 @@ export function isBitTable(table: ModbusTable): boolean {
   return table === 'coil' || table === 'discrete';
 }
 
-/** Addresses a point occupies: one bit in a bit table, `registerCount(type)` registers otherwise. */
+/** Addresses a point occupies: one bit in a bit table, its registers otherwise. */
 export function pointWidth(point: PlannablePoint): number {
-  return isBitTable(point.table) ? 1 : registerCount(point.type);
+  return isBitTable(point.table) ? 1 : registersOf(point);
 }
 
 export function planReads<P extends PlannablePoint>(
   points: readonly P[],
   options: Partial<PlanOptions> = {},
+  split: 0 | 1 | 2 = 0,
 ): ReadBlock<P>[] {
   const opts = { ...DEFAULT_PLAN_OPTIONS, ...options };
   const blocks: ReadBlock<P>[] = [];
@@ -87,14 +97,39 @@ export function planReads<P extends PlannablePoint>(
           continue;
         }
       }
-      current = { table, start: point.address, count: end - point.address, points: [point] };
+      current = { table, start: point.address, count: end - point.address, points: [point], split };
       blocks.push(current);
     }
   }
   return blocks;
 }
 
-/** One request per value: the fallback for devices that reject reads spanning undefined registers. */
-export function splitBlock<P extends PlannablePoint>(block: ReadBlock<P>): ReadBlock<P>[] {
-  return planReads(block.points, { maxRegisterGap: -1, maxBitGap: -1 });
+/**
+ * The fallback for devices that reject a read spanning registers they do not define (exception
+ * 2, or 3 for a read longer than they accept): first only adjacent points stay joined, then one
+ * request per value. Returns the block unchanged when it cannot be split further.
+ */
+export function splitBlock<P extends PlannablePoint>(
+  block: ReadBlock<P>,
+  options: Partial<PlanOptions> = {},
+): ReadBlock<P>[] {
+  if (block.split === 0) {
+    const runs = planReads(block.points, { ...options, maxRegisterGap: 0, maxBitGap: 0 }, 1);
+    if (runs.length > 1) return runs;
+  }
+  if (block.split < 2) {
+    const singles = planReads(block.points, { ...options, maxRegisterGap: -1, maxBitGap: -1 }, 2);
+    if (singles.length > 1) return singles;
+  }
+  return [block];
+}
+
+/** The fewest reads any plan can make for these points under the limits (for the benchmark). */
+export function minimumReads(points: readonly PlannablePoint[], options: Partial<PlanOptions> = {}): number {
+  // With an unlimited gap, greedy packing from the lowest address is optimal for intervals.
+  return planReads(points, {
+    ...options,
+    maxRegisterGap: Number.MAX_SAFE_INTEGER,
+    maxBitGap: Number.MAX_SAFE_INTEGER,
+  }).length;
 }
