@@ -48,17 +48,30 @@ describe('LiveStateService', () => {
     expect(live.get('pump-1')?.latest.flow?.stale).toBe(false);
   });
 
-  it('marks a single point stale when the device keeps reporting without it', () => {
+  it('marks a single point stale when it stops while its device keeps reporting', () => {
     const { live, advance, at } = setup();
-    live.applyTelemetry(ref, batch(0, at(), { flow: 1, vibration: 2 }));
-    for (let i = 1; i < 6; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
+      live.applyTelemetry(ref, batch(i, at(), { flow: i, vibration: 2 }));
       advance(1000);
+    }
+    for (let i = 4; i < 9; i += 1) {
       live.applyTelemetry(ref, batch(i, at(), { flow: i }));
+      advance(1000);
     }
     const device = live.get('pump-1');
     expect(device?.status).toBe('online');
     expect(device?.latest.flow?.stale).toBe(false);
     expect(device?.latest.vibration?.stale).toBe(true);
+  });
+
+  it('does not call a point reported by exception stale while its device keeps reporting', () => {
+    const { live, advance, at } = setup();
+    live.applyTelemetry(ref, batch(0, at(), { flow: 1, door_state: 0 }));
+    for (let i = 1; i < 10; i += 1) {
+      advance(1000);
+      live.applyTelemetry(ref, batch(i, at(), { flow: i }));
+    }
+    expect(live.get('pump-1')?.latest.door_state?.stale).toBe(false);
   });
 
   it("tracks gateways and takes a gateway's devices offline with its Last Will", () => {

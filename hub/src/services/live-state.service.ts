@@ -34,8 +34,12 @@ const INTERVAL_WEIGHT = 0.2;
 export class LiveStateService extends EventEmitter<LiveEvents> {
   private readonly devices = new Map<string, DeviceSummary>();
   private readonly gateways = new Map<string, Omit<GatewaySummary, 'last_seq' | 'missing_batches'>>();
-  /** When the hub last received each point (its own clock, so gateway clock skew does not matter). */
-  private readonly received = new Map<string, Map<string, number>>();
+  /**
+   * When the hub last received each point (its own clock, so gateway clock skew does not
+   * matter) and the point's own reporting interval: points reported by exception (deadband,
+   * OPC UA subscriptions) come rarely, and are stale only against their own rhythm.
+   */
+  private readonly received = new Map<string, Map<string, { at: number; interval: number | null }>>();
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -69,7 +73,8 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
   applyTelemetry(ref: DeviceRef, batch: TelemetryBatch): void {
     const { device, created } = this.upsert(ref, batch.device_type);
     const now = this.now();
-    const received = this.received.get(device.id) ?? new Map<string, number>();
+    const received =
+      this.received.get(device.id) ?? new Map<string, { at: number; interval: number | null }>();
     this.received.set(device.id, received);
     for (const reading of batch.readings) {
       const previous = device.latest[reading.point];
@@ -81,7 +86,15 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
         quality: reading.quality,
         ...(reading.unit !== undefined ? { unit: reading.unit } : {}),
       };
-      received.set(reading.point, now);
+      const seen = received.get(reading.point);
+      const gap = seen ? now - seen.at : 0;
+      const interval =
+        seen && gap > 0
+          ? seen.interval === null
+            ? gap
+            : Math.round(seen.interval + INTERVAL_WEIGHT * (gap - seen.interval))
+          : (seen?.interval ?? null);
+      received.set(reading.point, { at: now, interval });
     }
     if (device.last_seen !== null) {
       const gap = now - device.last_seen;
@@ -138,15 +151,18 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     return changed;
   }
 
-  /** A copy with each point's freshness: stale when older than 3 reporting intervals. */
+  /**
+   * A copy with each point's freshness: stale when its device is not online, or when the point
+   * has been silent for 3 of its own reporting intervals (never for a point heard only once).
+   */
   private withFreshness(device: DeviceSummary): DeviceSummary {
     const copy = structuredClone(device);
-    if (copy.interval_ms === null || copy.last_seen === null) return copy;
-    const limit = STALE_AFTER_INTERVALS * copy.interval_ms;
     const now = this.now();
     const received = this.received.get(copy.id);
     for (const [point, latest] of Object.entries(copy.latest)) {
-      latest.stale = copy.status !== 'online' || now - (received?.get(point) ?? 0) > limit;
+      const seen = received?.get(point);
+      const silent = seen?.interval != null && now - seen.at > STALE_AFTER_INTERVALS * seen.interval;
+      latest.stale = (copy.status !== 'online' && copy.status !== 'unknown') || silent;
     }
     return copy;
   }
