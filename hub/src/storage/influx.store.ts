@@ -142,26 +142,12 @@ export class InfluxStore implements TimeSeriesStore {
     }));
   }
 
-  async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
-    const rows = await this.bucketed(query, ['mean', 'min', 'max', 'count']);
-    return rows.map((r) => ({
-      ts: r.ts,
-      mean: r.mean as number,
-      min: r.min as number,
-      max: r.max as number,
-      count: r.count as number,
-    }));
+  aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    return this.bucketed(query, ['mean', 'min', 'max', 'count'] as const);
   }
 
-  async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
-    const rows = await this.bucketed(query, ['first', 'last', 'min', 'max']);
-    return rows.map((r) => ({
-      ts: r.ts,
-      first: r.first as number,
-      last: r.last as number,
-      min: r.min as number,
-      max: r.max as number,
-    }));
+  counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    return this.bucketed(query, ['first', 'last', 'min', 'max'] as const);
   }
 
   async latest(device: string): Promise<LatestReading[]> {
@@ -208,10 +194,10 @@ export class InfluxStore implements TimeSeriesStore {
   }
 
   /** Per-bucket statistics of the `value` field; buckets start at `from`, empty ones omitted. */
-  private async bucketed(
+  private async bucketed<K extends string>(
     query: AggregateQuery,
-    stats: string[],
-  ): Promise<Array<Record<string, number> & { ts: number }>> {
+    stats: readonly K[],
+  ): Promise<Array<Record<K, number> & { ts: number }>> {
     const width = Math.max(1, Math.floor(query.bucketMs));
     // Buckets are aligned to the epoch plus an offset; this offset makes one start at `from`.
     const offset = ((query.from % width) + width) % width;
@@ -231,8 +217,8 @@ export class InfluxStore implements TimeSeriesStore {
           |> sort(columns: ["_time"])`,
       );
       return rows.map((r) => {
-        const out: Record<string, number> & { ts: number } = { ts: Date.parse(String(r._time)) };
-        for (const stat of stats) out[stat] = Number(r[stat]);
+        const out = { ts: Date.parse(String(r._time)) } as Record<K, number> & { ts: number };
+        for (const stat of stats) (out as Record<K, number>)[stat] = Number(r[stat]);
         return out;
       });
     }
@@ -252,8 +238,8 @@ export class InfluxStore implements TimeSeriesStore {
     const series = body.results?.[0]?.series?.[0];
     if (!series) return [];
     return series.values.map((row) => {
-      const out: Record<string, number> & { ts: number } = { ts: Number(row[0]) };
-      for (const stat of stats) out[stat] = Number(row[series.columns.indexOf(stat)]);
+      const out = { ts: Number(row[0]) } as Record<K, number> & { ts: number };
+      for (const stat of stats) (out as Record<K, number>)[stat] = Number(row[series.columns.indexOf(stat)]);
       return out;
     });
   }
