@@ -15,6 +15,11 @@ import type {
 /** Qualities stored as small integers: a sample row is then a few numbers. */
 const QUALITY_CODES: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
 const QUALITIES: Quality[] = ['good', 'uncertain', 'bad'];
+/** Bucket number of a sample; better-sqlite3 binds JS numbers as REAL, so it is cast back. */
+const BUCKET = 'CAST((ts - @from) / @width AS INTEGER)';
+/** Good and uncertain samples of one series in [from, to]. */
+const GOOD_SAMPLES_IN_RANGE =
+  'series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL';
 
 /**
  * The embedded store: SQLite through better-sqlite3, one file under the data directory, so
@@ -115,54 +120,41 @@ export class SqliteStore implements TimeSeriesStore {
     return rows.map((row) => ({ ts: row.ts, value: row.value, quality: QUALITIES[row.quality] ?? 'bad' }));
   }
 
-  // better-sqlite3 binds JS numbers as REAL, so bucket numbers are cast back to integers.
-  async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
-    const id = this.findSeries(query.device, query.point);
-    if (id === undefined) return [];
-    const rows = this.open()
-      .prepare(
-        `SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket, AVG(value) AS mean, MIN(value) AS min,
-                MAX(value) AS max, COUNT(value) AS count
-         FROM samples
-         WHERE series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL
-         GROUP BY bucket ORDER BY bucket`,
-      )
-      .all({ id, from: query.from, to: query.to, width: query.bucketMs }) as Array<
-      AggregateBucket & { bucket: number }
-    >;
-    return rows.map(({ bucket, mean, min, max, count }) => ({
-      ts: query.from + bucket * query.bucketMs,
-      mean,
-      min,
-      max,
-      count,
-    }));
+  aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    return this.bucketed<Omit<AggregateBucket, 'ts'>>(
+      query,
+      `SELECT ${BUCKET} AS bucket, AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max, COUNT(value) AS count
+       FROM samples WHERE ${GOOD_SAMPLES_IN_RANGE}
+       GROUP BY bucket ORDER BY bucket`,
+    );
   }
 
-  async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+  counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    return this.bucketed<Omit<CounterBucket, 'ts'>>(
+      query,
+      `SELECT bucket, MIN(first) AS first, MIN(last) AS last, MIN(min) AS min, MIN(max) AS max FROM (
+         SELECT ${BUCKET} AS bucket,
+                FIRST_VALUE(value) OVER w AS first, LAST_VALUE(value) OVER w AS last,
+                MIN(value) OVER w AS min, MAX(value) OVER w AS max
+         FROM samples WHERE ${GOOD_SAMPLES_IN_RANGE}
+         WINDOW w AS (PARTITION BY ${BUCKET} ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+       ) GROUP BY bucket ORDER BY bucket`,
+    );
+  }
+
+  /** Runs a per-bucket query (parameters @id, @from, @to, @width) and dates each bucket. */
+  private async bucketed<T extends object>(
+    query: AggregateQuery,
+    sql: string,
+  ): Promise<Array<T & { ts: number }>> {
     const id = this.findSeries(query.device, query.point);
     if (id === undefined) return [];
     const rows = this.open()
-      .prepare(
-        `SELECT bucket, MIN(first) AS first, MIN(last) AS last, MIN(min) AS min, MIN(max) AS max FROM (
-           SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket,
-                  FIRST_VALUE(value) OVER w AS first, LAST_VALUE(value) OVER w AS last,
-                  MIN(value) OVER w AS min, MAX(value) OVER w AS max
-           FROM samples
-           WHERE series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL
-           WINDOW w AS (PARTITION BY CAST((ts - @from) / @width AS INTEGER) ORDER BY ts
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-         ) GROUP BY bucket ORDER BY bucket`,
-      )
-      .all({ id, from: query.from, to: query.to, width: query.bucketMs }) as Array<
-      CounterBucket & { bucket: number }
-    >;
-    return rows.map(({ bucket, first, last, min, max }) => ({
+      .prepare(sql)
+      .all({ id, from: query.from, to: query.to, width: query.bucketMs }) as Array<T & { bucket: number }>;
+    return rows.map(({ bucket, ...stats }) => ({
+      ...(stats as T),
       ts: query.from + bucket * query.bucketMs,
-      first,
-      last,
-      min,
-      max,
     }));
   }
 

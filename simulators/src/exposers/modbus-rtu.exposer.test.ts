@@ -7,7 +7,7 @@ import modbusSerial from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../../test/support/require-binary.js';
 import type { CommBehaviour } from '../faults/device-faults.js';
-import type { DeviceModel, PointValue } from '../models/model.js';
+import { FakeModel } from '../testing/fake-model.js';
 import { openPtyPair, type PtyPair } from '../testing/pty-pair.js';
 import { ModbusRtuExposer } from './modbus-rtu.exposer.js';
 import { MODBUS_EXCEPTION } from './modbus-units.js';
@@ -16,14 +16,6 @@ const ModbusRTU = modbusSerial.default;
 const crc16 = createRequire(import.meta.url)('modbus-serial/utils/crc16.js') as (
   buffer: Uint8Array,
 ) => number;
-
-class FakeModel implements DeviceModel {
-  constructor(public current: Record<string, PointValue>) {}
-  step(): void {}
-  values(): Record<string, PointValue> {
-    return { ...this.current };
-  }
-}
 
 const profile: ModbusProfile = modbusProfileSchema.parse({
   profile: 'rtu-test',

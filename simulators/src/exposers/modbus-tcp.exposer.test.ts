@@ -3,21 +3,12 @@ import { decodeRegisters, type ModbusProfile, modbusProfileSchema } from '@caret
 import { createLogger } from '@caretaker/protocol/log';
 import modbusSerial from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceModel, PointValue } from '../models/model.js';
+import { FakeModel } from '../testing/fake-model.js';
 import { MODBUS_EXCEPTION, ModbusTcpExposer } from './modbus-tcp.exposer.js';
 
 // modbus-serial is CommonJS: its typings put the client class at `.default`, and the module
 // sets `module.exports.default = module.exports`, so `.default` is the class at runtime too.
 const ModbusRTU = modbusSerial.default;
-
-/** A model whose values the test sets by hand. */
-class FakeModel implements DeviceModel {
-  constructor(public current: Record<string, PointValue>) {}
-  step(): void {}
-  values(): Record<string, PointValue> {
-    return { ...this.current };
-  }
-}
 
 const profile: ModbusProfile = modbusProfileSchema.parse({
   profile: 'test-device',
