@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './commands.js';
+export * from './duration.js';
 export * from './ids.js';
 export * from './payloads.js';
 export * from './profiles.js';

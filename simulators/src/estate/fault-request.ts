@@ -1,8 +1,7 @@
-import { type DeviceType, idSchema } from '@caretaker/protocol';
+import { type DeviceType, durationSchema, idSchema } from '@caretaker/protocol';
 import { z } from 'zod';
 import { appliesTo, FAULT_KINDS, faultDefinition } from '../faults/catalogue.js';
 import { ONSETS } from '../faults/onset.js';
-import { durationSchema } from './duration.js';
 
 /**
  * A fault as a scenario file or the control API asks for it. Durations are scenario time

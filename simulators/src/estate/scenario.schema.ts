@@ -1,6 +1,5 @@
-import { idSchema } from '@caretaker/protocol';
+import { durationSchema, idSchema } from '@caretaker/protocol';
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
 import { faultRequestSchema } from './fault-request.js';
 
 /**

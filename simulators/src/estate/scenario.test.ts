@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseDuration } from '@caretaker/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDuration } from './duration.js';
 import { Estate } from './estate.js';
 import { compileScenario, loadScenario, parseScenario, SCENARIOS_DIR } from './scenario.js';
 import type { ScenarioInput } from './scenario.schema.js';
