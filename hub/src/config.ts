@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatIssues } from '@caretaker/protocol';
 import { z } from 'zod';
+import type { MaintenanceConfig } from './alarms/maintenance.js';
 import type { InfluxStoreConfig } from './storage/influx.store.js';
 
 /**
@@ -41,6 +43,10 @@ export const hubEnvSchema = z.object({
   JOURNAL_MAX_READINGS: z.coerce.number().int().min(1000).default(2_000_000),
   JOURNAL_DURABILITY: z.enum(['full', 'normal']).default('full'),
   DATA_DIR: z.string().min(1).default('data'),
+  /** PostgreSQL for alarms and work orders; SQLite in DATA_DIR when unset. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  HUB_RULES_FILE: z.string().min(1).optional(),
+  HUB_ASSETS_FILE: z.string().min(1).optional(),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
   INFLUX_DATABASE: z.string().min(1).default('caretaker'),
@@ -70,12 +76,20 @@ export interface HubConfig {
   /** The write-ahead journal that holds readings until the store has them. */
   journal?: { maxReadings: number; durability: 'full' | 'normal' };
   store: StoreConfig;
+  /** Alarms and work orders (defaults: SQLite in dataDir, the shipped rule pack). */
+  maintenance?: MaintenanceConfig;
 }
 
 export class HubConfigError extends Error {}
 
 /** Variables that may instead be given as a file (`INFLUX_TOKEN_FILE=/run/secrets/token`). */
-export const SECRET_VARIABLES = ['INFLUX_TOKEN', 'INFLUX_PASSWORD', 'MQTT_PASSWORD'] as const;
+export const SECRET_VARIABLES = ['INFLUX_TOKEN', 'INFLUX_PASSWORD', 'MQTT_PASSWORD', 'DATABASE_URL'] as const;
+
+/** The demo estate's sites and buildings (the simulators' default scenario). */
+export const DEMO_ASSETS_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../config/demo-assets.yaml',
+);
 
 function influxConfig(env: z.infer<typeof hubEnvSchema>, url: string): InfluxStoreConfig {
   const api = env.INFLUX_API ?? (env.INFLUX_TOKEN ? 'v2' : 'v1');
@@ -165,5 +179,16 @@ export function loadHubConfig(
     store: e.INFLUX_URL
       ? { kind: 'influxdb', influx: influxConfig(e, e.INFLUX_URL.replace(/\/+$/, '')) }
       : { kind: 'sqlite', path: resolve(dataDir, 'readings.db') },
+    maintenance: {
+      database: e.DATABASE_URL
+        ? { kind: 'postgres', url: e.DATABASE_URL }
+        : { kind: 'sqlite', path: resolve(dataDir, 'caretaker.db') },
+      ...(e.HUB_RULES_FILE ? { rulesFile: resolve(e.HUB_RULES_FILE) } : {}),
+      ...(e.HUB_ASSETS_FILE
+        ? { assetsFile: resolve(e.HUB_ASSETS_FILE) }
+        : e.CARETAKER_DEMO
+          ? { assetsFile: DEMO_ASSETS_FILE }
+          : {}),
+    },
   };
 }

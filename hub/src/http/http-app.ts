@@ -25,6 +25,8 @@ export interface HttpAppDeps {
   dashboardDir: string;
   /** Outside the demo mode: guards everything but /healthz. */
   authenticate?: express.RequestHandler;
+  /** More API routes under /api (alarms, work orders). */
+  apiRoutes?: express.Router;
 }
 
 const HOUR = 3_600_000;
@@ -190,6 +192,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     } satisfies EnergyResponse);
   });
 
+  if (deps.apiRoutes) app.use('/api', deps.apiRoutes);
   app.use('/api', (_req, res) => sendError(res, 404, 'no such API endpoint'));
 
   if (existsSync(join(deps.dashboardDir, 'index.html'))) {
@@ -216,8 +219,19 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   }
 
   // Express 5 passes rejected promises here; answer in our error shape, never crash.
-  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
-    sendError(res, 500, err.message);
-  });
+  app.use(
+    (
+      err: Error & { status?: number; type?: string },
+      _req: Request,
+      res: Response,
+      _next: express.NextFunction,
+    ) => {
+      // A body that is not JSON (or too big) is the client's error, named as such.
+      if (err.type === 'entity.parse.failed')
+        return sendError(res, 400, `body: not valid JSON: ${err.message}`);
+      if (err.type === 'entity.too.large') return sendError(res, 413, 'body: too large');
+      sendError(res, 500, err.message);
+    },
+  );
   return app;
 }

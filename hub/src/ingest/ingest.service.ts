@@ -43,6 +43,10 @@ export class IngestService {
   };
   readonly sequences: SequenceTracker;
   private readonly logged = new Set<string>();
+  /** Sees every accepted telemetry batch once it is durable (alarm detection). */
+  onTelemetry:
+    | ((ref: { site: string; gateway: string; device: string }, batch: TelemetryBatch) => void)
+    | undefined;
 
   constructor(
     private readonly deps: { journal: Journal; live: LiveStateService; log: Logger; now?: () => number },
@@ -89,6 +93,16 @@ export class IngestService {
         await this.journalBatch(ref, batch);
         this.stats.accepted_batches += 1;
         this.stats.accepted_readings += batch.readings.length;
+        if (this.onTelemetry) {
+          try {
+            this.onTelemetry(ref, batch);
+          } catch (err) {
+            // Detection must never stop ingest: the reading is stored either way.
+            this.logOnce(`detect:${(err as Error).message}`, () =>
+              this.deps.log.error({ err }, 'alarm detection failed on a batch'),
+            );
+          }
+        }
         return;
       }
       case 'device_status': {

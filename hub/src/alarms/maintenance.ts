@@ -1,0 +1,66 @@
+import type { Logger } from '@caretaker/protocol/log';
+import { type DatabaseConfig, type OpenDatabase, openDatabase } from '../db/database.js';
+import type { LiveStateService } from '../services/live-state.service.js';
+import { WorkOrderService } from '../workorders/work-order.service.js';
+import { AlarmEngine } from './alarm-engine.js';
+import { AssetMap } from './assets.js';
+import { loadRules } from './rules.js';
+
+export interface MaintenanceConfig {
+  database: DatabaseConfig;
+  /** Alarm rules (YAML); the shipped pack when absent. */
+  rulesFile?: string;
+  /** Sites, buildings and their devices (YAML), for alarm topology. */
+  assetsFile?: string;
+}
+
+/**
+ * The maintenance side of the hub: its database, the alarm engine and the work orders, wired
+ * to live state (device and gateway states drive communication-loss alarms).
+ */
+export class Maintenance {
+  private constructor(
+    readonly database: OpenDatabase,
+    readonly engine: AlarmEngine,
+    readonly orders: WorkOrderService,
+    private readonly unsubscribe: () => void,
+  ) {}
+
+  static async open(
+    config: MaintenanceConfig,
+    live: LiveStateService,
+    log: Logger,
+    now: () => number = Date.now,
+  ): Promise<Maintenance> {
+    // Configuration errors first, before anything is opened.
+    const rules = loadRules(config.rulesFile);
+    const assets = config.assetsFile ? AssetMap.load(config.assetsFile) : new AssetMap();
+    const database = await openDatabase(config.database);
+    const orders = new WorkOrderService(database.db, now);
+    const engine = new AlarmEngine({
+      db: database.db,
+      orders,
+      rules,
+      assets,
+      log,
+      now,
+      gatewayOnline: (site, gateway) =>
+        live.listGateways().find((g) => g.site === site && g.gateway === gateway)?.status !== 'offline',
+    });
+    await engine.start();
+    const onDevice = ({ device }: { device: Parameters<AlarmEngine['onDeviceChanged']>[0] }) =>
+      engine.onDeviceChanged(device);
+    live.on('device.changed', onDevice);
+    log.info(
+      { database: database.kind, rules: rules.rules.length, rules_file: config.rulesFile ?? 'default' },
+      'maintenance database ready',
+    );
+    return new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice));
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.engine.idle();
+    await this.database.close();
+  }
+}

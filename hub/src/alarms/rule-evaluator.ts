@@ -1,0 +1,197 @@
+import { type Severity, severityRank } from '../db/schema.js';
+import { NOfM } from '../detectors/alarm-state.js';
+import { compare, type Rule } from './rules.js';
+import { WindowedRegression } from './windowed-regression.js';
+
+/**
+ * One rule on one device, as a pure state machine over readings (time from the readings):
+ * normal → pending (raise condition holding, hold time running) → active → clearing (clear
+ * condition holding) → normal. Its state is plain data so the hub can persist it and resume a
+ * hold time after a restart at the moment it began.
+ */
+export type EvaluatorPhase = 'normal' | 'pending' | 'active' | 'clearing';
+
+export interface EvaluatorState {
+  phase: EvaluatorPhase;
+  /** Pending since (hold time runs from here) or clearing since. */
+  since: number | null;
+  severity: Severity;
+}
+
+export type Transition =
+  | { type: 'pending'; ts: number }
+  | { type: 'pending_cancelled'; ts: number }
+  | { type: 'raised'; ts: number; pendingSince: number; severity: Severity }
+  | { type: 'severity'; ts: number; severity: Severity }
+  | { type: 'clearing'; ts: number }
+  | { type: 'clearing_cancelled'; ts: number }
+  | { type: 'cleared'; ts: number };
+
+/** What the rule saw: the values it compared, and a trend's prediction. */
+export interface Observation {
+  values: Record<string, number>;
+  /** Predicted ms until the trend reaches its limit (trend rules). */
+  timeToLimitMs?: number;
+  slopePerHour?: number;
+}
+
+export class RuleEvaluator {
+  private state: EvaluatorState;
+  private readonly nOfM: NOfM | undefined;
+  private readonly regression: WindowedRegression | undefined;
+  /** The inputs of the latest judgement, for the alarm's evidence. */
+  observation: Observation = { values: {} };
+
+  constructor(
+    readonly rule: Rule,
+    initial?: EvaluatorState,
+  ) {
+    this.state = initial ? { ...initial } : { phase: 'normal', since: null, severity: rule.severity };
+    this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : undefined;
+    this.regression = rule.trend ? new WindowedRegression(rule.trend.window) : undefined;
+  }
+
+  get snapshot(): EvaluatorState {
+    return { ...this.state };
+  }
+
+  /** The points this rule reads. */
+  get points(): string[] {
+    const { rule } = this;
+    const names = [
+      ...(rule.when ?? []).map((c) => c.point),
+      ...rule.escalate.flatMap((e) => e.when.map((c) => c.point)),
+    ];
+    if (rule.trend) names.push(rule.trend.point);
+    return [...new Set(names)];
+  }
+
+  /**
+   * Judges the device's values at `ts` (the latest known value of each point). `changed` says
+   * whether a point this rule reads has a new reading at `ts`; without one nothing is judged.
+   */
+  update(ts: number, values: ReadonlyMap<string, number>): Transition[] {
+    const judged = this.judge(ts, values);
+    if (!judged) return [];
+    const [raise, clear] = judged;
+    const { rule } = this;
+    const out: Transition[] = [];
+    const s = this.state;
+    switch (s.phase) {
+      case 'normal':
+      case 'pending': {
+        if (raise) {
+          if (s.phase === 'normal') {
+            s.phase = 'pending';
+            s.since = ts;
+            if (rule.raise_after > 0) out.push({ type: 'pending', ts });
+          }
+          const since = s.since ?? ts;
+          if (ts - since >= rule.raise_after) {
+            s.phase = 'active';
+            s.since = null;
+            s.severity = this.escalated(values, rule.severity);
+            out.push({
+              type: 'raised',
+              ts: since + rule.raise_after,
+              pendingSince: since,
+              severity: s.severity,
+            });
+          }
+        } else if (clear && s.phase === 'pending') {
+          s.phase = 'normal';
+          s.since = null;
+          out.push({ type: 'pending_cancelled', ts });
+        }
+        break;
+      }
+      case 'active':
+      case 'clearing': {
+        if (s.phase === 'active' || raise) {
+          const severity = this.escalated(values, s.severity);
+          if (severity !== s.severity) {
+            s.severity = severity;
+            out.push({ type: 'severity', ts, severity });
+          }
+        }
+        if (raise && s.phase === 'clearing') {
+          s.phase = 'active';
+          s.since = null;
+          out.push({ type: 'clearing_cancelled', ts });
+        } else if (clear) {
+          if (s.phase === 'active') {
+            s.phase = 'clearing';
+            s.since = ts;
+            if (rule.clear_after > 0) out.push({ type: 'clearing', ts });
+          }
+          const since = s.since ?? ts;
+          if (ts - since >= rule.clear_after) {
+            s.phase = 'normal';
+            s.since = null;
+            s.severity = rule.severity;
+            out.push({ type: 'cleared', ts: since + rule.clear_after });
+          }
+        }
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** [raise condition, clear condition], or null when a point it needs is unknown. */
+  private judge(ts: number, values: ReadonlyMap<string, number>): [boolean, boolean] | null {
+    const { rule } = this;
+    let raise: boolean;
+    let clear: boolean;
+    const seen: Record<string, number> = {};
+    if (rule.trend) {
+      const t = rule.trend;
+      const value = values.get(t.point);
+      if (value === undefined) return null;
+      seen[t.point] = value;
+      this.regression?.add(ts, value);
+      const fit = this.regression?.fit(ts, t.min_points);
+      const sign = t.direction === 'rising' ? 1 : -1;
+      let eta = Number.POSITIVE_INFINITY;
+      if (sign * (value - t.limit) >= 0) eta = 0;
+      else if (fit && sign * fit.slope > 0) eta = Math.max(0, ((t.limit - fit.level) / fit.slope) * 1000);
+      this.observation = {
+        values: seen,
+        timeToLimitMs: eta,
+        ...(fit ? { slopePerHour: fit.slope * 3600 } : {}),
+      };
+      if (!fit && eta !== 0) return [false, false];
+      raise = eta <= t.horizon;
+      clear = eta > 1.5 * t.horizon;
+    } else {
+      raise = true;
+      clear = false;
+      for (const c of rule.when ?? []) {
+        const value = values.get(c.point);
+        if (value === undefined) return null;
+        seen[c.point] = value;
+        if (!compare(c, value)) raise = false;
+        if (!compare(c, value, true)) clear = true;
+      }
+      this.observation = { values: seen };
+    }
+    if (this.nOfM) {
+      raise = this.nOfM.step(raise);
+      clear = clear && !raise;
+    }
+    return [raise, clear];
+  }
+
+  private escalated(values: ReadonlyMap<string, number>, current: Severity): Severity {
+    let severity = current;
+    for (const step of this.rule.escalate) {
+      if (severityRank(step.severity) <= severityRank(severity)) continue;
+      const holds = step.when.every((c) => {
+        const v = values.get(c.point);
+        return v !== undefined && compare(c, v);
+      });
+      if (holds) severity = step.severity;
+    }
+    return severity;
+  }
+}

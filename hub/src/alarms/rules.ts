@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deviceTypeSchema, durationSchema, formatIssues, idSchema } from '@caretaker/protocol';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SEVERITIES } from '../db/schema.js';
+
+/**
+ * Alarm rules: what is wrong with a kind of device, how long it must last, how bad it is, and
+ * when it becomes a work order. The default rule pack (`hub/rules/default.yaml`) covers the
+ * failure modes of DOMAIN.md; `HUB_RULES_FILE` replaces it. Validated where it enters: every
+ * error names its path.
+ */
+
+const severitySchema = z.enum(SEVERITIES as unknown as ['info', 'warning', 'major', 'critical']);
+
+export const comparisonSchema = z
+  .object({
+    point: idSchema,
+    /** `off_level`: |value − nearest integer| > value (a lift car stopped between floors). */
+    op: z.enum(['>', '>=', '<', '<=', '==', '!=', 'off_level']),
+    value: z.number().finite(),
+    /** Hysteresis: the condition only counts as gone once it fails against this value. */
+    clear: z.number().finite().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.clear === undefined) return;
+    const ok =
+      c.op === '>' || c.op === '>='
+        ? c.clear <= c.value
+        : c.op === '<' || c.op === '<='
+          ? c.clear >= c.value
+          : false;
+    if (!ok)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clear'],
+        message: `must lie inside the raise value for ${c.op}`,
+      });
+  });
+export type Comparison = z.infer<typeof comparisonSchema>;
+
+const workOrderPolicySchema = z.discriminatedUnion('when', [
+  z.object({ when: z.literal('immediate') }).strict(),
+  z.object({ when: z.literal('never') }).strict(),
+  /** After the alarm has been active this long without clearing. */
+  z.object({ when: z.literal('active_for'), after: durationSchema }).strict(),
+  /** Once the alarm reaches this severity. */
+  z.object({ when: z.literal('severity'), at_least: severitySchema }).strict(),
+  /** On the Nth activation of the same incident within `within`. */
+  z
+    .object({ when: z.literal('occurrences'), count: z.number().int().min(2), within: durationSchema })
+    .strict(),
+]);
+export type WorkOrderPolicy = z.infer<typeof workOrderPolicySchema>;
+
+const trendSchema = z
+  .object({
+    point: idSchema,
+    direction: z.enum(['rising', 'falling']),
+    limit: z.number().finite(),
+    /** How much history the fitted line covers. */
+    window: durationSchema,
+    /** Raise when the limit is predicted within this time. */
+    horizon: durationSchema,
+    min_points: z.number().int().min(3).default(20),
+  })
+  .strict();
+
+const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_.-]{1,80}$/, 'must be lower-case letters, digits, _ . -'),
+    device_type: deviceTypeSchema,
+    title: z.string().min(1).max(200),
+    /** What the work order is about (its problem type, for time limits and dispatch). */
+    problem_type: z.string().regex(/^[a-z0-9_]{1,60}$/),
+    severity: severitySchema,
+    /** All must hold to raise (a condition across points); any failing (with `clear`) clears. */
+    when: z.array(comparisonSchema).min(1).optional(),
+    trend: trendSchema.optional(),
+    /** Require the raise condition in at least n of the last m readings. */
+    n_of_m: z
+      .object({ n: z.number().int().min(1), m: z.number().int().min(1) })
+      .strict()
+      .optional(),
+    raise_after: durationSchema.default(0),
+    clear_after: durationSchema.default(0),
+    /** Severity raised in place while active, e.g. bearing temperature past a second limit. */
+    escalate: z
+      .array(z.object({ severity: severitySchema, when: z.array(comparisonSchema).min(1) }).strict())
+      .default([]),
+    /** A root cause for its building: alarms of other devices there become its symptoms. */
+    root_cause: z.literal('building').optional(),
+    work_order: workOrderPolicySchema.default({ when: 'immediate' }),
+    /** An order nobody acknowledged is cancelled as self-recovered if the alarm clears this soon. */
+    self_recovery_window: durationSchema.default(600_000),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.when === undefined) === (r.trend === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['when'], message: 'give exactly one of `when` or `trend`' });
+    }
+    if (r.n_of_m && r.n_of_m.n > r.n_of_m.m) {
+      ctx.addIssue({ code: 'custom', path: ['n_of_m', 'n'], message: 'must not exceed m' });
+    }
+  });
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const ruleFileSchema = z
+  .object({
+    /** Silence after which a device's communication-loss alarm raises (longer than a Last Will). */
+    comm_loss_after: durationSchema.default(60_000),
+    /** A cleared alarm raised again within this window is the same alarm (and counts as a flap). */
+    flap_window: durationSchema.default(1_800_000),
+    /** Activations within the flap window that mark an alarm flapping. */
+    flap_count: z.number().int().min(2).default(3),
+    /** A completed order whose incident returns within this is reopened (failed first-time fix). */
+    reopen_window: durationSchema.default(72 * 3_600_000),
+    rules: z.array(ruleSchema),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.rules.forEach((r, i) => {
+      if (seen.has(r.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule ${r.id}` });
+      seen.add(r.id);
+    });
+  });
+export type RuleFile = z.infer<typeof ruleFileSchema>;
+export type RuleFileInput = z.input<typeof ruleFileSchema>;
+
+export const DEFAULT_RULES_FILE = join(dirname(fileURLToPath(import.meta.url)), '../../rules/default.yaml');
+
+export function parseRules(input: unknown, source = 'rules'): RuleFile {
+  const result = ruleFileSchema.safeParse(input);
+  if (!result.success) throw new Error(`${source}: ${formatIssues(result.error)}`);
+  return result.data;
+}
+
+export function loadRules(file = DEFAULT_RULES_FILE): RuleFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`rules file ${file}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new Error(`rules file ${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  return parseRules(data, `rules file ${file}`);
+}
+
+/** Whether a comparison holds against `value` (or against its clear value when `useClear`). */
+export function compare(c: Comparison, value: number, useClear = false): boolean {
+  const limit = useClear && c.clear !== undefined ? c.clear : c.value;
+  switch (c.op) {
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '==':
+      return value === limit;
+    case '!=':
+      return value !== limit;
+    case 'off_level':
+      return Math.abs(value - Math.round(value)) > limit;
+  }
+}

@@ -1,0 +1,108 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
+ * `kysely_migration`). Never edit a released migration: add the next one.
+ */
+export function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
+  const id = kind === 'sqlite' ? 'integer primary key autoincrement' : 'bigserial primary key';
+  // Epoch milliseconds need 64 bits; SQLite's integer is 64-bit already.
+  const time = kind === 'sqlite' ? 'integer' : 'bigint';
+  const ref = kind === 'sqlite' ? 'integer' : 'bigint';
+  return {
+    '0001_alarms_and_work_orders': {
+      async up(db: Kysely<unknown>) {
+        const statements = [
+          `create table alarms (
+            id ${id},
+            incident_key text not null,
+            site text not null,
+            device text,
+            gateway text,
+            rule_id text not null,
+            title text not null,
+            state text not null,
+            severity text not null,
+            pending_since ${time},
+            first_raised_at ${time},
+            raised_at ${time},
+            clearing_since ${time},
+            cleared_at ${time},
+            closed_at ${time},
+            occurrences integer not null default 0,
+            flapping integer not null default 0,
+            root_alarm_id ${ref},
+            silenced text,
+            evaluated_until ${time},
+            detail text not null default '{}',
+            updated_at ${time} not null
+          )`,
+          // One live alarm per incident: the database, not the code, is the guarantee.
+          'create unique index alarms_one_open_per_incident on alarms (incident_key) where closed_at is null',
+          'create index alarms_device on alarms (device, state)',
+          `create table work_orders (
+            id ${id},
+            code text not null unique,
+            incident_key text not null,
+            status text not null,
+            source text not null,
+            kind text not null,
+            site text not null,
+            device text,
+            rule_id text,
+            title text not null,
+            problem_type text not null,
+            priority integer not null,
+            severity text not null,
+            alarm_id ${ref} references alarms (id),
+            previous_order_id ${ref} references work_orders (id),
+            occurrences integer not null default 1,
+            reopen_count integer not null default 0,
+            first_time_fix integer not null default 1,
+            evidence text not null default '{}',
+            created_at ${time} not null,
+            acknowledged_at ${time},
+            completed_at ${time},
+            closed_at ${time},
+            cancelled_at ${time},
+            cancel_reason text,
+            updated_at ${time} not null
+          )`,
+          // At most one open work order per incident key.
+          `create unique index work_orders_one_open_per_incident on work_orders (incident_key)
+            where status not in ('completed', 'closed', 'cancelled')`,
+          'create index work_orders_device on work_orders (device, created_at)',
+          'create index work_orders_status on work_orders (status)',
+          `create table work_order_events (
+            id ${id},
+            order_id ${ref} not null references work_orders (id),
+            ts ${time} not null,
+            actor text not null,
+            type text not null,
+            from_status text,
+            to_status text,
+            detail text not null default '{}'
+          )`,
+          'create index work_order_events_order on work_order_events (order_id, ts)',
+          `create table work_order_alarms (
+            order_id ${ref} not null references work_orders (id),
+            alarm_id ${ref} not null references alarms (id),
+            role text not null,
+            linked_at ${time} not null,
+            primary key (order_id, alarm_id)
+          )`,
+          `create table maintenance_windows (
+            id ${id},
+            site text not null,
+            device text,
+            starts_at ${time} not null,
+            ends_at ${time} not null,
+            reason text not null,
+            created_by text not null
+          )`,
+        ];
+        for (const statement of statements) await sql.raw(statement).execute(db);
+      },
+    },
+  };
+}

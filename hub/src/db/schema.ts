@@ -1,0 +1,130 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Times are epoch milliseconds; flags are 0/1; JSON is text (portable across dialects). */
+
+export type AlarmPhase = 'pending' | 'active' | 'clearing' | 'cleared';
+export type Severity = 'info' | 'warning' | 'major' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'major', 'critical'];
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export interface AlarmsTable {
+  id: Generated<number>;
+  /** site/device/rule (or site/gateway:<id>/comm_loss): one incident. */
+  incident_key: string;
+  site: string;
+  device: string | null;
+  gateway: string | null;
+  rule_id: string;
+  title: string;
+  state: AlarmPhase;
+  severity: Severity;
+  /** When the raise condition began (the hold time runs from here). */
+  pending_since: number | null;
+  /** When it first became active, and when it last did (re-raises of a flapping alarm). */
+  first_raised_at: number | null;
+  raised_at: number | null;
+  clearing_since: number | null;
+  cleared_at: number | null;
+  /** Set once the alarm is over for good: a later raise opens a new alarm. */
+  closed_at: number | null;
+  /** How many times it became active (re-raises within the flap window fold in here). */
+  occurrences: number;
+  flapping: number;
+  /** The root incident this alarm is a symptom of (power-room trip, gateway loss). */
+  root_alarm_id: number | null;
+  /** Why notifications are held back: maintenance, in_repair, symptom, frozen (comm loss). */
+  silenced: string | null;
+  /** The last reading time the detection has judged for this alarm's device. */
+  evaluated_until: number | null;
+  /** Rule, thresholds, values at the event, predicted time to the limit. */
+  detail: string;
+  updated_at: number;
+}
+
+export type WorkOrderStatus =
+  | 'pending_acceptance'
+  | 'to_dispatch'
+  | 'in_repair'
+  | 'awaiting_check'
+  | 'completed'
+  | 'closed'
+  | 'cancelled';
+export const CLOSED_ORDER_STATUSES: readonly WorkOrderStatus[] = ['completed', 'closed', 'cancelled'];
+
+export interface WorkOrdersTable {
+  id: Generated<number>;
+  code: string;
+  /** Same key as the alarm; at most one open order per key (partial unique index). */
+  incident_key: string;
+  status: WorkOrderStatus;
+  source: 'sensor' | 'manual' | 'qr' | 'preventive';
+  kind: 'corrective' | 'preventive';
+  site: string;
+  device: string | null;
+  rule_id: string | null;
+  title: string;
+  problem_type: string;
+  /** 1 (most urgent) to 4. */
+  priority: number;
+  severity: Severity;
+  alarm_id: number | null;
+  previous_order_id: number | null;
+  occurrences: number;
+  reopen_count: number;
+  /** 0 once the same incident came back within 72 h of completion. */
+  first_time_fix: number;
+  evidence: string;
+  created_at: number;
+  acknowledged_at: number | null;
+  completed_at: number | null;
+  closed_at: number | null;
+  cancelled_at: number | null;
+  cancel_reason: string | null;
+  updated_at: number;
+}
+
+export interface WorkOrderEventsTable {
+  id: Generated<number>;
+  order_id: number;
+  ts: number;
+  actor: string;
+  type: string;
+  from_status: string | null;
+  to_status: string | null;
+  detail: string;
+}
+
+export interface WorkOrderAlarmsTable {
+  order_id: number;
+  alarm_id: number;
+  /** trigger, repeat, symptom, silenced. */
+  role: string;
+  linked_at: number;
+}
+
+export interface MaintenanceWindowsTable {
+  id: Generated<number>;
+  site: string;
+  /** null: the whole site. */
+  device: string | null;
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  created_by: string;
+}
+
+export interface Database {
+  alarms: AlarmsTable;
+  work_orders: WorkOrdersTable;
+  work_order_events: WorkOrderEventsTable;
+  work_order_alarms: WorkOrderAlarmsTable;
+  maintenance_windows: MaintenanceWindowsTable;
+}
+
+export type AlarmRow = Selectable<AlarmsTable>;
+export type NewAlarm = Insertable<AlarmsTable>;
+export type AlarmUpdate = Updateable<AlarmsTable>;
+export type WorkOrderRow = Selectable<WorkOrdersTable>;
+export type NewWorkOrder = Insertable<WorkOrdersTable>;

@@ -1,0 +1,363 @@
+import type { Kysely, Transaction } from 'kysely';
+import { isUniqueViolation } from '../db/database.js';
+import {
+  type AlarmRow,
+  CLOSED_ORDER_STATUSES,
+  type Database,
+  type Severity,
+  severityRank,
+  type WorkOrderRow,
+  type WorkOrderStatus,
+} from '../db/schema.js';
+
+/** Priority 1 (most urgent) to 4 from a severity. */
+export function priorityOf(severity: Severity): number {
+  return 4 - severityRank(severity);
+}
+
+export interface SensorOrderRequest {
+  alarm: AlarmRow;
+  problemType: string;
+  title: string;
+  kind: 'corrective' | 'preventive';
+  evidence: Record<string, unknown>;
+  ts: number;
+  /** How long after completion a return of the incident reopens the order. */
+  reopenWindowMs: number;
+  /** How long after a self-recovery cancel a return revives the same order. */
+  reviveWindowMs: number;
+}
+
+export type SensorOrderOutcome = 'created' | 'attached' | 'reopened' | 'revived';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Work orders raised by sensors: one open order per incident key, which the database
+ * guarantees (a partial unique index); a repeat attaches to it, a severity rise raises its
+ * priority, a return soon after completion reopens it. Every change is an event (who, when,
+ * from, to, why). The people's side of the lifecycle grows in issue 7.
+ */
+export class WorkOrderService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(id: number): Promise<WorkOrderRow | undefined> {
+    return this.db.selectFrom('work_orders').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async openFor(incidentKey: string, db: Db = this.db): Promise<WorkOrderRow | undefined> {
+    return db
+      .selectFrom('work_orders')
+      .selectAll()
+      .where('incident_key', '=', incidentKey)
+      .where('status', 'not in', CLOSED_ORDER_STATUSES)
+      .executeTakeFirst();
+  }
+
+  async list(filter: { status?: WorkOrderStatus; device?: string; site?: string; limit?: number } = {}) {
+    let q = this.db.selectFrom('work_orders').selectAll().orderBy('id', 'desc');
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.device) q = q.where('device', '=', filter.device);
+    if (filter.site) q = q.where('site', '=', filter.site);
+    return q.limit(filter.limit ?? 200).execute();
+  }
+
+  async events(orderId: number) {
+    return this.db
+      .selectFrom('work_order_events')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .orderBy('id')
+      .execute();
+  }
+
+  async alarmsOf(orderId: number) {
+    return this.db.selectFrom('work_order_alarms').selectAll().where('order_id', '=', orderId).execute();
+  }
+
+  /** The device's most recent orders, newest first (evidence for a new one). */
+  async recentForDevice(device: string, limit = 5) {
+    return this.db
+      .selectFrom('work_orders')
+      .select(['id', 'code', 'title', 'status', 'created_at', 'completed_at'])
+      .where('device', '=', device)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** An order in repair on the device, if any: new alarms there are silenced into it. */
+  async inRepairOn(device: string): Promise<WorkOrderRow | undefined> {
+    return this.db
+      .selectFrom('work_orders')
+      .selectAll()
+      .where('device', '=', device)
+      .where('status', '=', 'in_repair')
+      .executeTakeFirst();
+  }
+
+  /**
+   * The order for an alarm that should have one: attaches to the open order of its incident,
+   * revives one cancelled as self-recovered moments ago, reopens one completed within the
+   * reopen window (a failed first-time fix), or creates one (linked to the incident's last
+   * order). A concurrent creation loses to the unique index and attaches instead.
+   */
+  async raiseForAlarm(
+    req: SensorOrderRequest,
+  ): Promise<{ order: WorkOrderRow; outcome: SensorOrderOutcome }> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.db.transaction().execute((trx) => this.raiseIn(trx, req));
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  private async raiseIn(
+    trx: Transaction<Database>,
+    req: SensorOrderRequest,
+  ): Promise<{ order: WorkOrderRow; outcome: SensorOrderOutcome }> {
+    const { alarm, ts } = req;
+    const key = alarm.incident_key;
+    const open = await this.openFor(key, trx);
+    if (open) {
+      const linked = await this.link(trx, open.id, alarm.id, 'repeat', ts);
+      const priority = Math.min(open.priority, priorityOf(alarm.severity));
+      await trx
+        .updateTable('work_orders')
+        .set({
+          occurrences: linked ? open.occurrences + 1 : open.occurrences,
+          priority,
+          severity:
+            severityRank(alarm.severity) > severityRank(open.severity) ? alarm.severity : open.severity,
+          updated_at: ts,
+        })
+        .where('id', '=', open.id)
+        .execute();
+      if (priority < open.priority) {
+        await this.event(trx, open.id, ts, 'sensor', 'priority_raised', null, null, {
+          from: open.priority,
+          to: priority,
+          severity: alarm.severity,
+        });
+      }
+      if (linked) await this.event(trx, open.id, ts, 'sensor', 'repeat', null, null, { alarm_id: alarm.id });
+      return { order: (await this.getIn(trx, open.id)) as WorkOrderRow, outcome: 'attached' };
+    }
+    const last = await trx
+      .selectFrom('work_orders')
+      .selectAll()
+      .where('incident_key', '=', key)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    if (
+      last?.status === 'cancelled' &&
+      last.cancel_reason === 'self_recovered' &&
+      last.cancelled_at !== null &&
+      ts - last.cancelled_at <= req.reviveWindowMs
+    ) {
+      await this.setStatus(trx, last, 'pending_acceptance', ts, 'sensor', 'revived', {
+        why: 'the incident came back soon after recovering by itself',
+        alarm_id: alarm.id,
+      });
+      await trx
+        .updateTable('work_orders')
+        .set({ cancelled_at: null, cancel_reason: null, occurrences: last.occurrences + 1 })
+        .where('id', '=', last.id)
+        .execute();
+      await this.link(trx, last.id, alarm.id, 'repeat', ts);
+      return { order: (await this.getIn(trx, last.id)) as WorkOrderRow, outcome: 'revived' };
+    }
+    if (
+      last &&
+      (last.status === 'completed' || last.status === 'closed') &&
+      last.completed_at !== null &&
+      ts - last.completed_at <= req.reopenWindowMs
+    ) {
+      await this.setStatus(trx, last, 'pending_acceptance', ts, 'sensor', 'reopened', {
+        why: `the incident returned ${Math.round((ts - last.completed_at) / 60_000)} min after completion`,
+        alarm_id: alarm.id,
+      });
+      await trx
+        .updateTable('work_orders')
+        .set({
+          reopen_count: last.reopen_count + 1,
+          first_time_fix: 0,
+          occurrences: last.occurrences + 1,
+          completed_at: null,
+          closed_at: null,
+          priority: Math.min(last.priority, priorityOf(alarm.severity)),
+        })
+        .where('id', '=', last.id)
+        .execute();
+      await this.link(trx, last.id, alarm.id, 'repeat', ts);
+      return { order: (await this.getIn(trx, last.id)) as WorkOrderRow, outcome: 'reopened' };
+    }
+    const inserted = await trx
+      .insertInto('work_orders')
+      .values({
+        code: `tmp-${key}-${ts}-${Math.random()}`,
+        incident_key: key,
+        status: 'pending_acceptance',
+        source: 'sensor',
+        kind: req.kind,
+        site: alarm.site,
+        device: alarm.device,
+        rule_id: alarm.rule_id,
+        title: req.title,
+        problem_type: req.problemType,
+        priority: priorityOf(alarm.severity),
+        severity: alarm.severity,
+        alarm_id: alarm.id,
+        previous_order_id: last?.id ?? null,
+        occurrences: 1,
+        reopen_count: 0,
+        first_time_fix: 1,
+        evidence: JSON.stringify(req.evidence),
+        created_at: ts,
+        updated_at: ts,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const id = Number(inserted.id);
+    await trx
+      .updateTable('work_orders')
+      .set({ code: `WO-${String(id).padStart(6, '0')}` })
+      .where('id', '=', id)
+      .execute();
+    await this.event(trx, id, ts, 'sensor', 'created', null, 'pending_acceptance', {
+      alarm_id: alarm.id,
+      rule: alarm.rule_id,
+      previous_order_id: last?.id ?? null,
+    });
+    await this.link(trx, id, alarm.id, 'trigger', ts);
+    return { order: (await this.getIn(trx, id)) as WorkOrderRow, outcome: 'created' };
+  }
+
+  /** Links an alarm to an order (once); true if the link is new. */
+  async link(db: Db, orderId: number, alarmId: number, role: string, ts: number): Promise<boolean> {
+    const exists = await db
+      .selectFrom('work_order_alarms')
+      .select('alarm_id')
+      .where('order_id', '=', orderId)
+      .where('alarm_id', '=', alarmId)
+      .executeTakeFirst();
+    if (exists) return false;
+    await db
+      .insertInto('work_order_alarms')
+      .values({ order_id: orderId, alarm_id: alarmId, role, linked_at: ts })
+      .execute();
+    return true;
+  }
+
+  /** Links an alarm without creating anything (symptoms, alarms silenced by a repair). */
+  async attach(orderId: number, alarmId: number, role: string, ts: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (await this.link(trx, orderId, alarmId, role, ts)) {
+        await this.event(
+          trx,
+          orderId,
+          ts,
+          'sensor',
+          role === 'symptom' ? 'symptom_attached' : 'alarm_attached',
+          null,
+          null,
+          {
+            alarm_id: alarmId,
+          },
+        );
+      }
+    });
+  }
+
+  /** Cancels an order (self-recovered, merged into a root incident, withdrawn). */
+  async cancel(
+    orderId: number,
+    reason: string,
+    actor: string,
+    ts = this.now(),
+    detail: Record<string, unknown> = {},
+  ) {
+    await this.db.transaction().execute(async (trx) => {
+      const order = await this.getIn(trx, orderId);
+      if (!order || CLOSED_ORDER_STATUSES.includes(order.status)) return;
+      await this.setStatus(trx, order, 'cancelled', ts, actor, 'cancelled', { reason, ...detail });
+      await trx
+        .updateTable('work_orders')
+        .set({ cancelled_at: ts, cancel_reason: reason })
+        .where('id', '=', orderId)
+        .execute();
+    });
+  }
+
+  /**
+   * Moves an order along its lifecycle (the minimal set the sensor side needs; issue 7 makes the
+   * table data with roles). Refuses a move from a closed order.
+   */
+  async transition(orderId: number, to: WorkOrderStatus, actor: string, ts = this.now(), note?: string) {
+    await this.db.transaction().execute(async (trx) => {
+      const order = await this.getIn(trx, orderId);
+      if (!order) throw new Error(`work order ${orderId} does not exist`);
+      if (order.status === 'cancelled' || order.status === 'closed') {
+        throw new Error(`work order ${order.code} is ${order.status}`);
+      }
+      await this.setStatus(trx, order, to, ts, actor, 'status', note ? { note } : {});
+      const stamp: Partial<Record<'acknowledged_at' | 'completed_at' | 'closed_at', number>> = {};
+      if (order.acknowledged_at === null && to !== 'pending_acceptance') stamp.acknowledged_at = ts;
+      if (to === 'completed') stamp.completed_at = ts;
+      if (to === 'closed') stamp.closed_at = ts;
+      if (Object.keys(stamp).length > 0) {
+        await trx.updateTable('work_orders').set(stamp).where('id', '=', orderId).execute();
+      }
+    });
+  }
+
+  private async setStatus(
+    trx: Transaction<Database>,
+    order: WorkOrderRow,
+    to: WorkOrderStatus,
+    ts: number,
+    actor: string,
+    type: string,
+    detail: Record<string, unknown>,
+  ) {
+    await trx
+      .updateTable('work_orders')
+      .set({ status: to, updated_at: ts })
+      .where('id', '=', order.id)
+      .execute();
+    await this.event(trx, order.id, ts, actor, type, order.status, to, detail);
+  }
+
+  private async event(
+    db: Db,
+    orderId: number,
+    ts: number,
+    actor: string,
+    type: string,
+    from: string | null,
+    to: string | null,
+    detail: Record<string, unknown>,
+  ) {
+    await db
+      .insertInto('work_order_events')
+      .values({
+        order_id: orderId,
+        ts,
+        actor,
+        type,
+        from_status: from,
+        to_status: to,
+        detail: JSON.stringify(detail),
+      })
+      .execute();
+  }
+
+  private async getIn(db: Db, id: number) {
+    return db.selectFrom('work_orders').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+}
