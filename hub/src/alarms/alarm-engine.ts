@@ -553,12 +553,9 @@ export class AlarmEngine {
       values: obs.values,
       ...(obs.timeToLimitMs !== undefined ? { time_to_limit_ms: finite(obs.timeToLimitMs) } : {}),
       ...(obs.slopePerHour !== undefined ? { slope_per_hour: obs.slopePerHour } : {}),
+      // Every point of the device leading up to the event, not only the rule's: what else moved.
       readings: Object.fromEntries(
-        [...ctx.history.entries()]
-          .filter(
-            ([point]) => (rule.when ?? []).some((c) => c.point === point) || rule.trend?.point === point,
-          )
-          .map(([point, list]) => [point, list.slice(-EVIDENCE_READINGS)]),
+        [...ctx.history.entries()].map(([point, list]) => [point, list.slice(-EVIDENCE_READINGS)]),
       ),
       recent_orders: recent,
     };
