@@ -52,7 +52,7 @@ interface DeviceContext {
   beforeGap: Timeline | undefined;
   /** Late readings (a gateway's backlog after an outage) judged on their own timestamps. */
   late: Timeline | undefined;
-  history: Map<string, Array<[number, number]>>;
+  history: Map<string, EvidenceRing>;
   /** Since when (hub clock) the device has been silent or offline. */
   commLostSince: number | null;
 }
@@ -126,8 +126,9 @@ export class AlarmEngine {
     if (!rules || rules.length === 0) return;
     this.stats.evaluated_batches += 1;
     // Readings of one poll share a timestamp; judge the device once per distinct time, in order.
-    const readings =
-      batch.readings.length > 1 ? [...batch.readings].sort((a, b) => a.ts - b.ts) : batch.readings;
+    const readings = inTimeOrder(batch.readings)
+      ? batch.readings
+      : [...batch.readings].sort((a, b) => a.ts - b.ts);
     let i = 0;
     while (i < readings.length) {
       const ts = (readings[i] as (typeof readings)[number]).ts;
@@ -164,7 +165,7 @@ export class AlarmEngine {
       for (const evaluator of timeline.evaluators.values()) {
         const transitions = evaluator.update(ts, timeline.values);
         if (transitions.length === 0) continue;
-        const observation = evaluator.observation;
+        const observation = evaluator.observe(timeline.values);
         const liveEval = ctx.live.evaluators.get(evaluator.rule.id);
         for (const t of transitions) {
           // The live timeline is authoritative about the present: late data may raise (and
@@ -295,13 +296,12 @@ export class AlarmEngine {
   }
 
   private remember(ctx: DeviceContext, point: string, ts: number, value: number): void {
-    let list = ctx.history.get(point);
-    if (!list) {
-      list = [];
-      ctx.history.set(point, list);
+    let ring = ctx.history.get(point);
+    if (!ring) {
+      ring = new EvidenceRing();
+      ctx.history.set(point, ring);
     }
-    list.push([ts, value]);
-    if (list.length > EVIDENCE_READINGS * 2) list.splice(0, list.length - EVIDENCE_READINGS);
+    ring.push(ts, value);
   }
 
   private enqueue(job: () => Promise<void>): void {
@@ -555,7 +555,7 @@ export class AlarmEngine {
       ...(obs.slopePerHour !== undefined ? { slope_per_hour: obs.slopePerHour } : {}),
       // Every point of the device leading up to the event, not only the rule's: what else moved.
       readings: Object.fromEntries(
-        [...ctx.history.entries()].map(([point, list]) => [point, list.slice(-EVIDENCE_READINGS)]),
+        [...ctx.history.entries()].map(([point, ring]) => [point, ring.toArray()]),
       ),
       recent_orders: recent,
     };
@@ -672,6 +672,38 @@ export class AlarmEngine {
 
   private gatewayContext(alarm: AlarmRow): DeviceContext | undefined {
     return [...this.devices.values()].find((c) => c.site === alarm.site && c.gateway === alarm.gateway);
+  }
+}
+
+function inTimeOrder(readings: TelemetryBatch['readings']): boolean {
+  for (let i = 1; i < readings.length; i += 1) {
+    if ((readings[i] as { ts: number }).ts < (readings[i - 1] as { ts: number }).ts) return false;
+  }
+  return true;
+}
+
+/** The latest readings of one point, in a fixed ring (no allocation per reading). */
+class EvidenceRing {
+  private readonly ts = new Float64Array(EVIDENCE_READINGS);
+  private readonly values = new Float64Array(EVIDENCE_READINGS);
+  private next = 0;
+  private size = 0;
+
+  push(ts: number, value: number): void {
+    this.ts[this.next] = ts;
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % EVIDENCE_READINGS;
+    if (this.size < EVIDENCE_READINGS) this.size += 1;
+  }
+
+  toArray(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    const start = (this.next - this.size + EVIDENCE_READINGS) % EVIDENCE_READINGS;
+    for (let i = 0; i < this.size; i += 1) {
+      const j = (start + i) % EVIDENCE_READINGS;
+      out.push([this.ts[j] as number, this.values[j] as number]);
+    }
+    return out;
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Severity, severityRank } from '../db/schema.js';
 import { NOfM } from '../detectors/alarm-state.js';
-import { compare, type Rule } from './rules.js';
+import { type Comparison, compare, type Rule } from './rules.js';
 import { WindowedRegression } from './windowed-regression.js';
 
 /**
@@ -35,12 +35,21 @@ export interface Observation {
   slopePerHour?: number;
 }
 
+// Shared results: judging allocates nothing.
+const NONE: Transition[] = [];
+const NEITHER: [boolean, boolean] = [false, false];
+const RAISE: [boolean, boolean] = [true, false];
+const CLEAR: [boolean, boolean] = [false, true];
+const BOTH: [boolean, boolean] = [true, true];
+
 export class RuleEvaluator {
   private state: EvaluatorState;
   private readonly nOfM: NOfM | undefined;
   private readonly regression: WindowedRegression | undefined;
-  /** The inputs of the latest judgement, for the alarm's evidence. */
-  observation: Observation = { values: {} };
+  /** The trend's latest prediction (trend rules). */
+  private eta = Number.POSITIVE_INFINITY;
+  private slope: number | undefined;
+  private readonly pointNames: string[];
 
   constructor(
     readonly rule: Rule,
@@ -49,6 +58,25 @@ export class RuleEvaluator {
     this.state = initial ? { ...initial } : { phase: 'normal', since: null, severity: rule.severity };
     this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : undefined;
     this.regression = rule.trend ? new WindowedRegression(rule.trend.window) : undefined;
+    this.pointNames = this.points;
+  }
+
+  /**
+   * What the rule saw at its latest judgement, for the alarm's evidence. Built on demand (on a
+   * transition), so judging a reading allocates nothing.
+   */
+  observe(values: ReadonlyMap<string, number>): Observation {
+    const seen: Record<string, number> = {};
+    for (const name of this.pointNames) {
+      const v = values.get(name);
+      if (v !== undefined) seen[name] = v;
+    }
+    if (!this.rule.trend) return { values: seen };
+    return {
+      values: seen,
+      timeToLimitMs: this.eta,
+      ...(this.slope !== undefined ? { slopePerHour: this.slope * 3600 } : {}),
+    };
   }
 
   get snapshot(): EvaluatorState {
@@ -67,15 +95,16 @@ export class RuleEvaluator {
   }
 
   /**
-   * Judges the device's values at `ts` (the latest known value of each point). `changed` says
-   * whether a point this rule reads has a new reading at `ts`; without one nothing is judged.
+   * Judges the device's values at `ts` (the latest known value of each point); returns what
+   * changed (usually nothing). A point the rule needs that was never seen: nothing is judged.
    */
   update(ts: number, values: ReadonlyMap<string, number>): Transition[] {
     const judged = this.judge(ts, values);
     if (!judged) return [];
     const [raise, clear] = judged;
     const { rule } = this;
-    const out: Transition[] = [];
+    // Most readings change nothing: allocate only when something happens.
+    let out: Transition[] = NONE;
     const s = this.state;
     switch (s.phase) {
       case 'normal':
@@ -84,14 +113,14 @@ export class RuleEvaluator {
           if (s.phase === 'normal') {
             s.phase = 'pending';
             s.since = ts;
-            if (rule.raise_after > 0) out.push({ type: 'pending', ts });
+            if (rule.raise_after > 0) (out = out === NONE ? [] : out).push({ type: 'pending', ts });
           }
           const since = s.since ?? ts;
           if (ts - since >= rule.raise_after) {
             s.phase = 'active';
             s.since = null;
             s.severity = this.escalated(values, rule.severity);
-            out.push({
+            (out = out === NONE ? [] : out).push({
               type: 'raised',
               ts: since + rule.raise_after,
               pendingSince: since,
@@ -101,7 +130,7 @@ export class RuleEvaluator {
         } else if (clear && s.phase === 'pending') {
           s.phase = 'normal';
           s.since = null;
-          out.push({ type: 'pending_cancelled', ts });
+          (out = out === NONE ? [] : out).push({ type: 'pending_cancelled', ts });
         }
         break;
       }
@@ -111,25 +140,25 @@ export class RuleEvaluator {
           const severity = this.escalated(values, s.severity);
           if (severity !== s.severity) {
             s.severity = severity;
-            out.push({ type: 'severity', ts, severity });
+            (out = out === NONE ? [] : out).push({ type: 'severity', ts, severity });
           }
         }
         if (raise && s.phase === 'clearing') {
           s.phase = 'active';
           s.since = null;
-          out.push({ type: 'clearing_cancelled', ts });
+          (out = out === NONE ? [] : out).push({ type: 'clearing_cancelled', ts });
         } else if (clear) {
           if (s.phase === 'active') {
             s.phase = 'clearing';
             s.since = ts;
-            if (rule.clear_after > 0) out.push({ type: 'clearing', ts });
+            if (rule.clear_after > 0) (out = out === NONE ? [] : out).push({ type: 'clearing', ts });
           }
           const since = s.since ?? ts;
           if (ts - since >= rule.clear_after) {
             s.phase = 'normal';
             s.since = null;
             s.severity = rule.severity;
-            out.push({ type: 'cleared', ts: since + rule.clear_after });
+            (out = out === NONE ? [] : out).push({ type: 'cleared', ts: since + rule.clear_after });
           }
         }
         break;
@@ -143,43 +172,39 @@ export class RuleEvaluator {
     const { rule } = this;
     let raise: boolean;
     let clear: boolean;
-    const seen: Record<string, number> = {};
-    if (rule.trend) {
-      const t = rule.trend;
-      const value = values.get(t.point);
+    const trend = rule.trend;
+    if (trend) {
+      const value = values.get(trend.point);
       if (value === undefined) return null;
-      seen[t.point] = value;
-      this.regression?.add(ts, value);
-      const fit = this.regression?.fit(ts, t.min_points);
-      const sign = t.direction === 'rising' ? 1 : -1;
-      let eta = Number.POSITIVE_INFINITY;
-      if (sign * (value - t.limit) >= 0) eta = 0;
-      else if (fit && sign * fit.slope > 0) eta = Math.max(0, ((t.limit - fit.level) / fit.slope) * 1000);
-      this.observation = {
-        values: seen,
-        timeToLimitMs: eta,
-        ...(fit ? { slopePerHour: fit.slope * 3600 } : {}),
-      };
-      if (!fit && eta !== 0) return [false, false];
-      raise = eta <= t.horizon;
-      clear = eta > 1.5 * t.horizon;
+      const regression = this.regression as WindowedRegression;
+      regression.add(ts, value);
+      const sign = trend.direction === 'rising' ? 1 : -1;
+      const fit = regression.fit(ts, trend.min_points);
+      this.slope = fit?.slope;
+      if (sign * (value - trend.limit) >= 0) this.eta = 0;
+      else if (fit && sign * fit.slope > 0)
+        this.eta = Math.max(0, ((trend.limit - fit.level) / fit.slope) * 1000);
+      else this.eta = Number.POSITIVE_INFINITY;
+      if (!fit && this.eta !== 0) return NEITHER;
+      raise = this.eta <= trend.horizon;
+      clear = this.eta > 1.5 * trend.horizon;
     } else {
       raise = true;
       clear = false;
-      for (const c of rule.when ?? []) {
+      const when = rule.when ?? [];
+      for (let i = 0; i < when.length; i += 1) {
+        const c = when[i] as Comparison;
         const value = values.get(c.point);
         if (value === undefined) return null;
-        seen[c.point] = value;
         if (!compare(c, value)) raise = false;
         if (!compare(c, value, true)) clear = true;
       }
-      this.observation = { values: seen };
     }
     if (this.nOfM) {
       raise = this.nOfM.step(raise);
       clear = clear && !raise;
     }
-    return [raise, clear];
+    return raise ? (clear ? BOTH : RAISE) : clear ? CLEAR : NEITHER;
   }
 
   private escalated(values: ReadonlyMap<string, number>, current: Severity): Severity {

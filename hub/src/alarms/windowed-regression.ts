@@ -42,13 +42,8 @@ export class WindowedRegression {
       this.buckets.push(bucket);
     }
     const t = (ts - this.origin) / 1000;
-    for (const s of [bucket, this.total]) {
-      s.n += 1;
-      s.t += t;
-      s.v += value;
-      s.tt += t * t;
-      s.tv += t * value;
-    }
+    accumulate(bucket, t, value);
+    accumulate(this.total, t, value);
     while (this.buckets.length > 0 && (this.buckets[0]?.start ?? ts) + this.bucketMs <= ts - this.windowMs) {
       const old = this.buckets.shift() as Sums;
       this.total.n -= old.n;
@@ -82,4 +77,12 @@ export class WindowedRegression {
     for (const b of this.buckets) shift(b);
     this.origin = to;
   }
+}
+
+function accumulate(s: Sums, t: number, value: number): void {
+  s.n += 1;
+  s.t += t;
+  s.v += value;
+  s.tt += t * t;
+  s.tv += t * value;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { measureDetectionCost } from '../alarms/detection-cost.js';
 import type { PointDetector } from '../detectors/detector.js';
 import { createDeviceDetector } from '../detectors/device-detector.js';
 import { EwmaBaselineDetector } from '../detectors/ewma-baseline.detector.js';
@@ -29,7 +30,7 @@ function time(n: number, fn: (i: number) => void): number {
 }
 
 /** `caretaker bench-detect`: prints ns per reading for each detector as JSON. */
-export function benchDetectCommand(argv: string[], out: (s: string) => void): number {
+export async function benchDetectCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { readings: { type: 'string', default: '200000' } } });
   const n = Number(values.readings);
   const rand = rng(42);
@@ -42,8 +43,11 @@ export function benchDetectCommand(argv: string[], out: (s: string) => void): nu
     for (let c = 0; c < dim; c += 1) row[c] = c * 10 + rand();
     device.update(i * 1000, row);
   });
+  const live = await measureDetectionCost();
   const result = {
     readings: n,
+    /** The hub's live detection: the shipped rule pack on a pump's polls (what ingest calls). */
+    live_rule_pack: { ns_per_reading: live.ns_per_reading, pump_rules: live.rules },
     ns_per_reading: {
       device_multivariate_per_point: Number((deviceNs / dim).toFixed(1)),
       device_multivariate_per_row_of_8: Number(deviceNs.toFixed(1)),
