@@ -1,5 +1,6 @@
 import { type Severity, severityRank } from '../db/schema.js';
 import { NOfM } from '../detectors/alarm-state.js';
+import { PcaMonitor } from '../detectors/pca-monitor.detector.js';
 import { type Comparison, compare, type Rule } from './rules.js';
 import { WindowedRegression } from './windowed-regression.js';
 
@@ -30,6 +31,8 @@ export type Transition =
 /** What the rule saw: the values it compared, and a trend's prediction. */
 export interface Observation {
   values: Record<string, number>;
+  /** How far the learned relation is off, over its limit (anomaly rules; > 1 is beyond). */
+  score?: number;
   /** Predicted ms until the trend reaches its limit (trend rules). */
   timeToLimitMs?: number;
   slopePerHour?: number;
@@ -50,6 +53,9 @@ export class RuleEvaluator {
   private eta = Number.POSITIVE_INFINITY;
   private slope: number | undefined;
   private readonly pointNames: string[];
+  private readonly monitor: PcaMonitor | undefined;
+  private readonly row: number[];
+  private score = 0;
 
   constructor(
     readonly rule: Rule,
@@ -59,6 +65,12 @@ export class RuleEvaluator {
     this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : undefined;
     this.regression = rule.trend ? new WindowedRegression(rule.trend.window) : undefined;
     this.pointNames = this.points;
+    // The relation model judges every row with its own hold times; the rule's come on top. The
+    // rule names its points deliberately, so slow ones (flow following demand) stay in.
+    this.monitor = rule.anomaly
+      ? new PcaMonitor({ trainRows: rule.anomaly.train_rows, slowAutocorrelation: 1 })
+      : undefined;
+    this.row = new Array<number>(rule.anomaly?.points.length ?? 0).fill(0);
   }
 
   /**
@@ -71,6 +83,7 @@ export class RuleEvaluator {
       const v = values.get(name);
       if (v !== undefined) seen[name] = v;
     }
+    if (this.rule.anomaly) return { values: seen, score: this.score };
     if (!this.rule.trend) return { values: seen };
     return {
       values: seen,
@@ -91,6 +104,7 @@ export class RuleEvaluator {
       ...rule.escalate.flatMap((e) => e.when.map((c) => c.point)),
     ];
     if (rule.trend) names.push(rule.trend.point);
+    if (rule.anomaly) names.push(...rule.anomaly.points, ...rule.anomaly.only_when.map((c) => c.point));
     return [...new Set(names)];
   }
 
@@ -173,7 +187,23 @@ export class RuleEvaluator {
     let raise: boolean;
     let clear: boolean;
     const trend = rule.trend;
-    if (trend) {
+    const anomaly = rule.anomaly;
+    if (anomaly) {
+      for (const c of anomaly.only_when) {
+        const v = values.get(c.point);
+        if (v === undefined || !compare(c, v)) return null;
+      }
+      for (let i = 0; i < anomaly.points.length; i += 1) {
+        const v = values.get(anomaly.points[i] as string);
+        if (v === undefined) return null;
+        this.row[i] = v;
+      }
+      const verdict = (this.monitor as PcaMonitor).update(ts, this.row);
+      this.score = verdict.score;
+      if (!verdict.fitted) return NEITHER;
+      raise = verdict.active;
+      clear = !verdict.active;
+    } else if (trend) {
       const value = values.get(trend.point);
       if (value === undefined) return null;
       const regression = this.regression as WindowedRegression;

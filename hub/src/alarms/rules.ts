@@ -69,6 +69,20 @@ const trendSchema = z
   })
   .strict();
 
+/**
+ * Learned behaviour: a model of how the points move together in normal running (PCA with
+ * Hotelling T² and SPE, `hub/src/detectors/pca-monitor.detector.ts`), learned from the device's
+ * first `train_rows` rows that pass `only_when`; raises when the relation breaks.
+ */
+const anomalySchema = z
+  .object({
+    points: z.array(idSchema).min(2).max(32),
+    train_rows: z.number().int().min(30).default(600),
+    /** Rows judged (and learned from) only while these hold, e.g. the pump is running. */
+    only_when: z.array(comparisonSchema).default([]),
+  })
+  .strict();
+
 const ruleSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9_.-]{1,80}$/, 'must be lower-case letters, digits, _ . -'),
@@ -80,6 +94,7 @@ const ruleSchema = z
     /** All must hold to raise (a condition across points); any failing (with `clear`) clears. */
     when: z.array(comparisonSchema).min(1).optional(),
     trend: trendSchema.optional(),
+    anomaly: anomalySchema.optional(),
     /** Require the raise condition in at least n of the last m readings. */
     n_of_m: z
       .object({ n: z.number().int().min(1), m: z.number().int().min(1) })
@@ -99,8 +114,12 @@ const ruleSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if ((r.when === undefined) === (r.trend === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['when'], message: 'give exactly one of `when` or `trend`' });
+    if ([r.when, r.trend, r.anomaly].filter((x) => x !== undefined).length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['when'],
+        message: 'give exactly one of `when`, `trend` or `anomaly`',
+      });
     }
     if (r.n_of_m && r.n_of_m.n > r.n_of_m.m) {
       ctx.addIssue({ code: 'custom', path: ['n_of_m', 'n'], message: 'must not exceed m' });
