@@ -4,7 +4,14 @@ import type { Kysely } from 'kysely';
 import { type AlarmPhase, type AlarmRow, type Database, type Severity, severityRank } from '../db/schema.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
 import { AssetMap } from './assets.js';
-import { type EvaluatorState, type Observation, RuleEvaluator, type Transition } from './rule-evaluator.js';
+import {
+  type EvaluatorState,
+  type Observation,
+  PointSlots,
+  RuleEvaluator,
+  type SlotValues,
+  type Transition,
+} from './rule-evaluator.js';
 import type { Rule, RuleFile } from './rules.js';
 
 /**
@@ -37,7 +44,8 @@ const GAP_MS = 15_000;
 
 interface Timeline {
   evaluators: Map<string, RuleEvaluator>;
-  values: Map<string, number>;
+  /** The latest value per point slot of the device type (NaN: never seen). */
+  values: SlotValues;
   /** The last reading time judged on this timeline. */
   watermark: number;
 }
@@ -52,7 +60,9 @@ interface DeviceContext {
   beforeGap: Timeline | undefined;
   /** Late readings (a gateway's backlog after an outage) judged on their own timestamps. */
   late: Timeline | undefined;
-  history: Map<string, EvidenceRing>;
+  /** Per point slot: the latest readings, for an order's evidence. */
+  history: Array<EvidenceRing | undefined>;
+  slots: PointSlots;
   /** Since when (hub clock) the device has been silent or offline. */
   commLostSince: number | null;
 }
@@ -76,6 +86,7 @@ export interface AlarmEvent {
 
 export class AlarmEngine {
   private readonly devices = new Map<string, DeviceContext>();
+  private readonly slotTables = new Map<string, PointSlots>();
   private readonly rulesByType = new Map<string, Rule[]>();
   private readonly rulesById = new Map<string, Rule>();
   /** Live alarms (closed_at null) by incident key, mirrored from the database. */
@@ -120,7 +131,7 @@ export class AlarmEngine {
   /** Judges one telemetry batch (already validated and durable). Synchronous and cheap. */
   onTelemetry(ref: { site: string; gateway: string; device: string }, batch: TelemetryBatch): void {
     const rules = this.rulesByType.get(batch.device_type);
-    const ctx = this.context(ref, rules ?? []);
+    const ctx = this.context(ref, rules ?? [], batch.device_type);
     ctx.gateway = ref.gateway;
     if (ctx.commLostSince !== null) this.commRestored(ctx);
     if (!rules || rules.length === 0) return;
@@ -156,8 +167,17 @@ export class AlarmEngine {
         const r = readings[i] as (typeof readings)[number];
         const value = typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value;
         if (r.quality !== 'bad' && value !== null) {
-          timeline.values.set(r.point, value);
-          if (live) this.remember(ctx, r.point, ts, value);
+          const slot = ctx.slots.slot(r.point);
+          while (timeline.values.length <= slot) timeline.values.push(Number.NaN);
+          timeline.values[slot] = value;
+          if (live) {
+            let ring = ctx.history[slot];
+            if (!ring) {
+              ring = new EvidenceRing();
+              ctx.history[slot] = ring;
+            }
+            ring.push(ts, value);
+          }
         }
         i += 1;
       }
@@ -244,7 +264,11 @@ export class AlarmEngine {
 
   // ------------------------------------------------------------------ internals
 
-  private context(ref: { site: string; gateway: string; device: string }, rules: Rule[]): DeviceContext {
+  private context(
+    ref: { site: string; gateway: string; device: string },
+    rules: Rule[],
+    type = 'other',
+  ): DeviceContext {
     let ctx = this.devices.get(ref.device);
     if (ctx) {
       if (ctx.live.evaluators.size === 0 && rules.length > 0) this.addEvaluators(ctx, rules);
@@ -255,10 +279,11 @@ export class AlarmEngine {
       gateway: ref.gateway,
       device: ref.device,
       building: this.assets.buildingOf(ref.device),
-      live: { evaluators: new Map(), values: new Map(), watermark: Number.NEGATIVE_INFINITY },
+      live: { evaluators: new Map(), values: [], watermark: Number.NEGATIVE_INFINITY },
       beforeGap: undefined,
       late: undefined,
-      history: new Map(),
+      history: [],
+      slots: this.slotsOf(type),
       commLostSince: null,
     };
     this.devices.set(ref.device, ctx);
@@ -285,23 +310,26 @@ export class AlarmEngine {
         if (row.evaluated_until !== null)
           ctx.live.watermark = Math.max(ctx.live.watermark, row.evaluated_until);
       }
-      ctx.live.evaluators.set(rule.id, new RuleEvaluator(rule, initial));
+      ctx.live.evaluators.set(rule.id, new RuleEvaluator(rule, ctx.slots, initial));
     }
   }
 
   private cloneTimeline(from: Timeline): Timeline {
     const evaluators = new Map<string, RuleEvaluator>();
-    for (const [id, e] of from.evaluators) evaluators.set(id, new RuleEvaluator(e.rule, e.snapshot));
-    return { evaluators, values: new Map(from.values), watermark: from.watermark };
+    for (const [id, e] of from.evaluators) {
+      evaluators.set(id, new RuleEvaluator(e.rule, e.slots, e.snapshot));
+    }
+    return { evaluators, values: from.values.slice(), watermark: from.watermark };
   }
 
-  private remember(ctx: DeviceContext, point: string, ts: number, value: number): void {
-    let ring = ctx.history.get(point);
-    if (!ring) {
-      ring = new EvidenceRing();
-      ctx.history.set(point, ring);
+  /** One slot table per device type: its rules are compiled against it. */
+  private slotsOf(type: string): PointSlots {
+    let slots = this.slotTables.get(type);
+    if (!slots) {
+      slots = new PointSlots();
+      this.slotTables.set(type, slots);
     }
-    ring.push(ts, value);
+    return slots;
   }
 
   private enqueue(job: () => Promise<void>): void {
@@ -555,7 +583,7 @@ export class AlarmEngine {
       ...(obs.slopePerHour !== undefined ? { slope_per_hour: obs.slopePerHour } : {}),
       // Every point of the device leading up to the event, not only the rule's: what else moved.
       readings: Object.fromEntries(
-        [...ctx.history.entries()].map(([point, ring]) => [point, ring.toArray()]),
+        ctx.history.flatMap((ring, slot) => (ring ? [[ctx.slots.name(slot), ring.toArray()]] : [])),
       ),
       recent_orders: recent,
     };

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { RuleEvaluator, type Transition } from './rule-evaluator.js';
+import { PointSlots, RuleEvaluator, type SlotValues, type Transition } from './rule-evaluator.js';
 import { parseRules, type RuleFileInput } from './rules.js';
 
 function evaluator(rule: RuleFileInput['rules'][number]): RuleEvaluator {
   const [parsed] = parseRules({ rules: [rule] }).rules;
   if (!parsed) throw new Error('no rule');
-  return new RuleEvaluator(parsed);
+  return new RuleEvaluator(parsed, new PointSlots());
+}
+
+/** The evaluator's slot array for named values. */
+function slotted(e: RuleEvaluator, named: Map<string, number>): SlotValues {
+  const values: SlotValues = [];
+  for (const [name, v] of named) {
+    const slot = e.slots.slot(name);
+    while (values.length <= slot) values.push(Number.NaN);
+    values[slot] = v;
+  }
+  return values;
 }
 
 function feed(e: RuleEvaluator, rows: Array<[number, Record<string, number>]>): Transition[] {
@@ -13,7 +24,7 @@ function feed(e: RuleEvaluator, rows: Array<[number, Record<string, number>]>): 
   const out: Transition[] = [];
   for (const [ts, row] of rows) {
     for (const [k, v] of Object.entries(row)) values.set(k, v);
-    out.push(...e.update(ts, values));
+    out.push(...e.update(ts, slotted(e, values)));
   }
   return out;
 }
@@ -76,7 +87,7 @@ describe('rule evaluator', () => {
     for (let s = 0; s <= 300; s += 5) rows.push([s * 1000, { temp: 50 + s / 60 }]);
     const t = feed(e, rows);
     expect(t[0]?.type).toBe('raised');
-    const obs = e.observe(new Map([['temp', 55]]));
+    const obs = e.observe(slotted(e, new Map([['temp', 55]])));
     expect(obs.timeToLimitMs).toBeGreaterThan(24 * 60_000);
     expect(obs.timeToLimitMs).toBeLessThan(26 * 60_000);
   });

@@ -1,7 +1,7 @@
 import { type Severity, severityRank } from '../db/schema.js';
 import { NOfM } from '../detectors/alarm-state.js';
 import { PcaMonitor } from '../detectors/pca-monitor.detector.js';
-import { type Comparison, compare, type Rule } from './rules.js';
+import type { Comparison, Rule } from './rules.js';
 import { WindowedRegression } from './windowed-regression.js';
 
 /**
@@ -38,6 +38,85 @@ export interface Observation {
   slopePerHour?: number;
 }
 
+/**
+ * A device type's points as slots in an array: rules are compiled against slots, so judging a
+ * reading indexes an array instead of looking names up. Unknown values are NaN.
+ */
+export class PointSlots {
+  private readonly slots = new Map<string, number>();
+  private readonly list: string[] = [];
+
+  slot(name: string): number {
+    let i = this.slots.get(name);
+    if (i === undefined) {
+      i = this.list.length;
+      this.slots.set(name, i);
+      this.list.push(name);
+    }
+    return i;
+  }
+
+  name(slot: number): string {
+    return this.list[slot] as string;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+}
+
+/** The latest value of each slot (NaN: never seen). */
+export type SlotValues = number[];
+
+enum Op {
+  Gt,
+  Ge,
+  Lt,
+  Le,
+  Eq,
+  Ne,
+  OffLevel,
+}
+const OPS: Record<Comparison['op'], Op> = {
+  '>': Op.Gt,
+  '>=': Op.Ge,
+  '<': Op.Lt,
+  '<=': Op.Le,
+  '==': Op.Eq,
+  '!=': Op.Ne,
+  off_level: Op.OffLevel,
+};
+
+interface Compiled {
+  slot: number;
+  op: Op;
+  value: number;
+  clear: number;
+}
+
+function compile(c: Comparison, slots: PointSlots): Compiled {
+  return { slot: slots.slot(c.point), op: OPS[c.op], value: c.value, clear: c.clear ?? c.value };
+}
+
+function holds(op: Op, v: number, limit: number): boolean {
+  switch (op) {
+    case Op.Gt:
+      return v > limit;
+    case Op.Ge:
+      return v >= limit;
+    case Op.Lt:
+      return v < limit;
+    case Op.Le:
+      return v <= limit;
+    case Op.Eq:
+      return v === limit;
+    case Op.Ne:
+      return v !== limit;
+    case Op.OffLevel:
+      return Math.abs(v - Math.round(v)) > limit;
+  }
+}
+
 // Shared results: judging allocates nothing.
 const NONE: Transition[] = [];
 const NEITHER: [boolean, boolean] = [false, false];
@@ -52,19 +131,34 @@ export class RuleEvaluator {
   /** The trend's latest prediction (trend rules). */
   private eta = Number.POSITIVE_INFINITY;
   private slope: number | undefined;
-  private readonly pointNames: string[];
+  private readonly pointSlots: number[];
+  private readonly when: Compiled[];
+  private readonly guard: Compiled[];
+  private readonly escalations: Array<{ rank: number; severity: Severity; when: Compiled[] }>;
+  private readonly trendSlot: number;
+  private readonly anomalySlots: number[];
   private readonly monitor: PcaMonitor | undefined;
   private readonly row: number[];
   private score = 0;
 
   constructor(
     readonly rule: Rule,
+    readonly slots: PointSlots,
     initial?: EvaluatorState,
   ) {
     this.state = initial ? { ...initial } : { phase: 'normal', since: null, severity: rule.severity };
     this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : undefined;
     this.regression = rule.trend ? new WindowedRegression(rule.trend.window) : undefined;
-    this.pointNames = this.points;
+    this.pointSlots = this.points.map((name) => slots.slot(name));
+    this.when = (rule.when ?? []).map((c) => compile(c, slots));
+    this.guard = (rule.anomaly?.only_when ?? []).map((c) => compile(c, slots));
+    this.escalations = rule.escalate.map((e) => ({
+      rank: severityRank(e.severity),
+      severity: e.severity,
+      when: e.when.map((c) => compile(c, slots)),
+    }));
+    this.trendSlot = rule.trend ? slots.slot(rule.trend.point) : -1;
+    this.anomalySlots = (rule.anomaly?.points ?? []).map((name) => slots.slot(name));
     // The relation model judges every row with its own hold times; the rule's come on top. The
     // rule names its points deliberately, so slow ones (flow following demand) stay in.
     this.monitor = rule.anomaly
@@ -77,11 +171,11 @@ export class RuleEvaluator {
    * What the rule saw at its latest judgement, for the alarm's evidence. Built on demand (on a
    * transition), so judging a reading allocates nothing.
    */
-  observe(values: ReadonlyMap<string, number>): Observation {
+  observe(values: SlotValues): Observation {
     const seen: Record<string, number> = {};
-    for (const name of this.pointNames) {
-      const v = values.get(name);
-      if (v !== undefined) seen[name] = v;
+    for (const slot of this.pointSlots) {
+      const v = values[slot];
+      if (v !== undefined && !Number.isNaN(v)) seen[this.slots.name(slot)] = v;
     }
     if (this.rule.anomaly) return { values: seen, score: this.score };
     if (!this.rule.trend) return { values: seen };
@@ -112,9 +206,9 @@ export class RuleEvaluator {
    * Judges the device's values at `ts` (the latest known value of each point); returns what
    * changed (usually nothing). A point the rule needs that was never seen: nothing is judged.
    */
-  update(ts: number, values: ReadonlyMap<string, number>): Transition[] {
+  update(ts: number, values: SlotValues): Transition[] {
     const judged = this.judge(ts, values);
-    if (!judged) return [];
+    if (!judged) return NONE;
     const [raise, clear] = judged;
     const { rule } = this;
     // Most readings change nothing: allocate only when something happens.
@@ -182,20 +276,19 @@ export class RuleEvaluator {
   }
 
   /** [raise condition, clear condition], or null when a point it needs is unknown. */
-  private judge(ts: number, values: ReadonlyMap<string, number>): [boolean, boolean] | null {
+  private judge(ts: number, values: SlotValues): [boolean, boolean] | null {
     const { rule } = this;
     let raise: boolean;
     let clear: boolean;
     const trend = rule.trend;
-    const anomaly = rule.anomaly;
-    if (anomaly) {
-      for (const c of anomaly.only_when) {
-        const v = values.get(c.point);
-        if (v === undefined || !compare(c, v)) return null;
+    if (rule.anomaly) {
+      for (const c of this.guard) {
+        const v = values[c.slot] ?? Number.NaN;
+        if (Number.isNaN(v) || !holds(c.op, v, c.value)) return null;
       }
-      for (let i = 0; i < anomaly.points.length; i += 1) {
-        const v = values.get(anomaly.points[i] as string);
-        if (v === undefined) return null;
+      for (let i = 0; i < this.anomalySlots.length; i += 1) {
+        const v = values[this.anomalySlots[i] as number] ?? Number.NaN;
+        if (Number.isNaN(v)) return null;
         this.row[i] = v;
       }
       const verdict = (this.monitor as PcaMonitor).update(ts, this.row);
@@ -204,8 +297,8 @@ export class RuleEvaluator {
       raise = verdict.active;
       clear = !verdict.active;
     } else if (trend) {
-      const value = values.get(trend.point);
-      if (value === undefined) return null;
+      const value = values[this.trendSlot] ?? Number.NaN;
+      if (Number.isNaN(value)) return null;
       const regression = this.regression as WindowedRegression;
       regression.add(ts, value);
       const sign = trend.direction === 'rising' ? 1 : -1;
@@ -221,13 +314,13 @@ export class RuleEvaluator {
     } else {
       raise = true;
       clear = false;
-      const when = rule.when ?? [];
+      const when = this.when;
       for (let i = 0; i < when.length; i += 1) {
-        const c = when[i] as Comparison;
-        const value = values.get(c.point);
-        if (value === undefined) return null;
-        if (!compare(c, value)) raise = false;
-        if (!compare(c, value, true)) clear = true;
+        const c = when[i] as Compiled;
+        const value = values[c.slot] ?? Number.NaN;
+        if (Number.isNaN(value)) return null;
+        if (!holds(c.op, value, c.value)) raise = false;
+        if (!holds(c.op, value, c.clear)) clear = true;
       }
     }
     if (this.nOfM) {
@@ -237,15 +330,15 @@ export class RuleEvaluator {
     return raise ? (clear ? BOTH : RAISE) : clear ? CLEAR : NEITHER;
   }
 
-  private escalated(values: ReadonlyMap<string, number>, current: Severity): Severity {
+  private escalated(values: SlotValues, current: Severity): Severity {
     let severity = current;
-    for (const step of this.rule.escalate) {
-      if (severityRank(step.severity) <= severityRank(severity)) continue;
-      const holds = step.when.every((c) => {
-        const v = values.get(c.point);
-        return v !== undefined && compare(c, v);
+    for (const step of this.escalations) {
+      if (step.rank <= severityRank(severity)) continue;
+      const all = step.when.every((c) => {
+        const v = values[c.slot] ?? Number.NaN;
+        return !Number.isNaN(v) && holds(c.op, v, c.value);
       });
-      if (holds) severity = step.severity;
+      if (all) severity = step.severity;
     }
     return severity;
   }
