@@ -33,6 +33,21 @@ export interface ServerToClientEvents {
   'readings.updated': (event: ReadingsUpdatedEvent) => void;
   /** A device appeared or its state changed; carries the whole summary. */
   'device.changed': (event: DeviceChangedEvent) => void;
+  /**
+   * An alarm was raised, cleared or rose in severity, or a work order was created or changed by
+   * a sensor: the board refetches `/api/alarms` and `/api/work-orders` (ids only here).
+   */
+  'maintenance.changed': (event: MaintenanceChangedEvent) => void;
+}
+
+export interface MaintenanceChangedEvent {
+  kind: 'raised' | 'cleared' | 'severity' | 'order';
+  site: string;
+  device: string | null;
+  alarm_id?: number;
+  rule_id?: string;
+  severity?: string;
+  order_id?: number;
 }
 
 export interface ClientToServerEvents {

@@ -1,3 +1,9 @@
+import type {
+  ClientToServerEvents,
+  MaintenanceChangedEvent,
+  ServerToClientEvents,
+} from '@caretaker/protocol';
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack, waitFor } from '../support/stack.js';
 
@@ -24,6 +30,8 @@ interface OrderJson {
 
 describe('sensor-raised work orders from simulated faults', () => {
   let stack: Stack;
+  let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  const events: MaintenanceChangedEvent[] = [];
 
   const orders = async (): Promise<OrderJson[]> => {
     const res = await fetch(`${stack.hub.url}/api/work-orders`);
@@ -37,9 +45,13 @@ describe('sensor-raised work orders from simulated faults', () => {
       const devices = stack.hub.live.list();
       return devices.length === 3 && devices.every((d) => d.status === 'online') ? true : undefined;
     });
+    socket = io(stack.hub.url, { transports: ['websocket'] });
+    socket.on('maintenance.changed', (event) => events.push(event));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   });
 
   afterAll(async () => {
+    socket?.close();
     await stack?.stop();
   });
 
@@ -78,6 +90,11 @@ describe('sensor-raised work orders from simulated faults', () => {
       events: Array<{ type: string; to_status: string | null }>;
     };
     expect(detail.events[0]).toMatchObject({ type: 'created', to_status: 'pending_acceptance' });
+    // The board hears of it live.
+    expect(events).toContainEqual(
+      expect.objectContaining({ kind: 'raised', device: 'pump-1', rule_id: 'pump.motor_trip' }),
+    );
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'order', order_id: order.id }));
   });
 
   it('a passenger trapped in a lift raises a top-priority order at once', async () => {
