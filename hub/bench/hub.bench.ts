@@ -1,7 +1,8 @@
 /**
  * `npm run bench:hub`: the hub's figures, each against a baseline measured in the same run.
  * Prints one JSON document. Set BENCH_SCALE=0.1 for a quick run, BENCH_ONLY=ingest,influx,latency,zero-loss
- * for some parts (influx includes the InfluxDB latency).
+ * for some parts (influx includes the InfluxDB latency); for the ingest part, BENCH_QOS=0 or 1 for one
+ * QoS and BENCH_ROUNDS (default 3) for the number of bare/hub pairs, run alternately.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -50,6 +51,11 @@ function payload(seq: number, device = 'pump-b', ts = BASE_TS + seq): string {
 const topic = topics.telemetry('bench', 'gw-bench', 'pump-b');
 const progress = (what: string) => process.stderr.write(`bench:hub ${what}\n`);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -99,40 +105,76 @@ async function publishAll(
   };
 }
 
+interface Publisher {
+  /** Starts publishing; resolves when all is sent (QoS 1: acknowledged). */
+  go(): Promise<{
+    /** performance.now() when publishing started. */
+    startedAt: number;
+    /** CPU time of the publisher thread while publishing, ms (null without Linux's /proc). */
+    cpuMs: number | null;
+  }>;
+  /** Disconnects the publishers. */
+  end(): Promise<void>;
+}
+
 /**
  * Like publishAll, from a worker thread: the throughput comparisons measure the broker side,
- * with the load generated elsewhere as real gateways are.
+ * with the load generated elsewhere as real gateways are. Resolves once the publishers are
+ * connected, so thread start-up and connecting are outside the measurement.
  */
-async function publishFromWorker(url: string, count: number, qos: 0 | 1): Promise<() => Promise<void>> {
-  progress(`  publishing ${count} at QoS ${qos} from a worker thread`);
+async function startPublisher(url: string, count: number, qos: 0 | 1): Promise<Publisher> {
   const worker = new Worker(new URL('./publisher.worker.mjs', import.meta.url), {
     workerData: {
       url,
       count,
       qos,
-      publishers: 4,
-      topic,
+      gateways: Array.from({ length: 4 }, (_, i) => ({
+        topic: topics.telemetry('bench', `gw-bench-${i}`, `pump-${i}`),
+        device: `pump-${i}`,
+      })),
       baseTs: BASE_TS,
       readingsPerBatch: READINGS_PER_BATCH,
     },
   });
   const next = () =>
-    new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
+    new Promise<{ cpuMs?: number | null }>((resolve, reject) => {
+      worker.once('message', resolve);
       worker.once('error', reject);
     });
-  await next();
-  progress('  published');
-  return async () => {
-    const ended = next();
-    worker.postMessage('end');
-    await ended;
-    await worker.terminate();
+  await next(); // connected
+  return {
+    go: async () => {
+      progress(`  publishing ${count} at QoS ${qos} from a worker thread`);
+      const published = next();
+      const startedAt = performance.now();
+      worker.postMessage('go');
+      const { cpuMs } = await published;
+      progress('  published');
+      return { startedAt, cpuMs: cpuMs ?? null };
+    },
+    end: async () => {
+      const ended = next();
+      worker.postMessage('end');
+      await ended;
+      await worker.terminate();
+    },
   };
 }
 
+/** CPU time of the whole process since `since` (process.cpuUsage()), ms. */
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+interface IngestRun {
+  rate: number;
+  /** Broker-side CPU per 1,000 messages (the process minus the publisher thread), ms. */
+  cpu_ms_per_1000: number | null;
+}
+
 /** Messages per second through a bare aedes broker to a no-op subscriber. */
-async function bareBroker(count: number, qos: 0 | 1): Promise<number> {
+async function bareBroker(count: number, qos: 0 | 1): Promise<IngestRun> {
   const aedes = await Aedes.createBroker();
   const server = createServer(aedes.handle);
   const port = await getPort({ host: '127.0.0.1' });
@@ -149,24 +191,31 @@ async function bareBroker(count: number, qos: 0 | 1): Promise<number> {
     if (received === count) done();
   });
   await subscriber.subscribeAsync(topics.all(), { qos });
-  const start = performance.now();
-  const end = await publishFromWorker(url, count, qos);
+  const publisher = await startPublisher(url, count, qos);
+  const cpu = process.cpuUsage();
+  const publishing = publisher.go();
   await all;
-  const seconds = (performance.now() - start) / 1000;
-  await end();
+  const now = performance.now();
+  const { startedAt, cpuMs: publisherCpuMs } = await publishing;
+  const cpuMs = cpuMsSince(cpu);
+  await publisher.end();
   await subscriber.endAsync();
   await new Promise<void>((resolve) => aedes.close(() => resolve()));
   server.close();
-  return count / seconds;
+  return {
+    rate: count / ((now - startedAt) / 1000),
+    cpu_ms_per_1000: publisherCpuMs === null ? null : ((cpuMs - publisherCpuMs) * 1000) / count,
+  };
 }
 
 /** Messages per second validated and made durable by the hub (acknowledged only then for QoS 1). */
-async function hubIngest(count: number, qos: 0 | 1): Promise<{ rate: number; stored_rate: number }> {
+async function hubIngest(count: number, qos: 0 | 1): Promise<IngestRun & { stored_rate: number }> {
   const dataDir = await tempDir();
   const hub = new Hub(await hubConfig(dataDir), { log, dashboardDir: join(dataDir, 'none') });
   await hub.start();
-  const start = performance.now();
-  const end = await publishFromWorker(hub.mqttUrl, count, qos);
+  const publisher = await startPublisher(hub.mqttUrl, count, qos);
+  const cpu = process.cpuUsage();
+  const publishing = publisher.go();
   const deadline = Date.now() + Number(process.env.BENCH_WAIT_MS ?? 120_000);
   while (hub.stats.accepted_batches < count) {
     if (Date.now() > deadline) {
@@ -176,13 +225,19 @@ async function hubIngest(count: number, qos: 0 | 1): Promise<{ rate: number; sto
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const seconds = (performance.now() - start) / 1000;
-  await end();
+  const now = performance.now();
+  const { startedAt, cpuMs: publisherCpuMs } = await publishing;
+  const cpuMs = cpuMsSince(cpu);
+  await publisher.end();
   await hub.flush();
-  const storedSeconds = (performance.now() - start) / 1000;
+  const stored = performance.now();
   await hub.stop();
   await rm(dataDir, { recursive: true, force: true });
-  return { rate: count / seconds, stored_rate: count / storedSeconds };
+  return {
+    rate: count / ((now - startedAt) / 1000),
+    stored_rate: count / ((stored - startedAt) / 1000),
+    cpu_ms_per_1000: publisherCpuMs === null ? null : ((cpuMs - publisherCpuMs) * 1000) / count,
+  };
 }
 
 function readings(n: number, offset = 0): StoredReading[] {
@@ -266,8 +321,8 @@ async function latency(seconds: number, store: HubConfig['store'] | undefined) {
   // The embedded store takes readings straight from the journal's commit.
   const writeDurably = inner.writeDurably?.bind(inner);
   if (writeDurably) {
-    inner.writeDurably = (rows) => {
-      writeDurably(rows);
+    inner.writeDurably = async (rows) => {
+      await writeDurably(rows);
       noteStored(rows);
     };
   }
@@ -404,18 +459,35 @@ async function main(): Promise<void> {
   const n = Math.max(1000, Math.round(20_000 * SCALE));
   const result: Record<string, unknown> = { scale: SCALE, readings_per_batch: READINGS_PER_BATCH };
   const ingest: Record<string, unknown> = {};
-  for (const qos of wanted('ingest') ? ([0, 1] as const) : []) {
-    progress(`bare aedes, QoS ${qos}`);
-    const bare = await bareBroker(n, qos);
-    progress(`hub ingest, QoS ${qos}`);
-    const hub = await hubIngest(n, qos);
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+  const levels = ([0, 1] as const).filter(
+    (q) => !process.env.BENCH_QOS || Number(process.env.BENCH_QOS) === q,
+  );
+  for (const qos of wanted('ingest') ? levels : []) {
+    // Bare and hub alternate, so a busy moment of a shared machine hits both alike.
+    const bare: IngestRun[] = [];
+    const hub: Array<IngestRun & { stored_rate: number }> = [];
+    for (let r = 1; r <= rounds; r += 1) {
+      progress(`bare aedes, QoS ${qos} (round ${r} of ${rounds})`);
+      bare.push(await bareBroker(n, qos));
+      progress(`hub ingest, QoS ${qos} (round ${r} of ${rounds})`);
+      hub.push(await hubIngest(n, qos));
+    }
+    const ratios = hub.map((h, i) => h.rate / (bare[i] as IngestRun).rate);
+    const cpu = (runs: IngestRun[]) => {
+      const values = runs.map((r) => r.cpu_ms_per_1000).filter((v): v is number => v !== null);
+      return values.length > 0 ? round(median(values), 1) : null;
+    };
     ingest[`qos${qos}`] = {
       batches: n,
-      bare_aedes_msgs_per_s: Math.round(bare),
-      hub_msgs_per_s: Math.round(hub.rate),
-      hub_readings_per_s: Math.round(hub.rate * READINGS_PER_BATCH),
-      ratio: round(hub.rate / bare),
-      hub_stored_msgs_per_s: Math.round(hub.stored_rate),
+      rounds,
+      bare_aedes_msgs_per_s: Math.round(median(bare.map((b) => b.rate))),
+      hub_msgs_per_s: Math.round(median(hub.map((h) => h.rate))),
+      hub_readings_per_s: Math.round(median(hub.map((h) => h.rate)) * READINGS_PER_BATCH),
+      ratio: round(median(ratios)),
+      ratio_per_round: ratios.map((r) => round(r)),
+      hub_stored_msgs_per_s: Math.round(median(hub.map((h) => h.stored_rate))),
+      broker_cpu_ms_per_1000_msgs: { bare_aedes: cpu(bare), hub: cpu(hub) },
     };
   }
   if (wanted('ingest')) result.ingest = ingest;

@@ -215,6 +215,7 @@ export class Hub {
         host: config.mqtt.host,
         port: config.mqtt.port,
         onPublish: (topic, payload) => this.ingest.handle(topic, payload),
+        backpressure: () => this.journal.backpressure(),
         ...(config.tls
           ? {
               tls: {

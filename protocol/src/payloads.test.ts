@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import {
   deviceStatusSchema,
+  formatIssues,
   gatewayStatusSchema,
   MAX_PAYLOAD_BYTES,
   parsePayload,
@@ -57,6 +59,48 @@ describe('telemetry batch', () => {
     const result = parsePayload(telemetryBatchSchema, Buffer.from('{"v":1,'));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatch(/malformed JSON/);
+  });
+
+  it('answers as the schema itself does (zod compiled fast path), errors included', () => {
+    // Every field of a batch and of a reading replaced by values of every kind, or removed.
+    const odd: unknown[] = [
+      null,
+      true,
+      -1,
+      1.5,
+      2 ** 60,
+      Number.MAX_SAFE_INTEGER,
+      '',
+      'a/b',
+      'x'.repeat(65),
+      [],
+      {},
+    ];
+    const variants: unknown[] = [goodBatch, { ...goodBatch, historical: false }];
+    const reading = goodBatch.readings[0] as Record<string, unknown>;
+    for (const key of [...Object.keys(goodBatch), 'extra']) {
+      const { [key]: _removed, ...without } = goodBatch as Record<string, unknown>;
+      variants.push(without);
+      for (const value of odd) variants.push({ ...goodBatch, [key]: value });
+    }
+    for (const key of [...Object.keys(reading), 'reason', 'extra']) {
+      const { [key]: _removed, ...without } = reading;
+      variants.push({ ...goodBatch, readings: [without] });
+      for (const value of odd) variants.push({ ...goodBatch, readings: [{ ...reading, [key]: value }] });
+    }
+    let rejected = 0;
+    for (const variant of variants) {
+      const reference = telemetryBatchSchema.safeParse(variant);
+      const result = parsePayload(telemetryBatchSchema, JSON.stringify(variant));
+      expect(result.ok).toBe(reference.success);
+      if (!result.ok) {
+        rejected += 1;
+        expect(result.error).toBe(formatIssues(reference.error as z.ZodError));
+      } else {
+        expect(result.value).toEqual(reference.data);
+      }
+    }
+    expect(rejected).toBeGreaterThan(100);
   });
 
   it('rejects an oversized payload before parsing it', () => {

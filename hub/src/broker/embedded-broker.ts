@@ -23,6 +23,12 @@ export interface EmbeddedBrokerOptions<U> {
    * the publisher's connection without an acknowledgement, so it sends the message again.
    */
   onPublish?: (topic: string, payload: Buffer) => Promise<void>;
+  /**
+   * While the hub is behind on making readings durable, a promise to wait on: a QoS 0 publisher's
+   * next packets are then read only once it resolves, so TCP slows the publisher down instead of
+   * the hub's memory filling up. (QoS 1 publishers wait for their acknowledgements anyway.)
+   */
+  backpressure?: () => Promise<void> | undefined;
   /** MQTT over TLS on its own port (MQTT's 8883). */
   tls?: { cert: string; key: string; host: string; port: number };
   /** MQTT over WebSocket on an existing HTTP(S) server, at this path. */
@@ -87,7 +93,11 @@ export class EmbeddedBroker<U = unknown> {
         // QoS 0 promises no delivery, so the client need not wait on our disk; the readings
         // still go through the same journal, in arrival order.
         handled.catch(() => undefined);
-        return done(null);
+        const behind = this.options.backpressure?.();
+        if (!behind) return done(null);
+        // aedes reads a client's next packets once this one is done (lib/client.js nextBatch).
+        behind.then(() => done(null));
+        return;
       }
       // Before aedes' PUBACK (lib/handlers/publish.js acknowledges QoS 1 right after this hook).
       handled.then(

@@ -9,7 +9,7 @@ import {
   telemetryBatchSchema,
 } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
-import type { LiveStateService } from '../services/live-state.service.js';
+import type { DeviceRef, LiveStateService } from '../services/live-state.service.js';
 import type { StoredReading } from '../storage/time-series-store.js';
 import type { Journal } from './journal.js';
 import { SequenceTracker } from './sequence-tracker.js';
@@ -90,20 +90,7 @@ export class IngestService {
         }
         this.sequences.observe(ref, batch.seq);
         this.deps.live.applyTelemetry(ref, batch);
-        await this.journalBatch(ref, batch);
-        this.stats.accepted_batches += 1;
-        this.stats.accepted_readings += batch.readings.length;
-        if (this.onTelemetry) {
-          try {
-            this.onTelemetry(ref, batch);
-          } catch (err) {
-            // Detection must never stop ingest: the reading is stored either way.
-            this.logOnce(`detect:${(err as Error).message}`, () =>
-              this.deps.log.error({ err }, 'alarm detection failed on a batch'),
-            );
-          }
-        }
-        return;
+        return this.accepted(ref, batch, this.journalBatch(ref, batch));
       }
       case 'device_status': {
         const status = this.check(parsePayload(deviceStatusSchema, payload), ref.gateway, 'device_status');
@@ -120,7 +107,34 @@ export class IngestService {
     }
   }
 
-  private async journalBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
+  /**
+   * Counts the batch (and hands it to detection) once durable. Not an `await` in handle(): a
+   * suspended frame keeps every local alive until the disk has the readings, and at ingest rates
+   * that is thousands of parsed batches surviving young-generation collections.
+   */
+  private accepted(ref: DeviceRef, batch: TelemetryBatch, durable: Promise<void>): Promise<void> {
+    const readings = batch.readings.length;
+    const onTelemetry = this.onTelemetry;
+    if (!onTelemetry) return durable.then(() => this.count(readings));
+    return durable.then(() => {
+      this.count(readings);
+      try {
+        onTelemetry(ref, batch);
+      } catch (err) {
+        // Detection must never stop ingest: the reading is stored either way.
+        this.logOnce(`detect:${(err as Error).message}`, () =>
+          this.deps.log.error({ err }, 'alarm detection failed on a batch'),
+        );
+      }
+    });
+  }
+
+  private count(readings: number): void {
+    this.stats.accepted_batches += 1;
+    this.stats.accepted_readings += readings;
+  }
+
+  private journalBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
     const rows: StoredReading[] = batch.readings.map((r) => ({
       site: ref.site,
       gateway: ref.gateway,
@@ -131,15 +145,13 @@ export class IngestService {
       value: typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value,
       quality: r.quality,
     }));
-    try {
-      await this.deps.journal.append(rows);
-    } catch (err) {
+    return this.deps.journal.append(rows).catch((err: Error) => {
       this.stats.journal_errors += 1;
-      this.logOnce(`journal:${(err as Error).message}`, () =>
+      this.logOnce(`journal:${err.message}`, () =>
         this.deps.log.error({ err }, 'the journal refused readings; the publisher will resend them'),
       );
       throw err;
-    }
+    });
   }
 
   /** A reading stamped far in the future or long ago is a broken clock, not data. */

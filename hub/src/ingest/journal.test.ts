@@ -80,6 +80,77 @@ describe('Journal', () => {
   });
 });
 
+describe('Journal with a direct sink', () => {
+  /** A sink that holds every write until released, as a store on another thread does. */
+  function heldSink() {
+    const held: Array<{
+      readings: readonly StoredReading[];
+      release: () => void;
+      fail: (err: Error) => void;
+    }> = [];
+    const sink = (readings: readonly StoredReading[]) =>
+      new Promise<void>((release, fail) => {
+        held.push({ readings, release, fail });
+      });
+    return { held, sink };
+  }
+
+  it('resolves an append only once the sink has it durably, and fails it with the sink', async () => {
+    const { held, sink } = heldSink();
+    const journal = new Journal({
+      path: await journalPath(),
+      maxReadings: 1000,
+      durability: 'normal',
+      directSink: sink,
+    });
+    journal.open();
+    let done = false;
+    const first = journal.append(readings(3)).then(() => {
+      done = true;
+    });
+    const second = journal.append(readings(2, 3));
+    expect(held.map((h) => h.readings.length)).toEqual([3, 2]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    held[0]?.release();
+    held[1]?.fail(new Error('disk full'));
+    await first;
+    await expect(second).rejects.toThrow('disk full');
+    expect(journal.statsSnapshot).toMatchObject({ appended_readings: 3, pending_readings: 0 });
+    journal.close();
+  });
+
+  it('asks publishers to wait past its high-water mark, until half of it is left', async () => {
+    const { held, sink } = heldSink();
+    const journal = new Journal({
+      path: await journalPath(),
+      maxReadings: 1000,
+      durability: 'normal',
+      directSink: sink,
+      highWaterMark: 20,
+    });
+    journal.open();
+    const appends = [0, 1, 2, 3].map((i) => journal.append(readings(10, i * 10)));
+    expect(journal.backpressure()).toBeDefined(); // 40 readings waiting, above 20
+    let resumed = false;
+    void journal.backpressure()?.then(() => {
+      resumed = true;
+    });
+    held[0]?.release();
+    held[1]?.release();
+    await Promise.all(appends.slice(0, 2));
+    expect(resumed).toBe(false); // 20 left: at the mark, not yet at half of it
+    held[2]?.release();
+    await appends[2];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(resumed).toBe(true); // 10 left
+    expect(journal.backpressure()).toBeUndefined();
+    held[3]?.release();
+    await appends[3];
+    journal.close();
+  });
+});
+
 describe('StoreWriter.drain', () => {
   it('writes everything pending in batches and returns (regression: it once spun forever)', async () => {
     const { StoreWriter } = await import('./store-writer.js');

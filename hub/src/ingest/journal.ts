@@ -64,10 +64,17 @@ export interface JournalOptions {
    */
   durability: 'full' | 'normal';
   /**
-   * A store that is durable on return (the embedded SQLite store): commits go straight to it,
-   * and the journal keeps nothing. Its failure fails the commit, so nothing is acknowledged.
+   * A store that is durable once the call returns or resolves (the embedded SQLite store, which
+   * groups commits itself): appends go straight to it, and the journal keeps nothing. Its
+   * failure fails the append, so nothing is acknowledged.
    */
-  directSink?: (readings: readonly StoredReading[]) => void;
+  directSink?: (readings: readonly StoredReading[]) => void | Promise<void>;
+  /**
+   * Readings appended but not yet durable past which `backpressure()` asks publishers to wait;
+   * default 10,000. Kept low: readings waiting for the disk outlive young-generation garbage
+   * collections, and copying them costs more CPU than the short waits save.
+   */
+  highWaterMark?: number;
 }
 
 export interface JournalStats {
@@ -91,6 +98,10 @@ export class Journal {
   private waiting: Array<{ readings: StoredReading[]; resolve: () => void; reject: (err: Error) => void }> =
     [];
   private scheduled = false;
+  /** Readings appended but not yet durable. */
+  private unsettledReadings = 0;
+  /** While behind: resolves once the backlog is down to half the high-water mark. */
+  private drained: { promise: Promise<void>; resolve: () => void } | null = null;
   private pendingReadings = 0;
   private pendingEntries = 0;
   readonly stats = { appended_readings: 0, dropped_readings: 0, commits: 0 };
@@ -123,6 +134,8 @@ export class Journal {
 
   /** Resolves once the readings are durable. */
   append(readings: StoredReading[]): Promise<void> {
+    if (this.options.directSink) return this.sink(this.options.directSink, readings);
+    this.unsettledReadings += readings.length;
     return new Promise((resolve, reject) => {
       this.waiting.push({ readings, resolve, reject });
       if (!this.scheduled) {
@@ -177,6 +190,38 @@ export class Journal {
     };
   }
 
+  /**
+   * While more readings wait to become durable than the high-water mark, a promise to wait on:
+   * publishers that are not waiting for an acknowledgement (QoS 0) should, or memory grows.
+   */
+  backpressure(): Promise<void> | undefined {
+    if (this.unsettledReadings <= this.highWaterMark) return undefined;
+    if (!this.drained) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.drained = { promise, resolve };
+    }
+    return this.drained.promise;
+  }
+
+  private get highWaterMark(): number {
+    return this.options.highWaterMark ?? 10_000;
+  }
+
+  /**
+   * Readings became durable (or failed). Waiting publishers go on at half the high-water mark, not
+   * at once: the store then has work in hand while they refill it.
+   */
+  private settled(readings: number): void {
+    this.unsettledReadings -= readings;
+    if (this.drained && this.unsettledReadings <= this.highWaterMark / 2) {
+      this.drained.resolve();
+      this.drained = null;
+    }
+  }
+
   /** Commits what is waiting, then closes. */
   close(): void {
     if (this.waiting.length > 0) this.commit();
@@ -189,19 +234,7 @@ export class Journal {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
-    if (this.options.directSink) {
-      try {
-        const all = batch.length === 1 ? (batch[0]?.readings ?? []) : batch.flatMap((item) => item.readings);
-        this.options.directSink(all);
-        this.stats.appended_readings += all.length;
-        this.stats.commits += 1;
-      } catch (err) {
-        for (const item of batch) item.reject(err as Error);
-        return;
-      }
-      for (const item of batch) item.resolve();
-      return;
-    }
+    this.settled(batch.reduce((n, item) => n + item.readings.length, 0));
     try {
       const db = this.requireDb();
       const insert = this.insert as Database.Statement;
@@ -223,6 +256,32 @@ export class Journal {
     }
     for (const item of batch) item.resolve();
     this.onAppend();
+  }
+
+  /** Not async: a suspended frame would keep `readings` alive until the disk has them. */
+  private sink(
+    directSink: NonNullable<JournalOptions['directSink']>,
+    readings: StoredReading[],
+  ): Promise<void> {
+    const n = readings.length;
+    this.unsettledReadings += n;
+    let result: void | Promise<void>;
+    try {
+      result = directSink(readings);
+    } catch (err) {
+      this.settled(n);
+      return Promise.reject(err);
+    }
+    return Promise.resolve(result).then(
+      () => {
+        this.settled(n);
+        this.stats.appended_readings += n;
+      },
+      (err: unknown) => {
+        this.settled(n);
+        throw err;
+      },
+    );
   }
 
   /** Drop-oldest past the bound: the newest data matters most for operations. */

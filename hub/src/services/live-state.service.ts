@@ -76,25 +76,36 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     const received =
       this.received.get(device.id) ?? new Map<string, { at: number; interval: number | null }>();
     this.received.set(device.id, received);
+    // Entries are updated in place: at ingest rates, two objects per reading add up.
     for (const reading of batch.readings) {
       const previous = device.latest[reading.point];
-      // An older reading (a replay, a reordered delivery) never replaces a newer latest value.
-      if (previous && previous.ts > reading.ts) continue;
-      device.latest[reading.point] = {
-        value: reading.value,
-        ts: reading.ts,
-        quality: reading.quality,
-        ...(reading.unit !== undefined ? { unit: reading.unit } : {}),
-      };
+      if (!previous) {
+        device.latest[reading.point] = {
+          value: reading.value,
+          ts: reading.ts,
+          quality: reading.quality,
+          ...(reading.unit !== undefined ? { unit: reading.unit } : {}),
+        };
+      } else {
+        // An older reading (a replay, a reordered delivery) never replaces a newer latest value.
+        if (previous.ts > reading.ts) continue;
+        previous.value = reading.value;
+        previous.ts = reading.ts;
+        previous.quality = reading.quality;
+        if (reading.unit !== undefined) previous.unit = reading.unit;
+        else delete previous.unit;
+      }
       const seen = received.get(reading.point);
-      const gap = seen ? now - seen.at : 0;
-      const interval =
-        seen && gap > 0
-          ? seen.interval === null
-            ? gap
-            : Math.round(seen.interval + INTERVAL_WEIGHT * (gap - seen.interval))
-          : (seen?.interval ?? null);
-      received.set(reading.point, { at: now, interval });
+      if (!seen) {
+        received.set(reading.point, { at: now, interval: null });
+        continue;
+      }
+      const gap = now - seen.at;
+      if (gap > 0) {
+        seen.interval =
+          seen.interval === null ? gap : Math.round(seen.interval + INTERVAL_WEIGHT * (gap - seen.interval));
+      }
+      seen.at = now;
     }
     if (device.last_seen !== null) {
       const gap = now - device.last_seen;

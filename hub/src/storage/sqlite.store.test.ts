@@ -52,6 +52,46 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('writes on its own thread: writes of one turn all land, and close waits for them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'caretaker-sqlite-'));
+    try {
+      const path = join(dir, 'readings.db');
+      const first = new SqliteStore(path);
+      await first.init();
+      const row = (device: string, ts: number) => ({
+        site: 's',
+        gateway: 'g',
+        device,
+        device_type: 'pump' as const,
+        point: 'p',
+        ts,
+        value: ts === 3 ? null : ts / 2,
+        quality: ts === 3 ? ('bad' as const) : ('good' as const),
+      });
+      const writes = [1, 2, 3, 4].map((ts) => first.writeDurably([row('d', ts), row(`e${ts}`, ts)]));
+      await writes[0];
+      // Writes of one turn share a transaction: once the first is durable, so are the others.
+      expect((await first.history({ device: 'd', point: 'p', from: 0, to: 10, limit: 10 })).length).toBe(4);
+      // Not awaited: close() must still land them.
+      void first.writeDurably([row('d', 5)]);
+      await first.close();
+      await Promise.all(writes);
+      const second = new SqliteStore(path);
+      await second.init();
+      expect(await second.history({ device: 'd', point: 'p', from: 0, to: 10, limit: 10 })).toEqual([
+        { ts: 1, value: 0.5, quality: 'good' },
+        { ts: 2, value: 1, quality: 'good' },
+        { ts: 3, value: null, quality: 'bad' },
+        { ts: 4, value: 2, quality: 'good' },
+        { ts: 5, value: 2.5, quality: 'good' },
+      ]);
+      expect(await second.latest('e4')).toEqual([{ point: 'p', ts: 4, value: 2, quality: 'good' }]);
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to work before init', async () => {
     await expect(new SqliteStore(':memory:').ping()).rejects.toThrow(/not initialised/);
   });

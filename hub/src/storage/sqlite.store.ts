@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryPoint, Quality } from '@caretaker/protocol';
 import Database from 'better-sqlite3';
+import { QUALITY_CODES, SqliteWriter } from './sqlite-writer.js';
 import type {
   AggregateBucket,
   AggregateQuery,
@@ -12,8 +13,6 @@ import type {
   TimeSeriesStore,
 } from './time-series-store.js';
 
-/** Qualities stored as small integers: a sample row is then a few numbers. */
-const QUALITY_CODES: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
 const QUALITIES: Quality[] = ['good', 'uncertain', 'bad'];
 /** Bucket number of a sample; better-sqlite3 binds JS numbers as REAL, so it is cast back. */
 const BUCKET = 'CAST((ts - @from) / @width AS INTEGER)';
@@ -26,8 +25,9 @@ const GOOD_SAMPLES_IN_RANGE =
  * the hub runs with nothing else installed. Like a time-series engine it keeps each series
  * (device + point, with its site, gateway and type) once and samples as (series, ts, value,
  * quality) rows clustered by series and time (WITHOUT ROWID), so a year of readings stays
- * compact and a range query reads contiguous pages. WAL mode lets the API read while ingest
- * writes; every statement is prepared once and parameterised.
+ * compact and a range query reads contiguous pages. Writes run on a thread of their own
+ * (sqlite-writer.ts) with a second connection; WAL mode lets this one answer queries meanwhile.
+ * Every statement is prepared once and parameterised.
  */
 export class SqliteStore implements TimeSeriesStore {
   readonly kind = 'sqlite';
@@ -37,7 +37,9 @@ export class SqliteStore implements TimeSeriesStore {
     insertSeries: Database.Statement;
     findSeries: Database.Statement;
   } | null = null;
+  /** Series ids by device and point; a series, once created, keeps its id. */
   private readonly seriesIds = new Map<string, number>();
+  private writer: SqliteWriter | null = null;
 
   /** `full` syncs every commit to disk (survives power loss); `normal` survives a killed process. */
   constructor(
@@ -81,13 +83,28 @@ export class SqliteStore implements TimeSeriesStore {
       findSeries: db.prepare('SELECT id FROM series WHERE device = ? AND point = ?'),
     };
     this.db = db;
+    // An in-memory database cannot be shared with another thread: it is written here.
+    if (this.path !== ':memory:') {
+      this.writer = new SqliteWriter({ path: this.path, durability: this.durability });
+      await this.writer.start();
+    }
   }
 
-  async write(readings: readonly StoredReading[]): Promise<void> {
-    this.writeDurably(readings);
+  write(readings: readonly StoredReading[]): Promise<void> {
+    return this.writeRows(readings);
   }
 
-  writeDurably(readings: readonly StoredReading[]): void {
+  writeDurably(readings: readonly StoredReading[]): Promise<void> {
+    return this.writeRows(readings);
+  }
+
+  private async writeRows(readings: readonly StoredReading[]): Promise<void> {
+    this.open();
+    if (this.writer) return this.writer.write(readings);
+    this.writeHere(readings);
+  }
+
+  private writeHere(readings: readonly StoredReading[]): void {
     const db = this.open();
     const { insertSample, insertSeries } = this.requireStatements();
     db.transaction((rows: readonly StoredReading[]) => {
@@ -180,6 +197,9 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    await writer?.close();
     this.db?.close();
     this.db = null;
     this.statements = null;
@@ -190,6 +210,7 @@ export class SqliteStore implements TimeSeriesStore {
     const cached = this.seriesIds.get(`${device}\u0000${point}`);
     if (cached !== undefined) return cached;
     const row = this.requireStatements().findSeries.get(device, point) as { id: number } | undefined;
+    if (row) this.seriesIds.set(`${device}\u0000${point}`, row.id);
     return row?.id;
   }
 

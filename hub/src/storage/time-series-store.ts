@@ -68,10 +68,10 @@ export interface TimeSeriesStore {
   init(): Promise<void>;
   write(readings: readonly StoredReading[]): Promise<void>;
   /**
-   * For an embedded store that is itself durable on return (SQLite): writes synchronously, so
-   * the journal can hand readings straight to it instead of keeping a copy.
+   * For an embedded store that is itself durable once the write resolves (SQLite), so the
+   * journal can hand readings straight to it instead of keeping a copy.
    */
-  writeDurably?(readings: readonly StoredReading[]): void;
+  writeDurably?(readings: readonly StoredReading[]): Promise<void>;
   history(query: HistoryQuery): Promise<HistoryPoint[]>;
   /** mean/min/max/count per bucket of good values, oldest first. */
   aggregate(query: AggregateQuery): Promise<AggregateBucket[]>;
