@@ -115,6 +115,40 @@ describe('hub ingest', () => {
     expect(hub.live.get('pump-1')?.latest.flow?.value).toBe(50);
   });
 
+  it('refuses telemetry of a device its gateway does not announce, once it knows the list', async () => {
+    const hub = await startHub();
+    const gateway = await connect(hub);
+    const status = (devices: string[]) =>
+      gateway.publishAsync(
+        topics.gatewayStatus('estate', 'gw-1'),
+        JSON.stringify({ v: 1, state: 'online', ts: Date.now(), devices }),
+        { qos: 1, retain: true },
+      );
+    const send = (device: string, seq: number) =>
+      gateway.publishAsync(
+        topics.telemetry('estate', 'gw-1', device),
+        JSON.stringify(batch(device, seq, seq)),
+        { qos: 1 },
+      );
+    // Before any status (a hub just restarted gets resent batches first): everything is taken.
+    await send('pump-9', 1);
+    await status(['pump-1']);
+    await send('pump-1', 2);
+    await send('pump-2', 3); // never announced
+    expect(hub.stats.rejected_by['gw-1']).toEqual({ unknown_device: 1 });
+    expect(hub.live.get('pump-2')).toBeUndefined();
+    // A reload: pump-2 added, pump-1 dropped. The status goes out first on the same connection, so
+    // pump-2's first batch, sent right behind it without waiting, is taken; pump-1's late batch
+    // (its spool, or in flight at the reload) is taken and flagged.
+    await Promise.all([status(['pump-2']), send('pump-2', 4), send('pump-1', 5)]);
+    await until('every batch', () => hub.stats.accepted_batches === 4);
+    expect(hub.stats.rejected).toBe(1);
+    expect(hub.stats.flagged_by['gw-1']).toEqual({ withdrawn_device: 1 });
+    expect(hub.live.get('pump-2')?.latest.flow?.value).toBe(4);
+    // The refused batch was received: no hole in the gateway's sequence numbers.
+    expect(hub.sequences[0]?.missing).toBe(0);
+  });
+
   it("takes a gateway's devices offline when its Last Will is published", async () => {
     const hub = await startHub();
     const will = {

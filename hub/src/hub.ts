@@ -92,6 +92,8 @@ export class Hub {
       journal: this.journal,
       live: this.live,
       log: this.log.child({ component: 'ingest' }),
+      // One hub of a shared subscription may miss the status that announced a device.
+      unknownDevices: config.mqtt.external?.sharedGroup ? 'flag' : 'reject',
     });
     if (!config.demo && !options.users) {
       throw new Error(

@@ -193,3 +193,34 @@ describe('MqttOutput with the spool', () => {
     expect(sent.filter((b) => b.seq < 3).every((b) => b.historical === true)).toBe(true);
   });
 });
+
+describe('MqttOutput device list', () => {
+  const STATUS = topics.gatewayStatus('s', 'g');
+  const devicesIn = (m: { json: unknown }) => (m.json as { devices?: string[] }).devices;
+
+  it('announces a new device list at once when connected, and on the next connect when not', async () => {
+    const mqtt = await broker();
+    const out = output(mqtt.url, sqlite());
+    await out.start();
+    await mqtt.published.waitFor('the first online status', (m) => m.topic === STATUS);
+    out.setDevices(['d', 'e']);
+    const reannounced = await mqtt.published.waitFor(
+      'the new list',
+      (m) => m.topic === STATUS && devicesIn(m)?.length === 2,
+    );
+    expect(reannounced).toMatchObject({ retain: true, json: { state: 'online', devices: ['d', 'e'] } });
+
+    // Away from the broker: the list waits for the next connection, and goes out before telemetry.
+    const port = mqtt.port;
+    await mqtt.close();
+    await until('disconnected', () => !out.stats.connected);
+    out.setDevices(['e']);
+    write(out, 1);
+    const again = await broker({ port });
+    const status = await again.published.waitFor('the list on reconnect', (m) => m.topic === STATUS);
+    expect(devicesIn(status)).toEqual(['e']);
+    await until('the telemetry', () => batches(again.published.messages).length === 1, 15_000);
+    const statusIndex = again.published.messages.indexOf(status);
+    expect(statusIndex).toBeLessThan(again.published.messages.findIndex((m) => m.topic === TELEMETRY));
+  });
+});

@@ -25,7 +25,28 @@ export interface IngestStats {
   rejected: number;
   /** Rejections by gateway (or `unknown` when the topic names none) and kind. */
   rejected_by: Record<string, Record<string, number>>;
+  /**
+   * Batches stored although something is off, by gateway and kind: `withdrawn_device` (a device
+   * its gateway no longer announces: a spool replay or a resend after a reload), `unknown_device`
+   * (never announced, taken because this hub may not have seen the gateway's latest status).
+   */
+  flagged_by: Record<string, Record<string, number>>;
   journal_errors: number;
+}
+
+export interface IngestOptions {
+  journal: Journal;
+  live: LiveStateService;
+  log: Logger;
+  now?: () => number;
+  /**
+   * Telemetry of a device its gateway never announced (while its announced list is known):
+   * `reject` (default) when this hub sees every status message, in order with the telemetry (the
+   * embedded broker, or one subscriber of an external one); `flag` (store it, count it) when it
+   * may miss some, as a member of a shared subscription, which hands each message, the gateway's
+   * statuses included, to one hub of the group.
+   */
+  unknownDevices?: 'reject' | 'flag';
 }
 
 /**
@@ -39,6 +60,7 @@ export class IngestService {
     accepted_readings: 0,
     rejected: 0,
     rejected_by: {},
+    flagged_by: {},
     journal_errors: 0,
   };
   readonly sequences: SequenceTracker;
@@ -48,9 +70,7 @@ export class IngestService {
     | ((ref: { site: string; gateway: string; device: string }, batch: TelemetryBatch) => void)
     | undefined;
 
-  constructor(
-    private readonly deps: { journal: Journal; live: LiveStateService; log: Logger; now?: () => number },
-  ) {
+  constructor(private readonly deps: IngestOptions) {
     this.sequences = new SequenceTracker(deps.log);
   }
 
@@ -89,6 +109,7 @@ export class IngestService {
           return;
         }
         this.sequences.observe(ref, batch.seq);
+        if (!this.announced(ref)) return;
         this.deps.live.applyTelemetry(ref, batch);
         return this.accepted(ref, batch, this.journalBatch(ref, batch));
       }
@@ -105,6 +126,38 @@ export class IngestService {
         return;
       }
     }
+  }
+
+  /**
+   * Whether to take telemetry of this device, judged by the devices its gateway announces in its
+   * online status. Only a device the gateway never named is refused, and only while the hub
+   * knows the gateway's list: until its first online status arrives (a hub just restarted gets
+   * resent and queued batches first) everything is taken. A device the gateway named earlier and
+   * dropped from its list (a configuration reload) is taken and flagged: its spooled backlog, or a
+   * batch in flight at the reload, is still real data.
+   */
+  private announced(ref: DeviceRef): boolean {
+    const announcement = this.deps.live.announcement(ref);
+    if (announcement === 'announced' || announcement === 'unknown') return true;
+    if (announcement === 'never' && (this.deps.unknownDevices ?? 'reject') === 'reject') {
+      this.reject(
+        ref.gateway,
+        'unknown_device',
+        `device: ${ref.device} is not among the devices gateway ${ref.gateway} announces in its status`,
+      );
+      return false;
+    }
+    const kind = announcement === 'never' ? 'unknown_device' : 'withdrawn_device';
+    const byGateway = this.stats.flagged_by[ref.gateway] ?? {};
+    this.stats.flagged_by[ref.gateway] = byGateway;
+    byGateway[kind] = (byGateway[kind] ?? 0) + 1;
+    this.logOnce(`${ref.gateway}:${kind}:flagged`, () =>
+      this.deps.log.warn(
+        { gateway: ref.gateway, device: ref.device, kind },
+        'stored telemetry of a device its gateway does not announce (further ones are counted, not logged)',
+      ),
+    );
+    return true;
   }
 
   /**

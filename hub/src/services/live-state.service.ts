@@ -40,6 +40,11 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
    * OPC UA subscriptions) come rarely, and are stale only against their own rhythm.
    */
   private readonly received = new Map<string, Map<string, { at: number; interval: number | null }>>();
+  /**
+   * The devices each gateway (`site/gateway`) names in its online status: the current list (null
+   * when its status names none) and every device it named since the hub started.
+   */
+  private readonly announced = new Map<string, { current: Set<string> | null; ever: Set<string> }>();
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -136,6 +141,14 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
    * when the hub heard it: a Last Will's own `ts` is from when the gateway connected.
    */
   applyGatewayStatus(ref: Omit<DeviceRef, 'device'>, status: GatewayStatus): void {
+    if (status.state === 'online') {
+      // An offline status (the Last Will) names no devices: the list stays as it was.
+      const key = `${ref.site}/${ref.gateway}`;
+      const entry = this.announced.get(key) ?? { current: null, ever: new Set<string>() };
+      entry.current = status.devices ? new Set(status.devices) : null;
+      for (const device of status.devices ?? []) entry.ever.add(device);
+      this.announced.set(key, entry);
+    }
     this.setGateway(ref, status.state);
     if (status.state !== 'offline') return;
     for (const device of this.devices.values()) {
@@ -145,6 +158,18 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
         this.emit('device.changed', { device: this.withFreshness(device) });
       }
     }
+  }
+
+  /**
+   * Whether a device is among those its gateway announced: `announced` (in its current online
+   * status), `withdrawn` (named earlier, not any more), `never`, or `unknown` (no list yet: no
+   * online status with a device list since the hub started).
+   */
+  announcement(ref: DeviceRef): 'announced' | 'withdrawn' | 'never' | 'unknown' {
+    const entry = this.announced.get(`${ref.site}/${ref.gateway}`);
+    if (!entry?.current) return 'unknown';
+    if (entry.current.has(ref.device)) return 'announced';
+    return entry.ever.has(ref.device) ? 'withdrawn' : 'never';
   }
 
   /** Marks online devices that stopped reporting as stale; returns how many changed. */
