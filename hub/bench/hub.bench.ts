@@ -17,6 +17,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { startHubProcess } from '../../test/support/hub-process.js';
 import { type RunningInfluxDb, startInfluxDb } from '../../test/support/influxdb.js';
+import { measureDetectionCost } from '../src/alarms/detection-cost.js';
 import type { HubConfig } from '../src/config.js';
 import { Hub } from '../src/hub.js';
 import { Journal } from '../src/ingest/journal.js';
@@ -491,6 +492,23 @@ async function main(): Promise<void> {
     };
   }
   if (wanted('ingest')) result.ingest = ingest;
+
+  if (wanted('detection')) {
+    // Live detection's share of the hub's per-reading ingest cost, both measured in this run:
+    // the shipped rule pack through the same onTelemetry the hub calls, against the hub's CPU
+    // per reading at QoS 1 (which includes detection already).
+    progress('detection cost');
+    const qos1 = ingest.qos1 as { broker_cpu_ms_per_1000_msgs: { hub: number | null } } | undefined;
+    const hubCpu = qos1?.broker_cpu_ms_per_1000_msgs.hub ?? (await hubIngest(n, 1)).cpu_ms_per_1000;
+    const detection = await measureDetectionCost();
+    const ingestNs = hubCpu === null ? null : (hubCpu * 1e6) / (1000 * READINGS_PER_BATCH);
+    result.detection = {
+      rule_pack_ns_per_reading: detection.ns_per_reading,
+      pump_rules: detection.rules,
+      hub_ingest_cpu_ns_per_reading: ingestNs === null ? null : Math.round(ingestNs),
+      share_of_ingest: ingestNs === null ? null : round(detection.ns_per_reading / ingestNs, 4),
+    };
+  }
 
   let influx: RunningInfluxDb | undefined;
   try {

@@ -63,6 +63,9 @@ interface DeviceContext {
   /** Per point slot: the latest readings, for an order's evidence. */
   history: Array<EvidenceRing | undefined>;
   slots: PointSlots;
+  /** The point names of the last batch, by position, and their slots. */
+  pointOrder: string[];
+  slotOrder: number[];
   /** Since when (hub clock) the device has been silent or offline. */
   commLostSince: number | null;
 }
@@ -167,7 +170,13 @@ export class AlarmEngine {
         const r = readings[i] as (typeof readings)[number];
         const value = typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value;
         if (r.quality !== 'bad' && value !== null) {
-          const slot = ctx.slots.slot(r.point);
+          // A device sends its points in the same order every poll: reuse the last batch's slots.
+          let slot = ctx.pointOrder[i] === r.point ? (ctx.slotOrder[i] as number) : -1;
+          if (slot < 0) {
+            slot = ctx.slots.slot(r.point);
+            ctx.pointOrder[i] = r.point;
+            ctx.slotOrder[i] = slot;
+          }
           while (timeline.values.length <= slot) timeline.values.push(Number.NaN);
           timeline.values[slot] = value;
           if (live) {
@@ -284,6 +293,8 @@ export class AlarmEngine {
       late: undefined,
       history: [],
       slots: this.slotsOf(type),
+      pointOrder: [],
+      slotOrder: [],
       commLostSince: null,
     };
     this.devices.set(ref.device, ctx);

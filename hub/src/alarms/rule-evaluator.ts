@@ -2,7 +2,7 @@ import { type Severity, severityRank } from '../db/schema.js';
 import { NOfM } from '../detectors/alarm-state.js';
 import { PcaMonitor } from '../detectors/pca-monitor.detector.js';
 import type { Comparison, Rule } from './rules.js';
-import { WindowedRegression } from './windowed-regression.js';
+import { type LineFit, WindowedRegression } from './windowed-regression.js';
 
 /**
  * One rule on one device, as a pure state machine over readings (time from the readings):
@@ -128,6 +128,7 @@ export class RuleEvaluator {
   private state: EvaluatorState;
   private readonly nOfM: NOfM | undefined;
   private readonly regression: WindowedRegression | undefined;
+  private readonly line: LineFit = { slope: 0, level: 0, n: 0 };
   /** The trend's latest prediction (trend rules). */
   private eta = Number.POSITIVE_INFINITY;
   private slope: number | undefined;
@@ -302,13 +303,14 @@ export class RuleEvaluator {
       const regression = this.regression as WindowedRegression;
       regression.add(ts, value);
       const sign = trend.direction === 'rising' ? 1 : -1;
-      const fit = regression.fit(ts, trend.min_points);
-      this.slope = fit?.slope;
+      const fitted = regression.fit(ts, trend.min_points, this.line);
+      const fit = this.line;
+      this.slope = fitted ? fit.slope : undefined;
       if (sign * (value - trend.limit) >= 0) this.eta = 0;
-      else if (fit && sign * fit.slope > 0)
+      else if (fitted && sign * fit.slope > 0)
         this.eta = Math.max(0, ((trend.limit - fit.level) / fit.slope) * 1000);
       else this.eta = Number.POSITIVE_INFINITY;
-      if (!fit && this.eta !== 0) return NEITHER;
+      if (!fitted && this.eta !== 0) return NEITHER;
       raise = this.eta <= trend.horizon;
       clear = this.eta > 1.5 * trend.horizon;
     } else {

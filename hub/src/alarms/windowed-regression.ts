@@ -54,15 +54,21 @@ export class WindowedRegression {
     }
   }
 
-  /** The fitted line at `ts`, or null with fewer than `minPoints` readings or no time spread. */
-  fit(ts: number, minPoints: number): LineFit | null {
+  /**
+   * Fits the line at `ts` into `out` (reused: no allocation per reading); false with fewer than
+   * `minPoints` readings or no time spread.
+   */
+  fit(ts: number, minPoints: number, out: LineFit): boolean {
     const { n, t, v, tt, tv } = this.total;
-    if (n < minPoints || this.origin === undefined) return null;
+    if (n < minPoints || this.origin === undefined) return false;
     const den = n * tt - t * t;
-    if (!(den > 1e-9 * n * n)) return null;
+    if (!(den > 1e-9 * n * n)) return false;
     const slope = (n * tv - t * v) / den;
     const intercept = (v - slope * t) / n;
-    return { slope, level: intercept + slope * ((ts - this.origin) / 1000), n };
+    out.slope = slope;
+    out.level = intercept + slope * ((ts - this.origin) / 1000);
+    out.n = n;
+    return true;
   }
 
   /** Moves the origin to `to` (ms), shifting every sum exactly: t' = t − d. */

@@ -106,6 +106,10 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     });
   }
 
+  private weightsDt = -1;
+  private alphaForDt = 1;
+  private betaForDt = 1;
+
   get fitted(): boolean {
     return this.model !== undefined;
   }
@@ -145,9 +149,15 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     const dt = this.lastTs === undefined ? 0 : Math.max(0, ts - this.lastTs);
     const first = this.lastTs === undefined;
     this.lastTs = ts;
-    const alpha = first ? 1 : 1 - Math.exp(-dt / this.opts.smoothingMs);
+    // Readings usually come at a steady pace: the weights are computed once per distinct gap.
+    if (dt !== this.weightsDt) {
+      this.weightsDt = dt;
+      this.alphaForDt = 1 - Math.exp(-dt / this.opts.smoothingMs);
+      this.betaForDt = this.opts.baselineMs > 0 ? 1 - Math.exp(-dt / this.opts.baselineMs) : 0;
+    }
+    const alpha = first ? 1 : this.alphaForDt;
     const slow = this.opts.baselineMs > 0 && !this.frozen;
-    const beta = first ? 1 : slow ? 1 - Math.exp(-dt / this.opts.baselineMs) : 0;
+    const beta = first ? 1 : slow ? this.betaForDt : 0;
     for (let i = 0; i < m.center.length; i += 1) {
       const raw = values[i];
       // A missing value keeps the smoothed state: the data-quality detectors report gaps.
