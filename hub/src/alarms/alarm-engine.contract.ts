@@ -471,6 +471,70 @@ export function describeAlarmEngineContract(dialect: string, openDb: DatabaseFac
         ]);
       });
 
+      it('an order in repair on the device silences a new alarm there: attached to it, no new order', async () => {
+        const r = await rig({
+          rules: [
+            HIGH_TEMP.rules[0] as RuleFileInput['rules'][number],
+            {
+              id: 'vib.high',
+              device_type: 'pump',
+              title: 'Vibration high',
+              problem_type: 'pump_vibration',
+              severity: 'major',
+              when: [{ point: 'vib', op: '>', value: 7 }],
+            },
+          ],
+        });
+        for (let t = 0; t <= 120_000; t += 10_000) r.send('pump-1', T0 + t, { temp: 90, vib: 2 });
+        await r.settle();
+        const [order] = await r.orderRows();
+        await r.orders.transition(order?.id ?? 0, 'in_repair', 'tech', T0 + 121_000);
+        // The technician's work shakes the pump: a vibration alarm, not a second order.
+        for (let t = 130_000; t <= 200_000; t += 10_000) r.send('pump-1', T0 + t, { temp: 90, vib: 9 });
+        await r.settle();
+        expect(await r.orderRows()).toHaveLength(1);
+        const vib = (await r.alarmRows()).find((a) => a.rule_id === 'vib.high');
+        expect(vib).toMatchObject({ state: 'active', silenced: 'in_repair' });
+        const links = await r.orders.alarmsOf(order?.id ?? 0);
+        expect(links.map((l) => l.role).sort()).toEqual(['silenced', 'trigger']);
+      });
+
+      it('a trend raises a preventive order with the predicted time to the limit and the recent orders', async () => {
+        const r = await rig({
+          rules: [
+            {
+              id: 'temp.trend',
+              device_type: 'pump',
+              title: 'Bearing temperature will reach 80 °C',
+              problem_type: 'pump_bearing',
+              severity: 'warning',
+              trend: {
+                point: 'temp',
+                direction: 'rising',
+                limit: 80,
+                window: '10m',
+                horizon: '6h',
+                min_points: 20,
+              },
+              raise_after: '2m',
+            },
+          ],
+        });
+        // +2 °C an hour from 60 °C: the limit is 10 hours away at first, 6 hours after 4 hours.
+        for (let t = 0; t <= 5 * 3_600_000; t += 30_000)
+          r.send('pump-1', T0 + t, { temp: 60 + (2 * t) / 3_600_000 });
+        await r.settle();
+        const [order] = await r.orderRows();
+        expect(order).toMatchObject({ kind: 'preventive', rule_id: 'temp.trend' });
+        const evidence = JSON.parse(order?.evidence ?? '{}');
+        // Raised about 4 h 2 min in (6 h to go, plus the hold time): 80 °C is still ~6 h off.
+        expect(evidence.time_to_limit_ms).toBeGreaterThan(5.5 * 3_600_000);
+        expect(evidence.time_to_limit_ms).toBeLessThan(6.1 * 3_600_000);
+        expect(evidence.slope_per_hour).toBeCloseTo(2, 1);
+        expect(Array.isArray(evidence.recent_orders)).toBe(true);
+        expect(evidence.readings.temp.length).toBeGreaterThan(10);
+      });
+
       it('a maintenance window silences new alarms: recorded, no order', async () => {
         const r = await rig(HIGH_TEMP);
         await r.database.db
