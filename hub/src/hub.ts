@@ -2,13 +2,15 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GatewaysResponse, HealthResponse } from '@caretaker/protocol';
+import { type GatewaysResponse, type HealthResponse, liveRooms } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
+import { Maintenance } from './alarms/maintenance.js';
 import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
 import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
 import { createHttpApp } from './http/http-app.js';
+import { maintenanceRoutes } from './http/maintenance-routes.js';
 import { attachSocketServer, type LiveBroadcaster } from './http/socket-server.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
@@ -57,6 +59,9 @@ export class Hub {
   private readonly startedAt: number;
   private httpPort = 0;
   private sweeper: NodeJS.Timeout | null = null;
+  /** Alarms and work orders (open after start()). */
+  maintenance: Maintenance | null = null;
+  private readonly now: () => number;
 
   constructor(
     private readonly config: HubConfig,
@@ -64,6 +69,7 @@ export class Hub {
   ) {
     this.log = options.log ?? createLogger('hub');
     const now = options.now ?? Date.now;
+    this.now = now;
     this.startedAt = now();
     this.live = new LiveStateService(now);
     const durability = config.journal?.durability ?? 'full';
@@ -162,6 +168,15 @@ export class Hub {
       );
     }
     this.writer.start();
+    // Detection judges every accepted batch; its decisions go to the database off the ack path.
+    this.maintenance = await Maintenance.open(
+      config.maintenance ?? { database: { kind: 'sqlite', path: join(config.dataDir, 'caretaker.db') } },
+      this.live,
+      this.log.child({ component: 'alarms' }),
+      this.now,
+    );
+    const maintenance = this.maintenance;
+    this.ingest.onTelemetry = (ref, batch) => maintenance.engine.onTelemetry(ref, batch);
     this.log.info(
       { store: this.store.kind, pending: this.journal.statsSnapshot.pending_readings },
       'storage ready',
@@ -181,12 +196,32 @@ export class Hub {
       health: () => this.health(),
       gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+      apiRoutes: maintenanceRoutes({
+        maintenance,
+        actorOf: async (req) => {
+          if (!users) return { name: 'demo', role: 'admin' };
+          const creds = parseBasicAuth(req.headers.authorization);
+          const user = creds ? await users.verify(creds.username, creds.password) : null;
+          return user ? { name: user.username, role: user.role } : null;
+        },
+      }),
       ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
     });
     const httpServer: HttpServer = config.tls
       ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app)
       : createServer(app);
     this.io = attachSocketServer(httpServer, this.live, authorizeHttp ? { authorize: authorizeHttp } : {});
+    const io = this.io.io;
+    maintenance.engine.onEvent = (event) => {
+      const alarm = event.alarm;
+      io.to([liveRooms.all, ...(alarm ? [liveRooms.site(alarm.site)] : [])]).emit('maintenance.changed', {
+        kind: event.type,
+        site: alarm?.site ?? '',
+        device: alarm?.device ?? null,
+        ...(alarm ? { alarm_id: alarm.id, rule_id: alarm.rule_id, severity: alarm.severity } : {}),
+        ...(event.orderId !== undefined ? { order_id: event.orderId } : {}),
+      });
+    };
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.http.port, config.http.host, () => {
@@ -250,7 +285,10 @@ export class Hub {
       );
     }
 
-    this.sweeper = setInterval(() => this.live.sweep(), 1000);
+    this.sweeper = setInterval(() => {
+      this.live.sweep();
+      maintenance.engine.tick();
+    }, 1000);
     this.sweeper.unref();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');
   }
@@ -271,6 +309,8 @@ export class Hub {
     }
     this.httpServer = null;
     await this.writer.stop();
+    await this.maintenance?.close();
+    this.maintenance = null;
     this.journal.close();
     await this.store.close();
   }
