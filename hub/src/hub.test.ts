@@ -171,6 +171,50 @@ describe('hub ingest', () => {
   });
 });
 
+describe('hub restart', () => {
+  it('shows the stored latest values at once, stale and in an unknown state until fresh data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-hub-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const config: HubConfig = {
+      demo: true,
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: 0 },
+      dataDir,
+      store: { kind: 'sqlite', path: join(dataDir, 'readings.db') },
+    };
+    const options = { log, dashboardDir: join(dataDir, 'no-dashboard') };
+    const first = new Hub(config, options);
+    await first.start();
+    const gateway = await mqtt.connectAsync(first.mqttUrl, { reconnectPeriod: 0 });
+    const reading = batch('pump-1', 1, 12.5);
+    reading.readings.push({ point: 'running', value: true, ts: reading.ts, quality: 'good' });
+    await gateway.publishAsync(topics.telemetry('estate', 'gw-1', 'pump-1'), JSON.stringify(reading), {
+      qos: 1,
+    });
+    await gateway.endAsync(true);
+    await first.stop();
+
+    const second = new Hub(config, options);
+    await second.start();
+    cleanups.push(() => second.stop());
+    const res = await fetch(`${second.url}${apiPaths.devices}`);
+    const { devices } = (await res.json()) as DevicesResponse;
+    expect(devices).toEqual([
+      expect.objectContaining({
+        id: 'pump-1',
+        site: 'estate',
+        gateway: 'gw-1',
+        type: 'pump',
+        status: 'unknown',
+        latest: {
+          flow: { value: 12.5, ts: reading.ts, quality: 'good', stale: true },
+          running: { value: 1, ts: reading.ts, quality: 'good', stale: true },
+        },
+      }),
+    ]);
+  });
+});
+
 describe('hub outside the demo mode', () => {
   async function securedHub(): Promise<Hub> {
     const users = new UserDirectory();

@@ -16,6 +16,7 @@ import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
+import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { InfluxStore } from './storage/influx.store.js';
 import { SqliteStore } from './storage/sqlite.store.js';
@@ -168,6 +169,8 @@ export class Hub {
       );
     }
     this.writer.start();
+    // The board shows the stored latest values at once; states stay unknown until fresh data.
+    await restoreLatest(this.store, this.live, this.log.child({ component: 'live' }));
     // Detection judges every accepted batch; its decisions go to the database off the ack path.
     this.maintenance = await Maintenance.open(
       config.maintenance ?? { database: { kind: 'sqlite', path: join(config.dataDir, 'caretaker.db') } },

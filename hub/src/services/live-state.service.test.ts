@@ -74,6 +74,40 @@ describe('LiveStateService', () => {
     expect(live.get('pump-1')?.latest.door_state?.stale).toBe(false);
   });
 
+  it('restores stored values after a restart as stale, in an unknown state, until fresh data', () => {
+    const { live, changes, at } = setup();
+    const stored = (device: string, points: Record<string, number>) => ({
+      site: 'estate',
+      gateway: 'gw-1',
+      device,
+      device_type: 'pump' as const,
+      latest: Object.entries(points).map(([point, value]) => ({
+        point,
+        value,
+        ts: at() - 60_000,
+        quality: 'good' as const,
+      })),
+    });
+    expect(live.restore([stored('pump-1', { flow: 5, vibration: 2 })])).toBe(1);
+    expect(changes).toEqual([]); // nothing announced
+    expect(live.get('pump-1')).toMatchObject({
+      status: 'unknown',
+      last_seen: null,
+      latest: { flow: { value: 5, stale: true }, vibration: { value: 2, stale: true } },
+    });
+    live.applyTelemetry(ref, batch(1, at(), { flow: 7 }));
+    expect(live.get('pump-1')).toMatchObject({
+      status: 'online',
+      latest: { flow: { value: 7, stale: false }, vibration: { value: 2, stale: true } },
+    });
+    // A late answer from the store never replaces what came live.
+    expect(live.restore([stored('pump-1', { flow: 5, pressure: 3 })])).toBe(0);
+    expect(live.get('pump-1')?.latest).toMatchObject({
+      flow: { value: 7 },
+      pressure: { value: 3, stale: true },
+    });
+  });
+
   it("tracks gateways and takes a gateway's devices offline with its Last Will", () => {
     const { live, at } = setup();
     live.applyTelemetry(ref, batch(0, at()));

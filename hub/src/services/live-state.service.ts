@@ -9,6 +9,7 @@ import type {
   ReadingsReceivedEvent,
   TelemetryBatch,
 } from '@caretaker/protocol';
+import type { StoredDevice } from '../storage/time-series-store.js';
 
 export interface DeviceRef {
   site: string;
@@ -70,9 +71,35 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     return [...this.gateways.values()].map((g) => ({ ...g }));
   }
 
-  /** Seeds a device's latest values (from the store after a restart) without announcing them. */
-  seed(device: DeviceSummary): void {
-    if (!this.devices.has(device.id)) this.devices.set(device.id, structuredClone(device));
+  /**
+   * Restores devices' latest values from the store after a restart, without announcing them: a
+   * device's state stays `unknown` and these values stale until fresh data comes. A value the hub
+   * already has (newer: it came live) is kept. Returns how many devices it added.
+   */
+  restore(stored: readonly StoredDevice[]): number {
+    let added = 0;
+    for (const { site, gateway, device: id, device_type, latest } of stored) {
+      let device = this.devices.get(id);
+      if (!device) {
+        device = {
+          id,
+          site,
+          gateway,
+          type: device_type,
+          status: 'unknown',
+          status_since: this.now(),
+          last_seen: null,
+          interval_ms: null,
+          latest: {},
+        };
+        this.devices.set(id, device);
+        added += 1;
+      }
+      for (const { point, ts, value, quality } of latest) {
+        if (!device.latest[point]) device.latest[point] = { value, ts, quality };
+      }
+    }
+    return added;
   }
 
   applyTelemetry(ref: DeviceRef, batch: TelemetryBatch): void {
@@ -188,8 +215,9 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
   }
 
   /**
-   * A copy with each point's freshness: stale when its device is not online, or when the point
-   * has been silent for 3 of its own reporting intervals (never for a point heard only once).
+   * A copy with each point's freshness: stale when its device is not online, when the point has
+   * been silent for 3 of its own reporting intervals (never for a point heard only once), or
+   * when the hub has not heard it at all (a value restored from the store).
    */
   private withFreshness(device: DeviceSummary): DeviceSummary {
     const copy = structuredClone(device);
@@ -198,7 +226,7 @@ export class LiveStateService extends EventEmitter<LiveEvents> {
     for (const [point, latest] of Object.entries(copy.latest)) {
       const seen = received?.get(point);
       const silent = seen?.interval != null && now - seen.at > STALE_AFTER_INTERVALS * seen.interval;
-      latest.stale = (copy.status !== 'online' && copy.status !== 'unknown') || silent;
+      latest.stale = !seen || (copy.status !== 'online' && copy.status !== 'unknown') || silent;
     }
     return copy;
   }

@@ -146,6 +146,51 @@ describe('InfluxDB 2.x requests', () => {
   });
 });
 
+describe('InfluxDB 2.x latest values of every device', () => {
+  it("asks Flux for each series' last record and keeps the newest per point", async () => {
+    respond = (req) =>
+      req.path === '/api/v2/query'
+        ? {
+            status: 200,
+            type: 'text/csv',
+            body: [
+              '#datatype,string,long,dateTime:RFC3339,string,string,string,string,string,double,string',
+              '#group,false,false,false,false,false,false,false,false,false,false',
+              '#default,_result,,,,,,,,,',
+              ',result,table,_time,site,gateway,device,device_type,point,value,quality',
+              // A bad newest reading has no value: its value's last record is an older one.
+              ',,0,2026-01-15T08:00:00Z,estate,gw-1,pump-1,pump,flow,10.25,',
+              ',,0,2026-01-15T08:00:01Z,estate,gw-1,pump-1,pump,flow,,bad',
+              ',,0,2026-01-15T08:00:00Z,estate,gw-1,pump-1,pump,running,1,good',
+              '',
+            ].join('\r\n'),
+          }
+        : { status: 204 };
+    const s = new InfluxStore({ api: 'v2', url, token: 'secret-token', org: 'acme', bucket: 'telemetry' });
+    await s.init();
+    const devices = await s.latestAll();
+    await s.close();
+    expect(devices).toEqual([
+      {
+        site: 'estate',
+        gateway: 'gw-1',
+        device: 'pump-1',
+        device_type: 'pump',
+        latest: [
+          { point: 'flow', ts: reading.ts + 1000, value: null, quality: 'bad' },
+          { point: 'running', ts: reading.ts, value: 1, quality: 'good' },
+        ],
+      },
+    ]);
+    const flux = (
+      JSON.parse(requests.find((r) => r.path === '/api/v2/query')?.body ?? '{}') as { query: string }
+    ).query;
+    expect(flux).toContain('from(bucket: "telemetry")');
+    expect(flux).toContain('r._measurement == "telemetry"');
+    expect(flux).toContain('last()');
+  });
+});
+
 describe('InfluxDB 3.x requests', () => {
   const store = () => new InfluxStore({ api: 'v3', url, token: 'v3-token', database: 'plant' });
 

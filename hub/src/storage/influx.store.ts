@@ -15,9 +15,11 @@ import type {
   CounterBucket,
   HistoryQuery,
   LatestReading,
+  StoredDevice,
   StoredReading,
   TimeSeriesStore,
 } from './time-series-store.js';
+import { devicesFromSeries } from './time-series-store.js';
 
 /**
  * InfluxDB, every major version, one schema:
@@ -191,6 +193,62 @@ export class InfluxStore implements TimeSeriesStore {
       });
     }
     return out.sort((a, b) => a.point.localeCompare(b.point));
+  }
+
+  async latestAll(): Promise<StoredDevice[]> {
+    if (this.config.api === 'v2') {
+      // last() per field: a bad reading has no value field, so per series the newest time wins.
+      const rows = await this.requireQueryApi().collectRows<
+        Omit<StoredDevice, 'latest'> & {
+          point: string;
+          _time: string;
+          value?: number | null;
+          quality?: Quality;
+        }
+      >(
+        flux`from(bucket: ${this.config.bucket})
+          |> range(start: 0)
+          |> filter(fn: (r) => r._measurement == ${MEASUREMENT})
+          |> last()
+          |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+          |> group()`,
+      );
+      return devicesFromSeries(
+        rows.map((r) => ({
+          site: r.site,
+          gateway: r.gateway,
+          device: r.device,
+          device_type: r.device_type,
+          point: r.point,
+          ts: Date.parse(r._time),
+          value: r.value ?? null,
+          quality: r.quality ?? 'good',
+        })),
+      );
+    }
+    const body = await this.influxQl(
+      `SELECT "value", "quality" FROM "${MEASUREMENT}" GROUP BY "site", "gateway", "device", "device_type", "point" ORDER BY time DESC LIMIT 1`,
+      {},
+      'GET',
+    );
+    const rows: Array<Omit<StoredDevice, 'latest'> & LatestReading> = [];
+    for (const series of body.results?.[0]?.series ?? []) {
+      const row = series.values[0];
+      const tags = series.tags;
+      if (!row || !tags?.device || !tags.point) continue;
+      const col = (name: string) => series.columns.indexOf(name);
+      rows.push({
+        site: tags.site ?? '',
+        gateway: tags.gateway ?? '',
+        device: tags.device,
+        device_type: (tags.device_type ?? 'other') as StoredDevice['device_type'],
+        point: tags.point,
+        ts: Number(row[col('time')]),
+        value: row[col('value')] === null ? null : Number(row[col('value')]),
+        quality: (row[col('quality')] ?? 'good') as Quality,
+      });
+    }
+    return devicesFromSeries(rows);
   }
 
   /** Per-bucket statistics of the `value` field; buckets start at `from`, empty ones omitted. */

@@ -20,21 +20,25 @@ const upsertSeries = db.prepare(
      device_type = excluded.device_type
    RETURNING id`,
 );
-/** Series ids by `device \0 point`, of committed series only. */
+/**
+ * Series by `device \0 point`, of committed series only: their id and where their device was
+ * (a device that moves to another gateway or site updates its series).
+ */
 const seriesIds = new Map();
 
-/** Writes one batch (in the caller's transaction); returns the series it created. */
+/** Writes one batch (in the caller's transaction); adds the series it created or moved. */
 function writeBatch(batch, created) {
   const ids = new Array(batch.series.length);
   for (let i = 0; i < batch.series.length; i += 1) {
     const [device, point, site, gateway, deviceType] = batch.series[i];
     const key = `${device}\u0000${point}`;
-    let id = seriesIds.get(key) ?? created.get(key);
-    if (id === undefined) {
-      id = upsertSeries.get(device, point, site, gateway, deviceType).id;
-      created.set(key, id);
+    const where = `${site}\u0000${gateway}\u0000${deviceType}`;
+    let known = created.get(key) ?? seriesIds.get(key);
+    if (known === undefined || known.where !== where) {
+      known = { id: upsertSeries.get(device, point, site, gateway, deviceType).id, where };
+      created.set(key, known);
     }
-    ids[i] = id;
+    ids[i] = known.id;
   }
   const { index, ts, value, quality } = batch;
   for (let i = 0; i < ts.length; i += 1) {
@@ -72,7 +76,7 @@ parentPort.on('message', (first) => {
     try {
       const created = writeBatches(writes.map((w) => w.batch));
       // Cached only once committed: a failed transaction created nothing.
-      for (const [key, id] of created) seriesIds.set(key, id);
+      for (const [key, known] of created) seriesIds.set(key, known);
       reply(writes);
     } catch (err) {
       reply(writes, err instanceof Error ? err.message : String(err));

@@ -9,9 +9,11 @@ import type {
   CounterBucket,
   HistoryQuery,
   LatestReading,
+  StoredDevice,
   StoredReading,
   TimeSeriesStore,
 } from './time-series-store.js';
+import { devicesFromSeries } from './time-series-store.js';
 
 const QUALITIES: Quality[] = ['good', 'uncertain', 'bad'];
 /** Bucket number of a sample; better-sqlite3 binds JS numbers as REAL, so it is cast back. */
@@ -190,6 +192,20 @@ export class SqliteStore implements TimeSeriesStore {
       value: r.value,
       quality: QUALITIES[r.quality] ?? 'bad',
     }));
+  }
+
+  async latestAll(): Promise<StoredDevice[]> {
+    // Per series, its newest sample through the (series, ts) key: no scan of the samples.
+    const rows = this.open()
+      .prepare(
+        `SELECT s.site, s.gateway, s.device, s.device_type, s.point, x.ts, x.value, x.quality
+         FROM series s JOIN samples x ON x.series = s.id
+           AND x.ts = (SELECT MAX(ts) FROM samples WHERE series = s.id)`,
+      )
+      .all() as Array<
+      Omit<StoredDevice, 'latest'> & { point: string; ts: number; value: number | null; quality: number }
+    >;
+    return devicesFromSeries(rows.map((r) => ({ ...r, quality: QUALITIES[r.quality] ?? 'bad' })));
   }
 
   async ping(): Promise<void> {

@@ -152,6 +152,32 @@ export function describeTimeSeriesStoreContract(
       expect(await store.latest('nope')).toEqual([]);
     });
 
+    it("lists every device with its points' newest readings, as its newest reading names it", async () => {
+      // pump-2 moved to another gateway and site: its newest reading says where it is now.
+      await store.write([
+        { ...base, device: 'pump-2', site: 'estate-b', gateway: 'gw-2', ts: t0 + 7000, value: 7 },
+      ]);
+      const all = await store.latestAll();
+      expect(all.map((d) => d.device)).toEqual(['meter-1', 'pump-1', 'pump-2']);
+      expect(all.find((d) => d.device === 'meter-1')).toEqual({
+        site: 'estate-a',
+        gateway: 'gw-1',
+        device: 'meter-1',
+        device_type: 'power_meter',
+        latest: [{ point: 'import_energy', ts: t0 + 5000, value: 9, quality: 'good' }],
+      });
+      const pump1 = all.find((d) => d.device === 'pump-1');
+      expect(pump1?.latest.filter((r) => r.point === 'flow' || r.point === 'motor_current')).toEqual([
+        { point: 'flow', ts: t0 + 3000, value: null, quality: 'bad' },
+        { point: 'motor_current', ts: t0, value: 18.5, quality: 'good' },
+      ]);
+      expect(all.find((d) => d.device === 'pump-2')).toMatchObject({
+        site: 'estate-b',
+        gateway: 'gw-2',
+        latest: [{ point: 'flow', ts: t0 + 7000, value: 7, quality: 'good' }],
+      });
+    });
+
     it('takes a large batch in one write (compressed on the wire where the store supports it)', async () => {
       const big = Array.from({ length: 3000 }, (_, i) => ({
         ...base,

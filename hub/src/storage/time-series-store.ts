@@ -56,6 +56,44 @@ export interface LatestReading {
   quality: Quality;
 }
 
+/** A device the store has readings of, as its newest reading names it, and each point's newest. */
+export interface StoredDevice {
+  site: string;
+  gateway: string;
+  device: string;
+  device_type: DeviceType;
+  /** By point name. */
+  latest: LatestReading[];
+}
+
+/**
+ * Merges per-series newest readings (one row per series, as a store groups them) into devices:
+ * the newest reading of each point, and the site, gateway and type of the device's newest reading
+ * (a device that moved keeps older series under its old tags).
+ */
+export function devicesFromSeries(
+  rows: ReadonlyArray<Omit<StoredDevice, 'latest'> & LatestReading>,
+): StoredDevice[] {
+  const devices = new Map<string, StoredDevice & { newest: number }>();
+  for (const { site, gateway, device, device_type, ...reading } of rows) {
+    let entry = devices.get(device);
+    if (!entry) {
+      entry = { site, gateway, device, device_type, latest: [], newest: Number.NEGATIVE_INFINITY };
+      devices.set(device, entry);
+    }
+    if (reading.ts > entry.newest) Object.assign(entry, { site, gateway, device_type, newest: reading.ts });
+    const same = entry.latest.findIndex((r) => r.point === reading.point);
+    if (same === -1) entry.latest.push(reading);
+    else if ((entry.latest[same] as LatestReading).ts < reading.ts) entry.latest[same] = reading;
+  }
+  return [...devices.values()]
+    .sort((a, b) => a.device.localeCompare(b.device))
+    .map(({ newest: _newest, ...device }) => ({
+      ...device,
+      latest: device.latest.sort((a, b) => a.point.localeCompare(b.point)),
+    }));
+}
+
 /**
  * Where readings live. Every implementation passes the same contract suite
  * (time-series-store.contract.ts). Writing the same series and timestamp twice keeps one
@@ -79,6 +117,8 @@ export interface TimeSeriesStore {
   counterBuckets(query: AggregateQuery): Promise<CounterBucket[]>;
   /** The newest reading of each point of a device. */
   latest(device: string): Promise<LatestReading[]>;
+  /** Every device with readings and the newest reading of each of its points (a restart's board). */
+  latestAll(): Promise<StoredDevice[]>;
   /** Resolves if the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
