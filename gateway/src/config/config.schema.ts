@@ -47,8 +47,17 @@ const mqttSchema = z
     keepalive_s: int(0, 65535).default(30),
     /** QoS 1 publishes awaiting PUBACK at most; beyond it batches wait in the spool. */
     max_inflight: int(1, 65535).default(1000),
-    /** Deprecated and ignored: the spool replaced the in-memory queue. Accepted so old files load. */
-    max_queued_messages: int(1, 1_000_000).optional(),
+    /**
+     * Removed. The spool (spool.max_bytes, spool.max_age_s) bounds the batches waiting to go out,
+     * and max_inflight the publishes awaiting PUBACK; there is no other queue to bound. Refused
+     * with that advice, not ignored, so nobody counts on a limit that does not apply.
+     */
+    max_queued_messages: z
+      .never({
+        error:
+          'removed: batches wait in the spool (bounded by spool.max_bytes and spool.max_age_s) and mqtt.max_inflight bounds the publishes awaiting acknowledgement; delete this key',
+      })
+      .optional(),
   })
   .strict();
 

@@ -189,6 +189,20 @@ describe('resolveGatewayConfig', () => {
     expect(error.message.split('\n')).toHaveLength(error.issues.length + 1);
   });
 
+  it('refuses the removed mqtt.max_queued_messages and says what bounds the queue now', async () => {
+    const error = await configError(
+      resolveGatewayConfig(
+        { site: 's', gateway: 'g', mqtt: { max_queued_messages: 1000 }, devices: [] },
+        dir,
+        { env: {} },
+      ),
+    );
+    expect(error.issues).toContainEqual({
+      path: 'mqtt.max_queued_messages',
+      message: expect.stringMatching(/spool\.max_bytes.*max_inflight/),
+    });
+  });
+
   it('reports profile problems against the device that uses them', async () => {
     const error = await configError(
       resolveGatewayConfig(
