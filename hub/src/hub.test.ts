@@ -220,7 +220,23 @@ describe('hub outside the demo mode', () => {
     const users = new UserDirectory();
     users.add('gw-1', await hashPassword('gateway-secret'), 'gateway');
     users.add('alice', await hashPassword('alice-secret'), 'admin');
+    users.add('bob', await hashPassword('bob-secret'), 'viewer');
     return startHub(users);
+  }
+
+  /** The QoS the broker granted each filter, one SUBSCRIBE each (128: refused, MQTT 3.1.1 §3.9.3). */
+  async function granted(client: MqttClient, filters: string[]): Promise<number[]> {
+    const result: number[] = [];
+    for (const filter of filters) {
+      // mqtt.js rejects a refused subscription, with the SUBACK attached.
+      const grants = await client
+        .subscribeAsync(filter, { qos: 1 })
+        .catch((err: { packet?: { granted?: number[] } }) =>
+          (err.packet?.granted ?? []).map((qos) => ({ topic: filter, qos })),
+        );
+      result.push(grants[0]?.qos ?? -1);
+    }
+    return result;
   }
 
   it('refuses anonymous and wrong MQTT credentials', async () => {
@@ -253,6 +269,67 @@ describe('hub outside the demo mode', () => {
     );
     await until('pump-1', () => hub.live.get('pump-1') !== undefined);
     expect(hub.live.get('pump-9')).toBeUndefined();
+  });
+
+  it("lets a gateway subscribe only to its own devices' commands, which an admin may send", async () => {
+    const hub = await securedHub();
+    const gateway = await connect(hub, { username: 'gw-1', password: 'gateway-secret' });
+    const ownCommands = topics.gatewayCommands('estate', 'gw-1');
+    expect(
+      await granted(gateway, [
+        ownCommands,
+        topics.command('estate', 'gw-1', 'pump-1'),
+        topics.gatewayCommands('estate', 'gw-2'),
+        topics.telemetry('estate', 'gw-2', 'pump-9'),
+        topics.telemetry('estate', 'gw-1', 'pump-1'),
+        'caretaker/v1/+/gw-1/device/+/command',
+        topics.all(),
+        '#',
+        '$SYS/#',
+      ]),
+    ).toEqual([1, 1, 128, 128, 128, 128, 128, 128, 128]);
+    const received: string[] = [];
+    gateway.on('message', (topic) => received.push(topic));
+    // A neighbour's telemetry never reaches it; an admin's command does.
+    const other = await connect(hub, { username: 'alice', password: 'alice-secret' });
+    await other.publishAsync(
+      topics.telemetry('estate', 'gw-2', 'pump-9'),
+      JSON.stringify(batch('pump-9', 1, 1)),
+      {
+        qos: 1,
+      },
+    );
+    const command = topics.command('estate', 'gw-1', 'pump-1');
+    await other.publishAsync(command, JSON.stringify({ v: 1, id: 'c-1' }), { qos: 1 });
+    await until('the command', () => received.includes(command));
+    expect(received.every((topic) => topic === command)).toBe(true);
+  });
+
+  it('lets a viewer watch the topic tree but publish nothing', async () => {
+    const hub = await securedHub();
+    const viewer = await connect(hub, { username: 'bob', password: 'bob-secret' });
+    expect(await granted(viewer, [topics.all(), '$SYS/#', '#'])).toEqual([1, 128, 128]);
+    const seen: string[] = [];
+    viewer.on('message', (topic) => seen.push(topic));
+    const gateway = await connect(hub, { username: 'gw-1', password: 'gateway-secret' });
+    const telemetry = topics.telemetry('estate', 'gw-1', 'pump-1');
+    await gateway.publishAsync(telemetry, JSON.stringify(batch('pump-1', 1, 7)), { qos: 1 });
+    await until('the telemetry at the viewer', () => seen.includes(telemetry));
+    let closed = false;
+    viewer.on('close', () => {
+      closed = true;
+    });
+    // Not even a command: aedes drops it, and the gateway never sees it.
+    const commands: string[] = [];
+    await gateway.subscribeAsync(topics.gatewayCommands('estate', 'gw-1'), { qos: 1 });
+    gateway.on('message', (topic) => commands.push(topic));
+    viewer.publish(topics.command('estate', 'gw-1', 'pump-1'), JSON.stringify({ v: 1, id: 'c-2' }), {
+      qos: 1,
+    });
+    await until('the broker to drop the viewer', () => closed);
+    // The gateway's own publish after the refused one gets through; the command did not.
+    await gateway.publishAsync(telemetry, JSON.stringify(batch('pump-1', 2, 8)), { qos: 1 });
+    expect(commands).toEqual([]);
   });
 
   it('asks for HTTP credentials of a dashboard user, except for /healthz', async () => {

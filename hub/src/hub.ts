@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type GatewaysResponse, type HealthResponse, liveRooms } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
 import { Maintenance } from './alarms/maintenance.js';
+import { mayPublish, maySubscribe } from './auth/topic-acl.js';
 import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
@@ -30,14 +31,6 @@ export interface HubOptions {
   dashboardDir?: string;
   log?: Logger;
   now?: () => number;
-}
-
-/** The topic prefix a gateway user may publish under: its own gateway id, any site. */
-function mayPublish(user: User, topic: string): boolean {
-  if (user.role === 'admin') return true;
-  if (user.role !== 'gateway') return false;
-  const parts = topic.split('/');
-  return parts[0] === 'caretaker' && parts[1] === 'v1' && parts[3] === user.username;
 }
 
 const DASHBOARD_ROLES: readonly Role[] = ['admin', 'viewer'];
@@ -272,6 +265,7 @@ export class Hub {
               auth: {
                 authenticate: (username, password) => users.verify(username, password?.toString('utf8')),
                 mayPublish,
+                maySubscribe,
               },
             }
           : {}),

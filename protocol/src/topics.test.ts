@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopic, TOPIC_ROOT, topics } from './topics.js';
+import { parseCommandFilter, parseTopic, TOPIC_ROOT, topicOwner, topics } from './topics.js';
 
 describe('topics', () => {
   it('builds the topic tree under caretaker/v1', () => {
@@ -83,5 +83,45 @@ describe('topics', () => {
     'caretaker/v1/s/g/device/d/command/x',
   ])('rejects %s', (topic) => {
     expect(parseTopic(topic)).toBeNull();
+  });
+});
+
+describe('topic filters', () => {
+  it('names the gateway a topic or filter is under, only when it is spelled out', () => {
+    expect(topicOwner('caretaker/v1/s/g/device/d/telemetry')).toEqual({ site: 's', gateway: 'g' });
+    expect(topicOwner('caretaker/v1/s/g/stats')).toEqual({ site: 's', gateway: 'g' });
+    for (const filter of [
+      'caretaker/v1/+/g/status',
+      'caretaker/v1/s/+/status',
+      'caretaker/v1/s/#',
+      'caretaker/v1/#',
+    ]) {
+      expect(topicOwner(filter)).toBeNull();
+    }
+  });
+
+  it("recognises the subscription to one gateway's commands, for one device or all", () => {
+    expect(parseCommandFilter(topics.gatewayCommands('s', 'g'))).toEqual({
+      site: 's',
+      gateway: 'g',
+      device: '+',
+    });
+    expect(parseCommandFilter(topics.command('s', 'g', 'd'))).toEqual({
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+    });
+    for (const filter of [
+      'caretaker/v1/s/g/device/#',
+      'caretaker/v1/s/g/device/+/+',
+      'caretaker/v1/s/g/device/+/telemetry',
+      'caretaker/v1/s/+/device/+/command',
+      'caretaker/v1/+/g/device/+/command',
+      'caretaker/v1/s/g/#',
+      'caretaker/v1/s/g/device/d/command/x',
+      '#',
+    ]) {
+      expect(parseCommandFilter(filter)).toBeNull();
+    }
   });
 });

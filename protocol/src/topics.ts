@@ -92,3 +92,30 @@ export function parseTopic(topic: string): TopicRef | null {
   }
   return null;
 }
+
+/**
+ * The site and gateway a topic (or a subscription filter) is under, when it names both without
+ * wildcards: what a gateway's credentials are checked against.
+ */
+export function topicOwner(topic: string): { site: string; gateway: string } | null {
+  const parts = topic.split('/');
+  if (parts.length < 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return null;
+  const site = parts[2] ?? '';
+  const gateway = parts[3] ?? '';
+  return isValidId(site) && isValidId(gateway) ? { site, gateway } : null;
+}
+
+/**
+ * A subscription filter for the commands to one gateway's devices: one device's command topic, or
+ * `+` for all of them (topics.gatewayCommands). Null for any other filter.
+ */
+export function parseCommandFilter(
+  filter: string,
+): { site: string; gateway: string; device: string | '+' } | null {
+  const owner = topicOwner(filter);
+  const parts = filter.split('/');
+  const device = parts[5] ?? '';
+  if (!owner || parts.length !== 7 || parts[4] !== 'device' || parts[6] !== 'command') return null;
+  if (device !== '+' && !isValidId(device)) return null;
+  return { ...owner, device };
+}

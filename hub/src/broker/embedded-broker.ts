@@ -10,6 +10,8 @@ export interface BrokerAuth<U> {
   authenticate(username: string | undefined, password: Buffer | undefined): Promise<U | null>;
   /** Whether that user may publish to the topic. */
   mayPublish(user: U, topic: string): boolean;
+  /** Whether that user may subscribe to the topic filter. */
+  maySubscribe(user: U, filter: string): boolean;
 }
 
 export interface EmbeddedBrokerOptions<U> {
@@ -75,6 +77,17 @@ export class EmbeddedBroker<U = unknown> {
           },
           (err: Error) => done(err as AuthenticateError, false),
         );
+      };
+    }
+    if (auth) {
+      aedes.authorizeSubscribe = (client, subscription, done) => {
+        const user = client ? users.get(client) : undefined;
+        if (client && (user === undefined || !auth.maySubscribe(user, subscription.topic))) {
+          // A null subscription is refused in the SUBACK (MQTT 3.1.1 §3.9.3 return code 0x80)
+          // and the client stays connected; its other filters are judged one by one.
+          return done(null, null);
+        }
+        done(null, subscription);
       };
     }
     const { onPublish } = this.options;
