@@ -117,6 +117,13 @@ function holds(op: Op, v: number, limit: number): boolean {
   }
 }
 
+/** Appends a transition; the shared empty list is never written to. */
+function add(out: Transition[], t: Transition): Transition[] {
+  if (out === NONE) return [t];
+  out.push(t);
+  return out;
+}
+
 // Shared results: judging allocates nothing.
 const NONE: Transition[] = [];
 const NEITHER: [boolean, boolean] = [false, false];
@@ -222,14 +229,14 @@ export class RuleEvaluator {
           if (s.phase === 'normal') {
             s.phase = 'pending';
             s.since = ts;
-            if (rule.raise_after > 0) (out = out === NONE ? [] : out).push({ type: 'pending', ts });
+            if (rule.raise_after > 0) out = add(out, { type: 'pending', ts });
           }
           const since = s.since ?? ts;
           if (ts - since >= rule.raise_after) {
             s.phase = 'active';
             s.since = null;
             s.severity = this.escalated(values, rule.severity);
-            (out = out === NONE ? [] : out).push({
+            out = add(out, {
               type: 'raised',
               ts: since + rule.raise_after,
               pendingSince: since,
@@ -239,7 +246,7 @@ export class RuleEvaluator {
         } else if (clear && s.phase === 'pending') {
           s.phase = 'normal';
           s.since = null;
-          (out = out === NONE ? [] : out).push({ type: 'pending_cancelled', ts });
+          out = add(out, { type: 'pending_cancelled', ts });
         }
         break;
       }
@@ -249,25 +256,25 @@ export class RuleEvaluator {
           const severity = this.escalated(values, s.severity);
           if (severity !== s.severity) {
             s.severity = severity;
-            (out = out === NONE ? [] : out).push({ type: 'severity', ts, severity });
+            out = add(out, { type: 'severity', ts, severity });
           }
         }
         if (raise && s.phase === 'clearing') {
           s.phase = 'active';
           s.since = null;
-          (out = out === NONE ? [] : out).push({ type: 'clearing_cancelled', ts });
+          out = add(out, { type: 'clearing_cancelled', ts });
         } else if (clear) {
           if (s.phase === 'active') {
             s.phase = 'clearing';
             s.since = ts;
-            if (rule.clear_after > 0) (out = out === NONE ? [] : out).push({ type: 'clearing', ts });
+            if (rule.clear_after > 0) out = add(out, { type: 'clearing', ts });
           }
           const since = s.since ?? ts;
           if (ts - since >= rule.clear_after) {
             s.phase = 'normal';
             s.since = null;
             s.severity = rule.severity;
-            (out = out === NONE ? [] : out).push({ type: 'cleared', ts: since + rule.clear_after });
+            out = add(out, { type: 'cleared', ts: since + rule.clear_after });
           }
         }
         break;

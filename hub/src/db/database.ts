@@ -33,9 +33,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   } else {
     // BIGINT columns hold epoch milliseconds: read them back as numbers, not strings.
     pg.types.setTypeParser(20, (v) => Number(v));
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: config.url, max: 5 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: config.url, max: 5 });
+    // An idle connection the server closes (restart, failover) must not crash the hub: the pool
+    // drops it and the next query opens a new one.
+    pool.on('error', () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const migrator = new Migrator({
     db,

@@ -161,25 +161,25 @@ export class IngestService {
   }
 
   /**
-   * Counts the batch (and hands it to detection) once durable. Not an `await` in handle(): a
-   * suspended frame keeps every local alive until the disk has the readings, and at ingest rates
-   * that is thousands of parsed batches surviving young-generation collections.
+   * Hands the batch to detection at once, then counts it once durable. Detection judges it now
+   * rather than after the disk, so no parsed batch waits in memory for the disk: a suspended
+   * frame would keep thousands alive through young-generation collections. Judging a reading
+   * that then fails to become durable is harmless: it is not acknowledged, the publisher sends
+   * it again, and detection skips a time it has already judged.
    */
   private accepted(ref: DeviceRef, batch: TelemetryBatch, durable: Promise<void>): Promise<void> {
     const readings = batch.readings.length;
-    const onTelemetry = this.onTelemetry;
-    if (!onTelemetry) return durable.then(() => this.count(readings));
-    return durable.then(() => {
-      this.count(readings);
+    if (this.onTelemetry) {
       try {
-        onTelemetry(ref, batch);
+        this.onTelemetry(ref, batch);
       } catch (err) {
         // Detection must never stop ingest: the reading is stored either way.
         this.logOnce(`detect:${(err as Error).message}`, () =>
           this.deps.log.error({ err }, 'alarm detection failed on a batch'),
         );
       }
-    });
+    }
+    return durable.then(() => this.count(readings));
   }
 
   private count(readings: number): void {
