@@ -432,7 +432,7 @@ export function describeAlarmEngineContract(dialect: string, openDb: DatabaseFac
           leak_alarm: false,
           flow: fault ? 0 : 20,
           outlet_pressure: fault ? 0.3 : 3,
-          motor_current: fault ? 0 : 18,
+          motor_current: fault ? 0 : 12,
           vibration: 2,
           bearing_temp: 50,
         });
