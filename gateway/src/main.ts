@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /**
- * Command line: `npx tsx gateway/src/main.ts --config gateway/config/sample.yaml`, or
- * `npx tsx gateway/src/main.ts probe --endpoint host:port --unit 1 --address 0 --count 4`.
+ * Command line: `npm run gateway -- --config gateway/config/sample.yaml` (that is `node
+ * --optimize-for-size --max-old-space-size=512 --import tsx gateway/src/main.ts ...`: the heap flags
+ * keep it under its memory aim, see gateway/README.md), or
+ * `npm run gateway -- probe --endpoint host:port --unit 1 --address 0 --count 4`.
  * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 2 for a usage or configuration error, 1 for
  * anything else (a probe that got no answer).
  */

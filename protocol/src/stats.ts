@@ -24,6 +24,12 @@ export const deviceStatsSchema = z
     last_good_ts: epochMsSchema.nullable(),
     /** Scan-class polls that were due while the previous one was still running (skipped). */
     overruns: count,
+    /**
+     * Why the device is not online, as in its status' `error`: the last failure, points read
+     * bad, or a scan class persistently overrunning (e.g. `100 ms scan class overrunning: 50 of
+     * 100 polls skipped`).
+     */
+    reason: z.string().max(500).optional(),
   })
   .strict();
 export type DeviceStats = z.infer<typeof deviceStatsSchema>;

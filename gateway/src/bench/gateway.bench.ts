@@ -5,13 +5,18 @@
  *   npm run bench:gateway                       # everything, with the issue's 5-minute outage
  *   npm run bench:gateway -- --outage-s 30      # a shorter outage
  *   npm run bench:gateway -- --only planner,cycle
+ *   npm run bench:gateway -- --only throughput --seconds 30
+ *   npm run bench:gateway -- --only throughput --node-flags '--max-semi-space-size=2'
  *
  * Sections:
  * - planner: requests per poll against the planner's minimum (simulators' pump and meter; 60
  *   contiguous registers);
  * - cycle: poll-cycle time against (reads needed × single-request round trip);
- * - throughput: values per second through the whole gateway (child process: poll, decode,
- *   spool, MQTT) and its CPU and memory, against a bare modbus-serial client making the same reads;
+ * - throughput: values per second through the whole gateway and its CPU and memory, against a
+ *   bare modbus-serial client making the same reads. The gateway runs in a child process launched
+ *   exactly as the root package.json's `gateway` script launches it (its Node flags included), so
+ *   the figures are those of the default; then once more with Node's default heap settings (or
+ *   `--node-flags`), to show what the flags buy;
  * - recovery: time until data flows again after the simulators (Modbus and OPC UA) restart;
  * - outage: a broker outage at 1,000 values/s, audited by sequence number at the receiver.
  */
@@ -32,6 +37,7 @@ import type { ResolvedModbusDevice } from '../config/resolved-config.js';
 import { ModbusDriver } from '../drivers/modbus/modbus.driver.js';
 import { minimumReads } from '../drivers/modbus/request-plan.js';
 import { type Gateway, startGateway } from '../gateway.js';
+import { gatewayLaunchCommand } from '../launch-command.js';
 import type { MqttOutput } from '../outputs/mqtt.output.js';
 import { ReadingAccumulator } from '../pipeline/accumulator.js';
 import { startModbusTestServer, type UnitImage } from '../testing/modbus-test-server.js';
@@ -41,13 +47,14 @@ import { testLogger } from '../testing/test-logger.js';
 const ModbusRTU = modbusSerial as unknown as typeof modbusSerial.default;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SECTIONS = ['planner', 'cycle', 'throughput', 'recovery', 'outage'] as const;
-const SMALL_DEVICE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=4'];
 
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     'outage-s': { type: 'string', default: '300' },
     only: { type: 'string' },
+    // Node flags for the comparison run of the throughput section (default: none, Node's own).
+    'node-flags': { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -73,7 +80,6 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
 // Child processes (the gateway's command line, and the bare client baseline), measured from
 // /proc: CPU time (utime + stime) and resident memory, as `top` would show them.
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-client.ts', import.meta.url));
 const CLOCK_TICKS_PER_S = 100; // getconf CLK_TCK on Linux
 
@@ -86,8 +92,9 @@ function procSample(pid: number): { cpuS: number; rssMb: number; at: number } {
   return { cpuS: ticks / CLOCK_TICKS_PER_S, rssMb: rssKb / 1024, at: performance.now() };
 }
 
-function spawnChild(script: string, argv: string[], nodeFlags: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...argv], {
+/** `node <nodeArgs> <script> <argv>` from the repository's root, as a user's shell would run it. */
+function spawnChild(script: string, argv: string[], nodeArgs: string[] = ['--import', 'tsx']): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, script, ...argv], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -298,12 +305,13 @@ async function throughput(seconds: number) {
       }),
     );
     const windowMs = seconds * 1000;
-    const runGateway = async (nodeFlags: string[]) => {
+    const launch = gatewayLaunchCommand(REPO);
+    const runGateway = async (nodeArgs: string[]) => {
       log(
-        `throughput: gateway (main.ts ${nodeFlags.join(' ')}), ${units} devices x ${registers} values every ${periodMs} ms`,
+        `throughput: gateway (node ${nodeArgs.join(' ')} ${launch.script}), ${units} devices x ${registers} values every ${periodMs} ms`,
       );
       await rm(path.join(dir, 'data'), { recursive: true, force: true });
-      const gateway = spawnChild(MAIN, ['--config', configFile], nodeFlags);
+      const gateway = spawnChild(path.join(REPO, launch.script), ['--config', configFile], nodeArgs);
       received = 0;
       await until('telemetry from the gateway', () => received > 0, 60_000);
       await sleep(5000); // warm up
@@ -314,11 +322,12 @@ async function throughput(seconds: number) {
       await stopChild(gateway);
       return { ...usage, valuesPerS };
     };
-    const gw = await runGateway([]);
-    // V8 lets the heap grow far beyond the live data (about 35 MB here) when memory is plentiful;
-    // capping the old and young generations makes it collect sooner, for some CPU. These are the
-    // flags the README recommends for small devices (NODE_OPTIONS).
-    const capped = await runGateway(SMALL_DEVICE_FLAGS);
+    // The default: the production command, Node flags and all.
+    const gw = await runGateway(launch.nodeArgs);
+    // The comparison: the same without the production command's heap flags (Node's defaults
+    // let the heap grow far beyond the live data when memory is plentiful), or with --node-flags.
+    const compareFlags = args['node-flags'].split(/\s+/).filter((flag) => flag !== '');
+    const compared = await runGateway([...compareFlags, '--import', 'tsx']);
     const valuesPerS = gw.valuesPerS;
     log('throughput: bare modbus-serial client, the same reads');
     const bare = spawnChild(BARE, [server.endpoint, String(units), String(registers), String(periodMs)]);
@@ -326,6 +335,7 @@ async function throughput(seconds: number) {
     const baseline = await measure(bare.pid ?? 0, windowMs);
     await stopChild(bare);
     return {
+      command: ['node', ...launch.nodeArgs, launch.script].join(' '),
       values_per_s: Math.round(valuesPerS),
       offered_values_per_s: target,
       ratio_delivered: round(valuesPerS / target),
@@ -337,13 +347,13 @@ async function throughput(seconds: number) {
       bare_client_rss_mb: round(baseline.rssMb, 1),
       rss_ratio_vs_target_150_mb: round(gw.rssMb / 150, 2),
       rss_ratio_vs_bare_client: round(gw.rssMb / baseline.rssMb, 2),
-      with_small_device_flags: {
-        node_options: SMALL_DEVICE_FLAGS.join(' '),
-        values_per_s: Math.round(capped.valuesPerS),
-        gateway_cpu_cores: round(capped.cores),
-        cpu_ratio_vs_target_quarter_core: round(capped.cores / 0.25, 2),
-        gateway_rss_mb: round(capped.rssMb, 1),
-        rss_ratio_vs_target_150_mb: round(capped.rssMb / 150, 2),
+      compared_with: {
+        node_flags: compareFlags.length === 0 ? "none (Node's defaults)" : compareFlags.join(' '),
+        values_per_s: Math.round(compared.valuesPerS),
+        gateway_cpu_cores: round(compared.cores),
+        cpu_ratio_vs_target_quarter_core: round(compared.cores / 0.25, 2),
+        gateway_rss_mb: round(compared.rssMb, 1),
+        rss_ratio_vs_target_150_mb: round(compared.rssMb / 150, 2),
       },
     };
   } finally {

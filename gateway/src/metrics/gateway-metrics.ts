@@ -38,6 +38,8 @@ class DeviceRecord {
   overruns = 0;
   lastGoodTs: number | null = null;
   health: DeviceHealth | 'unknown' = 'unknown';
+  /** Why the device is not online (its status' `error`). */
+  reason: string | undefined;
   readonly rtts: number[] = [];
   #next = 0;
 
@@ -310,7 +312,10 @@ export class GatewayMetrics {
         this.#overruns.inc({ device, period_ms: String(periodMs) }, count);
       },
       polled: (ok) => this.#polls.inc({ device, result: ok ? 'ok' : 'failed' }),
-      health: (health) => this.#setHealth(device, record, health),
+      health: (health, reason) => {
+        record.reason = reason;
+        if (health !== record.health) this.#setHealth(device, record, health);
+      },
       lastGood: (ts) => {
         record.lastGoodTs = Math.round(ts);
         this.#lastGood.set({ device }, ts / 1000);
@@ -358,6 +363,7 @@ export class GatewayMetrics {
         rtt_ms: record.percentiles(),
         last_good_ts: record.lastGoodTs,
         overruns: record.overruns,
+        ...(record.reason === undefined ? {} : { reason: record.reason }),
       };
     }
     const wallNow = Math.round(this.#now());

@@ -47,12 +47,14 @@ describe('gateway metrics', () => {
     const parsed = gatewayStatsSchema.parse(stats.json);
     expect(parsed.devices['pump-1']).toMatchObject({
       state: 'degraded', // "missing" reads bad
+      reason: expect.stringMatching(/^1 of 2 points bad: Modbus exception 2/),
       errors: { exception: expect.any(Number) },
       rtt_ms: { p50: expect.any(Number), p90: expect.any(Number), p99: expect.any(Number) },
       last_good_ts: expect.any(Number),
     });
     expect(parsed.devices['ghost-1']).toMatchObject({
       state: 'offline',
+      reason: expect.stringMatching(/ECONNREFUSED/),
       errors: { connection: expect.any(Number) },
       last_good_ts: null,
     });

@@ -21,6 +21,12 @@ describe('ReadingAccumulator', () => {
       },
     ]);
     for (const reading of acc.readings) expect(readingSchema.safeParse(reading).success).toBe(true);
+    // The wire payload's key order, and no other keys (what the payload's bytes depend on).
+    expect(acc.readings.map((r) => JSON.stringify(r))).toEqual([
+      '{"point":"flow","ts":900,"unit":"m3/h","value":12.5,"quality":"good"}',
+      '{"point":"load","ts":950,"value":3,"quality":"uncertain"}',
+      '{"point":"temp","ts":990,"unit":"degC","value":null,"quality":"bad","reason":"Modbus exception 2 (illegal data address)"}',
+    ]);
   });
 
   it('turns what JSON cannot carry into bad readings instead of a broken batch', () => {

@@ -27,7 +27,7 @@ describe('backoffDelay', () => {
   );
 });
 
-type Step = number | Error | 'bad' | 'hang' | { text: string };
+type Step = number | Error | 'bad' | 'hang' | { text: string } | { timeoutAfter: number };
 
 /** A scripted driver: each gather takes the next step (a value, an error, a bad point, a hang). */
 class ScriptedDriver implements Driver {
@@ -37,6 +37,8 @@ class ScriptedDriver implements Driver {
   concurrent = 0;
   maxConcurrent = 0;
   stopped = false;
+  /** How long each gather takes (a slow device), ms. */
+  delayMs = 0;
   release: () => void = () => {};
   readonly #script: Step[];
 
@@ -53,6 +55,11 @@ class ScriptedDriver implements Driver {
     try {
       const step = this.#script[Math.min(this.gathers.length, this.#script.length - 1)] ?? 0;
       this.gathers.push(scanClass);
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      if (typeof step === 'object' && 'timeoutAfter' in step) {
+        await new Promise((resolve) => setTimeout(resolve, step.timeoutAfter));
+        throw new Error('timeout');
+      }
       if (step === 'hang') await new Promise<void>((resolve) => (this.release = resolve));
       if (step instanceof Error) throw step;
       if (step === 'bad') {
@@ -91,6 +98,7 @@ function run(
   const full: RunnerStatus[] = [];
   const batches: Reading[][] = [];
   const overruns: number[] = [];
+  const healths: string[] = [];
   const runner = new DeviceRunner({
     driver,
     points: new Map(Object.entries(options.points ?? {})),
@@ -100,7 +108,12 @@ function run(
     now: () => Date.now(),
     logger: testLogger('test:runner'),
     random: () => 0.5,
-    metrics: { overrun: (_p, n) => overruns.push(n), polled: () => {}, health: () => {}, lastGood: () => {} },
+    metrics: {
+      overrun: (_p, n) => overruns.push(n),
+      polled: () => {},
+      health: (health, reason) => healths.push(reason === undefined ? health : `${health}: ${reason}`),
+      lastGood: () => {},
+    },
     onReadings: (readings) => batches.push(readings),
     onStatus: (status) => {
       full.push(status);
@@ -109,7 +122,7 @@ function run(
   });
   runners.push(runner);
   runner.start();
-  return { runner, statuses, full, batches, overruns };
+  return { runner, statuses, full, batches, overruns, healths };
 }
 
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
@@ -157,6 +170,49 @@ describe('DeviceRunner', () => {
     await advance(200);
     expect(driver.maxConcurrent).toBe(1);
     expect(driver.gathers.length).toBe(4); // 0, 100 (hung), 1100, 1200
+  });
+
+  it('is degraded while a scan class persistently overruns, says why, and recovers when it stops', async () => {
+    const driver = new ScriptedDriver([1]);
+    driver.delayMs = 150; // 1.5 periods: every other poll is skipped
+    const { statuses, healths, runner } = run(driver);
+    await advance(5_000);
+    expect(runner.overruns).toBe(25); // counted at once...
+    expect(runner.health).toBe('online'); // ...but not yet persistent (a 10 s window of 100 polls)
+    await advance(5_000);
+    const reason = '100 ms scan class overrunning: 50 of 100 polls skipped';
+    expect(runner.health).toBe('degraded');
+    expect(runner.state).toBe('online');
+    expect(runner.reason).toBe(reason);
+    expect(statuses).toEqual(['online', `degraded: ${reason}`]);
+    expect(healths.at(-1)).toBe(`degraded: ${reason}`); // the stats' state and reason
+    driver.delayMs = 0; // the device keeps up again
+    await advance(20_000);
+    expect(statuses).toEqual(['online', `degraded: ${reason}`, 'online']);
+    expect(healths.at(-1)).toBe('online');
+    expect(runner.reason).toBeUndefined();
+  });
+
+  it('counts a single slow poll as overruns without degrading the device', async () => {
+    const driver = new ScriptedDriver([1]);
+    driver.delayMs = 450;
+    const { statuses, runner } = run(driver);
+    await advance(50);
+    driver.delayMs = 0;
+    await advance(25_000);
+    expect(runner.overruns).toBe(4);
+    expect(statuses).toEqual(['online']);
+  });
+
+  it('reports polls that time out as failures, not as the overruns the waiting caused', async () => {
+    // Each failed poll waits 1 s (10 periods) for its timeout: 9 ticks skipped per poll.
+    const failures = Array.from({ length: 12 }, () => ({ timeoutAfter: 1_000 }));
+    const driver = new ScriptedDriver([1, ...failures, 1]);
+    const { statuses, runner } = run(driver, { offlineAfter: 1_000 });
+    await advance(40_000);
+    expect(driver.gathers.length).toBeGreaterThan(13);
+    expect(runner.overruns).toBeGreaterThan(100);
+    expect(statuses).toEqual(['online', 'degraded: 1 failed poll(s): timeout', 'online']);
   });
 
   it('runs each scan class on its own period, one device poll at a time', async () => {

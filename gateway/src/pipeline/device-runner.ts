@@ -18,7 +18,8 @@ export interface RunnerStatus {
 export interface RunnerMetrics {
   overrun(periodMs: number, count: number): void;
   polled(ok: boolean): void;
-  health(health: DeviceHealth): void;
+  /** The device's health changed, or the reason for it (`reason`: why not online). */
+  health(health: DeviceHealth, reason?: string): void;
   lastGood(ts: number): void;
 }
 
@@ -61,6 +62,27 @@ export function backoffDelay(options: {
   return Math.max(periodMs, base / 2 + (random * base) / 2);
 }
 
+/**
+ * Overruns that make a device `degraded`: in a window of a scan class's due polls (10 s of them,
+ * at least 10 polls), a quarter or more skipped because the previous poll was still running. One
+ * slow answer or a collection pause skips a few polls and is only counted; a device whose polls
+ * keep taking longer than their period (at 1.1 periods every other poll is skipped) is degraded
+ * until a window with fewer than a tenth skipped (hysteresis, so a borderline device does not
+ * flap).
+ */
+export const OVERRUN_WINDOW_MS = 10_000;
+export const OVERRUN_WINDOW_MIN_POLLS = 10;
+export const OVERRUN_DEGRADED_SHARE = 0.25;
+export const OVERRUN_RECOVERED_SHARE = 0.1;
+
+/** How many due polls an overrun window of a scan class spans. */
+export function overrunWindowPolls(periodMs: number): number {
+  return Math.max(OVERRUN_WINDOW_MIN_POLLS, Math.ceil(OVERRUN_WINDOW_MS / periodMs));
+}
+
+// The status `error` limit of the protocol (deviceStatusSchema).
+const MAX_REASON_LENGTH = 500;
+
 interface ScanClassState {
   index: number;
   periodMs: number;
@@ -70,6 +92,11 @@ interface ScanClassState {
   busy: boolean;
   /** Why this class's last poll was not entirely good, if it was not. */
   problem: string | undefined;
+  /** Due polls and skipped (overrun) polls in the current overrun window. */
+  windowDue: number;
+  windowSkipped: number;
+  /** Why this class is persistently overrunning, if it is. */
+  overrunning: string | undefined;
 }
 
 /**
@@ -80,7 +107,8 @@ interface ScanClassState {
  * - A tick that comes while the class's previous poll is still running is an overrun: counted,
  *   skipped (never queued, so a slow device does not build a backlog of stale polls).
  * - Failures back off with jitter; the device is `degraded` after a failed poll and `offline`
- *   after `offlineAfterFailures` in a row; `degraded` also when some points read bad.
+ *   after `offlineAfterFailures` in a row; `degraded` also when some points read bad, and while a
+ *   scan class persistently overruns (see OVERRUN_DEGRADED_SHARE).
  * - Readings pass the report filter (deadband, report on change, heartbeat).
  */
 export class DeviceRunner {
@@ -125,6 +153,11 @@ export class DeviceRunner {
     return this.#overruns;
   }
 
+  /** Why the device is not `online` (the status' `error`), if it is not. */
+  get reason(): string | undefined {
+    return this.#error;
+  }
+
   get suppressed(): number {
     return this.#filter.suppressed;
   }
@@ -141,6 +174,9 @@ export class DeviceRunner {
       timer: undefined,
       busy: false,
       problem: undefined,
+      windowDue: 0,
+      windowSkipped: 0,
+      overrunning: undefined,
     }));
     for (const scan of this.#classes) this.#arm(scan);
   }
@@ -195,6 +231,7 @@ export class DeviceRunner {
       return;
     }
     if (performance.now() < this.#retryAt) return; // backing off
+    this.#countDue(scan, 1, 0);
     scan.busy = true;
     const run = () =>
       this.#poll(scan).finally(() => {
@@ -207,6 +244,33 @@ export class DeviceRunner {
     this.#overruns += count;
     this.#opts.metrics?.overrun(scan.periodMs, count);
     this.#opts.logger.debug({ period_ms: scan.periodMs, count }, 'scan overrun');
+    this.#countDue(scan, count, count);
+  }
+
+  /**
+   * Adds due polls (and how many of them were skipped) to the class's overrun window; at the
+   * window's end decides whether the class is persistently overrunning, and updates the status
+   * when that changed.
+   */
+  #countDue(scan: ScanClassState, due: number, skipped: number): void {
+    scan.windowDue += due;
+    scan.windowSkipped += skipped;
+    if (scan.windowDue < overrunWindowPolls(scan.periodMs)) return;
+    const share = scan.windowSkipped / scan.windowDue;
+    const was = scan.overrunning;
+    if (share >= OVERRUN_DEGRADED_SHARE || (was !== undefined && share >= OVERRUN_RECOVERED_SHARE)) {
+      scan.overrunning = `${scan.periodMs} ms scan class overrunning: ${scan.windowSkipped} of ${scan.windowDue} polls skipped`;
+    } else {
+      scan.overrunning = undefined;
+    }
+    scan.windowDue = 0;
+    scan.windowSkipped = 0;
+    if (was === undefined && scan.overrunning !== undefined) {
+      this.#opts.logger.warn({ period_ms: scan.periodMs }, scan.overrunning);
+    }
+    // A failing device's status says so already; its next good poll recomputes the status.
+    const changed = (was === undefined) !== (scan.overrunning === undefined);
+    if (changed && this.#failures === 0 && this.#state === 'online') this.#setHealthyStatus(false);
   }
 
   async #poll(scan: ScanClassState): Promise<void> {
@@ -257,15 +321,33 @@ export class DeviceRunner {
     }
     // After an outage, send every value again rather than only those that changed meanwhile.
     if (recovered) this.#filter.reset();
-    const problem = this.#classes.find((c) => c.problem !== undefined)?.problem;
-    this.#setStatus('online', problem === undefined ? 'online' : 'degraded', problem, attributesChanged);
+    this.#setHealthyStatus(attributesChanged);
     const readings = this.#filter.apply(acc.readings);
     if (readings.length > 0) this.#opts.onReadings(readings);
+  }
+
+  /** The status of a device that answers: online, or degraded by bad points or overruns. */
+  #setHealthyStatus(force: boolean): void {
+    const badPoints = this.#classes.find((c) => c.problem !== undefined)?.problem;
+    const overrunning = this.#classes.find((c) => c.overrunning !== undefined)?.overrunning;
+    const problems = [badPoints, overrunning].filter((p) => p !== undefined);
+    const reason = problems.length === 0 ? undefined : problems.join('; ').slice(0, MAX_REASON_LENGTH);
+    // The kinds of problem are part of the status key: a new kind is published at once, while a
+    // changing count within a kind (2 then 3 points bad) is not worth a retained message each.
+    const kinds = `${badPoints === undefined ? '' : 'points'}${overrunning === undefined ? '' : '+overrun'}`;
+    this.#setStatus('online', reason === undefined ? 'online' : 'degraded', reason, force, kinds);
   }
 
   #failed(scan: ScanClassState, error: string): void {
     this.#failures += 1;
     this.#opts.metrics?.polled(false);
+    // Polls skipped while a failing poll waited for its timeouts are the failure's doing, and it
+    // is reported as such: start the overrun windows afresh.
+    for (const c of this.#classes) {
+      c.windowDue = 0;
+      c.windowSkipped = 0;
+      c.overrunning = undefined;
+    }
     this.#retryAt =
       performance.now() +
       backoffDelay({
@@ -281,9 +363,10 @@ export class DeviceRunner {
       this.#failures >= this.#opts.offlineAfterFailures ||
       this.#state === 'offline'
     ) {
-      this.#setStatus('offline', 'offline', error, false);
+      this.#setStatus('offline', 'offline', error.slice(0, MAX_REASON_LENGTH), false, 'failed');
     } else {
-      this.#setStatus('online', 'degraded', `${this.#failures} failed poll(s): ${error}`, false);
+      const reason = `${this.#failures} failed poll(s): ${error}`.slice(0, MAX_REASON_LENGTH);
+      this.#setStatus('online', 'degraded', reason, false, 'failed');
     }
   }
 
@@ -292,10 +375,16 @@ export class DeviceRunner {
     health: DeviceHealth,
     error: string | undefined,
     force: boolean,
+    kinds: string,
   ): void {
-    const key = `${state}/${health}`;
+    const key = `${state}/${health}/${kinds}`;
+    const reasonChanged = error !== this.#error;
     this.#error = error;
-    if (key === this.#lastStatus && !force) return;
+    if (key === this.#lastStatus && !force) {
+      // Not worth a status message, but the stats show the current reason.
+      if (reasonChanged) this.#opts.metrics?.health(health, error);
+      return;
+    }
     const { logger } = this.#opts;
     if (state !== this.#state) {
       if (state === 'offline') logger.warn({ err: error }, 'device offline');
@@ -306,7 +395,7 @@ export class DeviceRunner {
     this.#lastStatus = key;
     this.#state = state;
     this.#health = health;
-    this.#opts.metrics?.health(health);
+    this.#opts.metrics?.health(health, error);
     this.#opts.onStatus({
       state,
       health,
