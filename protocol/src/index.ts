@@ -4,6 +4,7 @@ export * from './duration.js';
 export * from './ids.js';
 export * from './payloads.js';
 export * from './profiles.js';
+export * from './random.js';
 export * from './registers.js';
 export * from './socket.js';
 export * from './stats.js';

@@ -1,15 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type DeviceProfile,
   deviceProfileSchema,
-  formatIssues,
   type ModbusProfile,
   type OpcuaProfile,
   registerCount,
 } from '@caretaker/protocol';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile, validateFile } from '@caretaker/protocol/yaml-file';
 
 /** Absolute path of `simulators/profiles/`, where the device profiles live. */
 export const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
@@ -26,28 +24,13 @@ export function profilePath(nameOrPath: string): string {
  */
 export async function loadProfile(nameOrPath: string): Promise<DeviceProfile> {
   const file = profilePath(nameOrPath);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`profile ${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new Error(`profile ${file}: invalid YAML: ${(err as Error).message}`);
-  }
-  const result = deviceProfileSchema.safeParse(data);
-  if (!result.success) {
-    throw new Error(`profile ${file}: ${formatIssues(result.error)}`);
-  }
-  const problems = checkProfile(result.data);
+  const source = `profile ${file}`;
+  const profile = validateFile(deviceProfileSchema, await readYamlFile(file, source), source);
+  const problems = checkProfile(profile);
   if (problems.length > 0) {
-    throw new Error(`profile ${file}: ${problems.join('; ')}`);
+    throw new Error(`${source}: ${problems.join('; ')}`);
   }
-  return result.data;
+  return profile;
 }
 
 export async function loadModbusProfile(nameOrPath: string): Promise<ModbusProfile> {

@@ -16,8 +16,13 @@ export function findBinary(name: string): string | null {
  * must have installed it (.ci/run).
  */
 export function requireBinary(name: string, installHint: string): boolean {
-  if (findBinary(name)) return true;
-  const message = `${name} is not installed (${installHint}); the suites that need it cannot run`;
+  return requireInstalled(findBinary(name) !== null, name, installHint);
+}
+
+/** The same rule for anything found another way (e.g. binaries off PATH). */
+export function requireInstalled(installed: boolean, what: string, installHint: string): boolean {
+  if (installed) return true;
+  const message = `${what} is not installed (${installHint}); the suites that need it cannot run`;
   if (process.env.CI === 'true') throw new Error(`CI=true: ${message}`);
   console.warn(`\n!!!!!!!!!!\n!! SKIPPING: ${message}\n!!!!!!!!!!\n`);
   return false;

@@ -1,4 +1,5 @@
-import type { ByteOrder, DeviceType, ModbusDataType, ModbusTable } from '@caretaker/protocol';
+import type { DeviceType, ModbusDataType, ModbusTable } from '@caretaker/protocol';
+import type { PointCodec } from '../drivers/modbus/codec.js';
 
 /**
  * The configuration after validation, defaults, environment interpolation and profile resolution:
@@ -75,21 +76,14 @@ interface ResolvedDeviceBase {
 
 export type ModbusPointType = ModbusDataType | 'string';
 
-export interface ResolvedModbusPoint extends Acquisition {
+/** A point as polled: where it is, plus how to decode it (the codec's fields). */
+export interface ResolvedModbusPoint extends Acquisition, PointCodec {
   name: string;
   unit?: string;
   description?: string;
   table: ModbusTable;
   /** 0-based protocol address (the configured one minus `address_base`). */
   address: number;
-  type: ModbusPointType;
-  /** Registers of a string point. */
-  length?: number;
-  word_order: ByteOrder;
-  byte_order: ByteOrder;
-  scale?: number;
-  offset?: number;
-  bit?: number;
 }
 
 export interface ResolvedOpcuaPoint extends Acquisition {

@@ -61,6 +61,10 @@ interface VectorState {
   maxConcurrent: number;
 }
 
+function newState(units: Record<number, UnitImage>, options: ModbusTestServerOptions): VectorState {
+  return { units, requests: new Map(), writes: new Map(), options, concurrent: 0, maxConcurrent: 0 };
+}
+
 /** The service vector of modbus-serial's servers over the register images (reads and writes). */
 function unitVector(state: VectorState, unknownUnit: 'exception' | 'silence'): IServiceVector {
   const never = new Promise<never>(() => {});
@@ -136,14 +140,7 @@ export async function startModbusTestServer(
 ): Promise<ModbusTestServer> {
   const host = '127.0.0.1';
   const port = options.port ?? (await getPort({ host }));
-  const state: VectorState = {
-    units,
-    requests: new Map(),
-    writes: new Map(),
-    options,
-    concurrent: 0,
-    maxConcurrent: 0,
-  };
+  const state = newState(units, options);
   const server = new ServerTCP(unitVector(state, options.unknownUnit ?? 'exception'), {
     host,
     port,
@@ -251,14 +248,7 @@ export async function startRtuTestServer(
     await cleanup();
     throw err;
   }
-  const state: VectorState = {
-    units,
-    requests: new Map(),
-    writes: new Map(),
-    options,
-    concurrent: 0,
-    maxConcurrent: 0,
-  };
+  const state = newState(units, options);
   const server = new ServerSerial(unitVector(state, options.unknownUnit ?? 'silence'), {
     path: slaveEnd,
     baudRate: 19200,

@@ -94,6 +94,8 @@ export class AlarmEngine {
   private readonly rulesById = new Map<string, Rule>();
   /** Live alarms (closed_at null) by incident key, mirrored from the database. */
   private readonly open = new Map<string, AlarmRow>();
+  /** Alarms whose work order has been raised (the "active for" policy stops asking). */
+  private readonly ordered = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly assets: AssetMap;
@@ -243,14 +245,20 @@ export class AlarmEngine {
    */
   tick(): void {
     const now = this.now();
-    const lost = [...this.devices.values()].filter((c) => c.commLostSince !== null);
+    const due = [...this.devices.values()].filter(
+      (c) => c.commLostSince !== null && now - c.commLostSince >= this.opts.rules.comm_loss_after,
+    );
+    // Devices by gateway, only on the seconds something has gone silent long enough.
     const byGateway = new Map<string, DeviceContext[]>();
-    for (const c of this.devices.values()) {
-      const key = `${c.site}/${c.gateway}`;
-      byGateway.set(key, [...(byGateway.get(key) ?? []), c]);
+    if (due.length > 0) {
+      for (const c of this.devices.values()) {
+        const key = `${c.site}/${c.gateway}`;
+        const list = byGateway.get(key);
+        if (list) list.push(c);
+        else byGateway.set(key, [c]);
+      }
     }
-    for (const c of lost) {
-      if (now - (c.commLostSince as number) < this.opts.rules.comm_loss_after) continue;
+    for (const c of due) {
       const siblings = byGateway.get(`${c.site}/${c.gateway}`) ?? [c];
       const gatewayDown =
         this.opts.gatewayOnline?.(c.site, c.gateway) === false ||
@@ -390,7 +398,10 @@ export class AlarmEngine {
       await db.updateTable('alarms').set(values).where('id', '=', id).execute();
     }
     if (next.closed_at === null) this.open.set(next.incident_key, next);
-    else this.open.delete(next.incident_key);
+    else {
+      this.open.delete(next.incident_key);
+      this.ordered.delete(next.id);
+    }
     return next;
   }
 
@@ -608,6 +619,7 @@ export class AlarmEngine {
       reopenWindowMs: this.opts.rules.reopen_window,
       reviveWindowMs: this.opts.rules.flap_window,
     });
+    this.ordered.add(alarm.id);
     this.onEvent?.({ type: 'order', alarm, orderId: order.id });
     this.opts.log.info({ order: order.code, outcome, incident: alarm.incident_key }, 'work order');
   }
@@ -701,7 +713,12 @@ export class AlarmEngine {
       if (!rule || alarm.state !== 'active' || alarm.silenced || rule.work_order.when !== 'active_for')
         continue;
       if (alarm.raised_at === null || now - alarm.raised_at < rule.work_order.after) continue;
-      if (await this.opts.orders.openFor(alarm.incident_key)) continue;
+      // Once its order exists, an alarm is not looked up again every second.
+      if (this.ordered.has(alarm.id)) continue;
+      if (await this.opts.orders.openFor(alarm.incident_key)) {
+        this.ordered.add(alarm.id);
+        continue;
+      }
       const ctx = alarm.device ? this.devices.get(alarm.device) : this.gatewayContext(alarm);
       if (!ctx) continue;
       const observation: Observation = JSON.parse(alarm.detail || '{}').last ?? { values: {} };

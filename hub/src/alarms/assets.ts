@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { formatIssues, idSchema } from '@caretaker/protocol';
-import { parse as parseYaml } from 'yaml';
+import { idSchema } from '@caretaker/protocol';
+import { readYamlFileSync, validateFile } from '@caretaker/protocol/yaml-file';
 import { z } from 'zod';
 
 /**
@@ -49,14 +48,7 @@ export class AssetMap {
   }
 
   static load(path: string): AssetMap {
-    let data: unknown;
-    try {
-      data = parseYaml(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new Error(`assets file ${path}: ${(err as Error).message}`);
-    }
-    const parsed = assetsFileSchema.safeParse(data);
-    if (!parsed.success) throw new Error(`assets file ${path}: ${formatIssues(parsed.error)}`);
-    return new AssetMap(parsed.data);
+    const source = `assets file ${path}`;
+    return new AssetMap(validateFile(assetsFileSchema, readYamlFileSync(path, source), source));
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TelemetryBatch } from '@caretaker/protocol';
+import { createRandom, type TelemetryBatch } from '@caretaker/protocol';
 import { createLogger } from '@caretaker/protocol/log';
 import { openDatabase } from '../db/database.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
@@ -30,11 +30,8 @@ export async function measureDetectionCost(
     });
     await engine.start();
     const ref = { site: 'bench', gateway: 'gw', device: 'pump-1' };
-    let seed = 1;
-    const noise = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647 - 0.5;
-    };
+    const random = createRandom(1);
+    const noise = () => random.next() - 0.5;
     const t0 = Date.now() - 86_400_000;
     const batch = (i: number): TelemetryBatch => {
       const ts = t0 + i * 1000;

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deviceTypeSchema, durationSchema, formatIssues, idSchema } from '@caretaker/protocol';
-import { parse as parseYaml } from 'yaml';
+import { deviceTypeSchema, durationSchema, idSchema } from '@caretaker/protocol';
+import { readYamlFileSync, validateFile } from '@caretaker/protocol/yaml-file';
 import { z } from 'zod';
 import { SEVERITIES } from '../db/schema.js';
 
@@ -154,44 +153,10 @@ export type RuleFileInput = z.input<typeof ruleFileSchema>;
 export const DEFAULT_RULES_FILE = join(dirname(fileURLToPath(import.meta.url)), '../../rules/default.yaml');
 
 export function parseRules(input: unknown, source = 'rules'): RuleFile {
-  const result = ruleFileSchema.safeParse(input);
-  if (!result.success) throw new Error(`${source}: ${formatIssues(result.error)}`);
-  return result.data;
+  return validateFile(ruleFileSchema, input, source);
 }
 
 export function loadRules(file = DEFAULT_RULES_FILE): RuleFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`rules file ${file}: ${(err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new Error(`rules file ${file}: not valid YAML: ${(err as Error).message}`);
-  }
-  return parseRules(data, `rules file ${file}`);
-}
-
-/** Whether a comparison holds against `value` (or against its clear value when `useClear`). */
-export function compare(c: Comparison, value: number, useClear = false): boolean {
-  const limit = useClear && c.clear !== undefined ? c.clear : c.value;
-  switch (c.op) {
-    case '>':
-      return value > limit;
-    case '>=':
-      return value >= limit;
-    case '<':
-      return value < limit;
-    case '<=':
-      return value <= limit;
-    case '==':
-      return value === limit;
-    case '!=':
-      return value !== limit;
-    case 'off_level':
-      return Math.abs(value - Math.round(value)) > limit;
-  }
+  const source = `rules file ${file}`;
+  return parseRules(readYamlFileSync(file, source), source);
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { formatIssues, idSchema } from '@caretaker/protocol';
-import { parse as parseYaml } from 'yaml';
+import { idSchema } from '@caretaker/protocol';
+import { readYamlFile, validateFile } from '@caretaker/protocol/yaml-file';
 import { z } from 'zod';
 import { isPasswordHash, verifyPassword } from './passwords.js';
 
@@ -63,15 +62,8 @@ export class UserDirectory {
 }
 
 export async function loadUsersFile(path: string): Promise<UserDirectory> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
-  }
-  const parsed = usersFileSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: ${formatIssues(parsed.error)}`);
+  const file = validateFile(usersFileSchema, await readYamlFile(path, path), path);
   const directory = new UserDirectory();
-  for (const user of parsed.data.users) directory.add(user.username, user.password_hash, user.role);
+  for (const user of file.users) directory.add(user.username, user.password_hash, user.role);
   return directory;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createRandom } from '@caretaker/protocol';
 import { measureDetectionCost } from '../alarms/detection-cost.js';
 import type { PointDetector } from '../detectors/detector.js';
 import { createDeviceDetector } from '../detectors/device-detector.js';
@@ -9,18 +10,6 @@ import { SpikeDetector } from '../detectors/spike.detector.js';
 import { StuckDetector } from '../detectors/stuck.detector.js';
 import { ThresholdDetector } from '../detectors/threshold.detector.js';
 import { TrendDetector } from '../detectors/trend.detector.js';
-
-/** Deterministic pseudo-random numbers (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function time(n: number, fn: (i: number) => void): number {
   for (let i = 0; i < Math.min(n, 2000); i += 1) fn(i); // warm the JIT
@@ -33,7 +22,8 @@ function time(n: number, fn: (i: number) => void): number {
 export async function benchDetectCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { readings: { type: 'string', default: '200000' } } });
   const n = Number(values.readings);
-  const rand = rng(42);
+  // Seeded so runs are comparable.
+  const rand = createRandom(42).next;
   const point = (d: PointDetector) =>
     time(n, (i) => d.update(i * 1000, 50 + rand() + (i % 5000 > 4500 ? 5 : 0)));
   const dim = 8;

@@ -4,7 +4,6 @@ import {
   apiPaths,
   type DevicesResponse,
   type EnergyResponse,
-  type ErrorResponse,
   type GatewaysResponse,
   type HealthResponse,
   type ReadingsResponse,
@@ -15,6 +14,7 @@ import { z } from 'zod';
 import { calendarPeriods, ENERGY_INTERVALS, energyPerPeriod } from '../services/energy.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 import type { TimeSeriesStore } from '../storage/time-series-store.js';
+import { firstIssue, sendError } from './errors.js';
 
 export interface HttpAppDeps {
   live: LiveStateService;
@@ -70,15 +70,6 @@ const readingsQuery = z.object({
   to: timeParam,
   limit: z.coerce.number().int().min(1).max(MAX_HISTORY_READINGS).optional(),
 });
-
-function sendError(res: Response, status: number, error: string): void {
-  res.status(status).json({ error } satisfies ErrorResponse);
-}
-
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`;
-}
 
 /** Thin controllers: parse and validate, ask a service or the store, shape the response. */
 export function createHttpApp(deps: HttpAppDeps): Express {

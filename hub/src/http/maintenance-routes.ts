@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Maintenance } from '../alarms/maintenance.js';
 import type { WorkOrderRow } from '../db/schema.js';
+import { firstIssue, sendError } from './errors.js';
 
 /**
  * Alarms, work orders and maintenance windows over HTTP. Reads for every dashboard user;
@@ -49,11 +50,6 @@ const windowBody = z
   .strict()
   .refine((w) => w.ends_at > w.starts_at, { path: ['ends_at'], message: 'must be after starts_at' });
 
-function issue(error: z.ZodError): string {
-  const first = error.issues[0];
-  return `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`;
-}
-
 function present(order: WorkOrderRow) {
   return { ...order, evidence: JSON.parse(order.evidence || '{}') as unknown };
 }
@@ -66,7 +62,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
   const mayChange = async (req: Request, res: Response) => {
     const actor = await deps.actorOf(req);
     if (actor?.role !== 'admin') {
-      res.status(403).json({ error: 'your role may not change work orders' });
+      sendError(res, 403, 'your role may not change work orders');
       return null;
     }
     return actor;
@@ -84,7 +80,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
   router.get('/work-orders', async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
-      res.status(400).json({ error: issue(query.error) });
+      sendError(res, 400, firstIssue(query.error));
       return;
     }
     const orders = await maintenance.orders.list(query.data);
@@ -95,7 +91,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
     const id = Number(req.params.id);
     const order = Number.isInteger(id) ? await maintenance.orders.get(id) : undefined;
     if (!order) {
-      res.status(404).json({ error: `id: no work order ${req.params.id}` });
+      sendError(res, 404, `id: no work order ${req.params.id}`);
       return;
     }
     const [events, alarms] = await Promise.all([
@@ -114,7 +110,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
     if (!actor) return;
     const body = transitionBody.safeParse(req.body);
     if (!body.success) {
-      res.status(400).json({ error: issue(body.error) });
+      sendError(res, 400, firstIssue(body.error, 'body'));
       return;
     }
     try {
@@ -126,7 +122,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
         body.data.note,
       );
     } catch (err) {
-      res.status(409).json({ error: (err as Error).message });
+      sendError(res, 409, (err as Error).message);
       return;
     }
     const order = await maintenance.orders.get(Number(req.params.id));
@@ -148,7 +144,7 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
     if (!actor) return;
     const body = windowBody.safeParse(req.body);
     if (!body.success) {
-      res.status(400).json({ error: issue(body.error) });
+      sendError(res, 400, firstIssue(body.error, 'body'));
       return;
     }
     const row = await maintenance.database.db

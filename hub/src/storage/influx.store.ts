@@ -125,12 +125,7 @@ export class InfluxStore implements TimeSeriesStore {
       `SELECT "value", "quality" FROM "${MEASUREMENT}"
        WHERE "device" = $device AND "point" = $point AND time >= $from AND time <= $to
        ORDER BY time ASC LIMIT ${Math.max(1, Math.floor(query.limit))}`,
-      {
-        device: query.device,
-        point: query.point,
-        from: new Date(query.from).toISOString(),
-        to: new Date(query.to).toISOString(),
-      },
+      seriesParams(query),
       'GET',
     );
     const series = body.results?.[0]?.series?.[0];
@@ -285,12 +280,7 @@ export class InfluxStore implements TimeSeriesStore {
       `SELECT ${select} FROM "${MEASUREMENT}"
        WHERE "device" = $device AND "point" = $point AND time >= $from AND time <= $to
        GROUP BY time(${width}ms, ${offset}ms) fill(none)`,
-      {
-        device: query.device,
-        point: query.point,
-        from: new Date(query.from).toISOString(),
-        to: new Date(query.to).toISOString(),
-      },
+      seriesParams(query),
       'GET',
     );
     const series = body.results?.[0]?.series?.[0];
@@ -363,4 +353,14 @@ export class InfluxStore implements TimeSeriesStore {
       quality: row.quality ?? 'good',
     }));
   }
+}
+
+/** Bound parameters of one point's series over a time range (InfluxQL `$device`...). */
+function seriesParams(query: { device: string; point: string; from: number; to: number }) {
+  return {
+    device: query.device,
+    point: query.point,
+    from: new Date(query.from).toISOString(),
+    to: new Date(query.to).toISOString(),
+  };
 }

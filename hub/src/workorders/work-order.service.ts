@@ -238,20 +238,14 @@ export class WorkOrderService {
     return { order: (await this.getIn(trx, id)) as WorkOrderRow, outcome: 'created' };
   }
 
-  /** Links an alarm to an order (once); true if the link is new. */
+  /** Links an alarm to an order (once: the primary key decides); true if the link is new. */
   async link(db: Db, orderId: number, alarmId: number, role: string, ts: number): Promise<boolean> {
-    const exists = await db
-      .selectFrom('work_order_alarms')
-      .select('alarm_id')
-      .where('order_id', '=', orderId)
-      .where('alarm_id', '=', alarmId)
-      .executeTakeFirst();
-    if (exists) return false;
-    await db
+    const result = await db
       .insertInto('work_order_alarms')
       .values({ order_id: orderId, alarm_id: alarmId, role, linked_at: ts })
-      .execute();
-    return true;
+      .onConflict((oc) => oc.columns(['order_id', 'alarm_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   /** Links an alarm without creating anything (symptoms, alarms silenced by a repair). */

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatIssues } from '@caretaker/protocol';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile, validateFile } from '@caretaker/protocol/yaml-file';
 import { faultDefinition } from '../faults/catalogue.js';
 import type { DeviceKind, DevicePlan, EstatePlan, FaultPlan, SerialLinePlan } from './plan.js';
 import { type Scenario, scenarioSchema } from './scenario.schema.js';
@@ -26,29 +24,15 @@ export class ScenarioError extends Error {
 
 /** Validates parsed scenario data; every problem is reported at once, each with its field. */
 export function parseScenario(data: unknown, source = 'scenario'): Scenario {
-  const result = scenarioSchema.safeParse(data);
-  if (!result.success) throw new ScenarioError(`${source}: ${formatIssues(result.error)}`);
-  return result.data;
+  return validateFile(scenarioSchema, data, source, scenarioError);
 }
+
+const scenarioError = (message: string) => new ScenarioError(message);
 
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   const file = scenarioPath(nameOrPath);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ScenarioError(
-      `scenario ${file}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new ScenarioError(`scenario ${file}: invalid YAML: ${(err as Error).message}`);
-  }
-  return parseScenario(data, `scenario ${file}`);
+  const source = `scenario ${file}`;
+  return parseScenario(await readYamlFile(file, source, scenarioError), source);
 }
 
 /** Device ids: `<building>-pump-1`, `<building>-lift-2`, `<building>-power-meter`... */
