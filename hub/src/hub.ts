@@ -4,12 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GatewaysResponse, type HealthResponse, liveRooms } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
+import type express from 'express';
 import { Maintenance } from './alarms/maintenance.js';
 import { mayPublish, maySubscribe } from './auth/topic-acl.js';
 import type { Role, User, UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
-import { basicAuth, parseBasicAuth } from './http/basic-auth.js';
+import { parseBasicAuth } from './http/basic-auth.js';
 import { createHttpApp } from './http/http-app.js';
 import { maintenanceRoutes } from './http/maintenance-routes.js';
 import { attachSocketServer, type LiveBroadcaster } from './http/socket-server.js';
@@ -17,6 +18,7 @@ import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
+import { DEMO_ACTOR, setActor } from './people/actor.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { InfluxStore } from './storage/influx.store.js';
@@ -186,22 +188,32 @@ export class Hub {
           return user !== null && DASHBOARD_ROLES.includes(user.role);
         }
       : undefined;
+    // Every request below carries its actor (demo mode: an anonymous administrator).
+    const identify: express.RequestHandler = users
+      ? async (req, res, next) => {
+          const creds = parseBasicAuth(req.headers.authorization);
+          const user = creds ? await users.verify(creds.username, creds.password) : null;
+          if (!user || !DASHBOARD_ROLES.includes(user.role)) {
+            res.setHeader('WWW-Authenticate', 'Basic realm="Caretaker", charset="UTF-8"');
+            res.status(401).json({ error: 'authentication required' });
+            return;
+          }
+          setActor(req, { username: user.username, role: user.role, sites: 'all' });
+          next();
+        }
+      : (req, _res, next) => {
+          setActor(req, DEMO_ACTOR);
+          next();
+        };
     const app = createHttpApp({
       live: this.live,
       store: this.store,
       health: () => this.health(),
       gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
-      apiRoutes: maintenanceRoutes({
-        maintenance,
-        actorOf: async (req) => {
-          if (!users) return { name: 'demo', role: 'admin' };
-          const creds = parseBasicAuth(req.headers.authorization);
-          const user = creds ? await users.verify(creds.username, creds.password) : null;
-          return user ? { name: user.username, role: user.role } : null;
-        },
-      }),
-      ...(authorizeHttp ? { authenticate: basicAuth(authorizeHttp) } : {}),
+      // Routers mounted under /api, each module its own.
+      apiRoutes: [maintenanceRoutes({ maintenance })],
+      authenticate: identify,
     });
     const httpServer: HttpServer = config.tls
       ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app)

@@ -4,11 +4,31 @@ import { type Kysely, type Migration, sql } from 'kysely';
  * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
  * `kysely_migration`). Never edit a released migration: add the next one.
  */
-export function migrations(kind: 'sqlite' | 'postgres'): Record<string, Migration> {
-  const id = kind === 'sqlite' ? 'integer primary key autoincrement' : 'bigserial primary key';
-  // Epoch milliseconds need 64 bits; SQLite's integer is 64-bit already.
-  const time = kind === 'sqlite' ? 'integer' : 'bigint';
-  const ref = kind === 'sqlite' ? 'integer' : 'bigint';
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** Column types that differ between the dialects; every migration uses these. */
+export function columnTypes(kind: DatabaseKind) {
+  return {
+    id: kind === 'sqlite' ? 'integer primary key autoincrement' : 'bigserial primary key',
+    // Epoch milliseconds need 64 bits; SQLite's integer is 64-bit already.
+    time: kind === 'sqlite' ? 'integer' : 'bigint',
+    ref: kind === 'sqlite' ? 'integer' : 'bigint',
+    real: kind === 'sqlite' ? 'real' : 'double precision',
+  };
+}
+
+/** Runs plain DDL statements in order (the same text for both dialects, built with columnTypes). */
+export async function runStatements(db: Kysely<unknown>, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await sql.raw(statement).execute(db);
+}
+
+/**
+ * Every module adds its own migration here, in order (Kysely applies them sorted by name).
+ * Names reserved for issue 7: 0002_people, 0003_order_lifecycle, 0004_sla_dispatch,
+ * 0005_preventive, 0006_parts_webhooks.
+ */
+export function migrations(kind: DatabaseKind): Record<string, Migration> {
+  const { id, time, ref } = columnTypes(kind);
   return {
     '0001_alarms_and_work_orders': {
       async up(db: Kysely<unknown>) {

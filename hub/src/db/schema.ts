@@ -115,13 +115,17 @@ export interface MaintenanceWindowsTable {
   created_by: string;
 }
 
-export interface Database {
+/** The tables of issue 6; each later module adds its own to `Database`. */
+export interface CoreTables {
   alarms: AlarmsTable;
   work_orders: WorkOrdersTable;
   work_order_events: WorkOrderEventsTable;
   work_order_alarms: WorkOrderAlarmsTable;
   maintenance_windows: MaintenanceWindowsTable;
 }
+
+/** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
+export type Database = CoreTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;

@@ -23,10 +23,10 @@ export interface HttpAppDeps {
   gateways: () => GatewaysResponse;
   /** The built dashboard (dashboard/dist); served at `/` when present. */
   dashboardDir: string;
-  /** Outside the demo mode: guards everything but /healthz. */
+  /** Identifies the actor of every request but /healthz (outside the demo mode: refuses strangers). */
   authenticate?: express.RequestHandler;
-  /** More API routes under /api (alarms, work orders). */
-  apiRoutes?: express.Router;
+  /** More API routes under /api (alarms, work orders, people, plans, parts, reports). */
+  apiRoutes?: express.Router[];
 }
 
 const HOUR = 3_600_000;
@@ -183,7 +183,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     } satisfies EnergyResponse);
   });
 
-  if (deps.apiRoutes) app.use('/api', deps.apiRoutes);
+  for (const router of deps.apiRoutes ?? []) app.use('/api', router);
   app.use('/api', (_req, res) => sendError(res, 404, 'no such API endpoint'));
 
   if (existsSync(join(deps.dashboardDir, 'index.html'))) {

@@ -32,6 +32,18 @@ export type SensorOrderOutcome = 'created' | 'attached' | 'reopened' | 'revived'
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** One recorded change of an order, handed to listeners after its transaction committed. */
+export interface OrderEventNotice {
+  orderId: number;
+  ts: number;
+  actor: string;
+  type: string;
+  from: string | null;
+  to: string | null;
+  detail: Record<string, unknown>;
+}
+export type OrderEventListener = (event: OrderEventNotice) => void;
+
 /**
  * Work orders raised by sensors: one open order per incident key, which the database
  * guarantees (a partial unique index); a repeat attaches to it, a severity rise raises its
@@ -39,10 +51,48 @@ type Db = Kysely<Database> | Transaction<Database>;
  * from, to, why). The people's side of the lifecycle grows in issue 7.
  */
 export class WorkOrderService {
+  private readonly listeners: OrderEventListener[] = [];
+  /** Events recorded inside a transaction, announced only once it has committed. */
+  private readonly pendingEvents = new WeakMap<object, OrderEventNotice[]>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Listens to every recorded order event (webhooks, socket.io, escalation), after commit. */
+  onEvent(listener: OrderEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Runs `fn` in a transaction; the order events it recorded reach the listeners after the
+   * commit (never for a rolled-back transaction). A listener that throws does not undo anything.
+   */
+  async inTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    let buffer: OrderEventNotice[] = [];
+    const result = await this.db.transaction().execute(async (trx) => {
+      buffer = [];
+      this.pendingEvents.set(trx, buffer);
+      return fn(trx);
+    });
+    for (const event of buffer) this.notify(event);
+    return result;
+  }
+
+  private notify(event: OrderEventNotice): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own (it logs); the change is committed.
+      }
+    }
+  }
 
   async get(id: number): Promise<WorkOrderRow | undefined> {
     return this.db.selectFrom('work_orders').selectAll().where('id', '=', id).executeTakeFirst();
@@ -110,7 +160,7 @@ export class WorkOrderService {
   ): Promise<{ order: WorkOrderRow; outcome: SensorOrderOutcome }> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.db.transaction().execute((trx) => this.raiseIn(trx, req));
+        return await this.inTransaction((trx) => this.raiseIn(trx, req));
       } catch (err) {
         if (!isUniqueViolation(err) || attempt >= 2) throw err;
       }
@@ -250,7 +300,7 @@ export class WorkOrderService {
 
   /** Links an alarm without creating anything (symptoms, alarms silenced by a repair). */
   async attach(orderId: number, alarmId: number, role: string, ts: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       if (await this.link(trx, orderId, alarmId, role, ts)) {
         await this.event(
           trx,
@@ -276,7 +326,7 @@ export class WorkOrderService {
     ts = this.now(),
     detail: Record<string, unknown> = {},
   ) {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const order = await this.getIn(trx, orderId);
       if (!order || CLOSED_ORDER_STATUSES.includes(order.status)) return;
       await this.setStatus(trx, order, 'cancelled', ts, actor, 'cancelled', { reason, ...detail });
@@ -293,7 +343,7 @@ export class WorkOrderService {
    * table data with roles). Refuses a move from a closed order.
    */
   async transition(orderId: number, to: WorkOrderStatus, actor: string, ts = this.now(), note?: string) {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const order = await this.getIn(trx, orderId);
       if (!order) throw new Error(`work order ${orderId} does not exist`);
       if (order.status === 'cancelled' || order.status === 'closed') {
@@ -327,7 +377,8 @@ export class WorkOrderService {
     await this.event(trx, order.id, ts, actor, type, order.status, to, detail);
   }
 
-  private async event(
+  /** Records an order event; inside inTransaction() it is announced after the commit. */
+  async event(
     db: Db,
     orderId: number,
     ts: number,
@@ -349,6 +400,10 @@ export class WorkOrderService {
         detail: JSON.stringify(detail),
       })
       .execute();
+    const notice: OrderEventNotice = { orderId, ts, actor, type, from, to, detail };
+    const buffer = this.pendingEvents.get(db);
+    if (buffer) buffer.push(notice);
+    else this.notify(notice);
   }
 
   private async getIn(db: Db, id: number) {
