@@ -24,8 +24,8 @@ export async function runStatements(db: Kysely<unknown>, statements: readonly st
 
 /**
  * Every module adds its own migration here, in order (Kysely applies them sorted by name).
- * Names reserved for issue 7: 0002_people, 0003_order_lifecycle, 0004_sla_dispatch,
- * 0005_preventive, 0006_parts_webhooks.
+ * Names reserved for issue 7: 0002_order_lifecycle, 0003_people, 0004_sla_dispatch,
+ * 0005_preventive, 0006_parts_webhooks, 0007_reports.
  */
 export function migrations(kind: DatabaseKind): Record<string, Migration> {
   const { id, time, ref } = columnTypes(kind);
@@ -122,6 +122,63 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
           )`,
         ];
         for (const statement of statements) await sql.raw(statement).execute(db);
+      },
+    },
+    // Issue 7: every field of an order the documents ask for, and its people. The modules fill
+    // them: lifecycle (assignees, rejection, deferral), SLA (due times, pauses, escalation),
+    // preventive plans (plan_id), completion (labour, fault category, resolution, rating).
+    '0002_order_lifecycle': {
+      async up(db: Kysely<unknown>) {
+        const columns = [
+          'building text',
+          'location text',
+          "description text not null default ''",
+          'requester text',
+          'assignee text',
+          `response_due_at ${time}`,
+          `completion_due_at ${time}`,
+          `sla_paused_since ${time}`,
+          `sla_paused_ms ${time} not null default 0`,
+          'escalation_level integer not null default 0',
+          `dispatched_at ${time}`,
+          `started_at ${time}`,
+          `check_requested_at ${time}`,
+          `defer_requested_at ${time}`,
+          'defer_reason text',
+          `deferred_until ${time}`,
+          `plan_id ${ref}`,
+          'labour_minutes integer not null default 0',
+          'fault_category text',
+          'resolution text',
+          'rating integer',
+          'rating_comment text',
+          'reject_count integer not null default 0',
+        ];
+        const statements = [
+          ...columns.map((c) => `alter table work_orders add column ${c}`),
+          'create index work_orders_assignee on work_orders (assignee, status)',
+          'create index work_orders_site on work_orders (site, status)',
+          `create table work_order_assignees (
+            order_id ${ref} not null references work_orders (id),
+            username text not null,
+            role text not null,
+            added_at ${time} not null,
+            added_by text not null,
+            primary key (order_id, username)
+          )`,
+          `create table work_order_attachments (
+            id ${id},
+            order_id ${ref} not null references work_orders (id),
+            filename text not null,
+            content_type text not null,
+            size integer not null,
+            sha256 text not null,
+            storage_key text not null,
+            uploaded_by text not null,
+            uploaded_at ${time} not null
+          )`,
+        ];
+        await runStatements(db, statements);
       },
     },
   };

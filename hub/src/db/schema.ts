@@ -48,9 +48,22 @@ export type WorkOrderStatus =
   | 'to_dispatch'
   | 'in_repair'
   | 'awaiting_check'
+  /** Moved into a plan with a supervisor's approval: open, but its clock is stopped. */
+  | 'deferred'
   | 'completed'
   | 'closed'
   | 'cancelled';
+/** Every status; open ones are all but the closed ones. */
+export const ORDER_STATUSES: readonly WorkOrderStatus[] = [
+  'pending_acceptance',
+  'to_dispatch',
+  'in_repair',
+  'awaiting_check',
+  'deferred',
+  'completed',
+  'closed',
+  'cancelled',
+];
 export const CLOSED_ORDER_STATUSES: readonly WorkOrderStatus[] = ['completed', 'closed', 'cancelled'];
 
 export interface WorkOrdersTable {
@@ -83,6 +96,60 @@ export interface WorkOrdersTable {
   cancelled_at: number | null;
   cancel_reason: string | null;
   updated_at: number;
+  // Issue 7 (migration 0002_order_lifecycle).
+  building: string | null;
+  location: string | null;
+  description: Generated<string>;
+  /** Who asked for it: a user name, or the name a QR report gave. */
+  requester: string | null;
+  /** The technician responsible; co-assignees are in work_order_assignees. */
+  assignee: string | null;
+  response_due_at: number | null;
+  completion_due_at: number | null;
+  /** While deferred (or otherwise paused) the SLA clock stops: since when, and the total so far. */
+  sla_paused_since: number | null;
+  sla_paused_ms: Generated<number>;
+  /** 0: not escalated; n: escalated n levels up the chain. */
+  escalation_level: Generated<number>;
+  dispatched_at: number | null;
+  started_at: number | null;
+  check_requested_at: number | null;
+  defer_requested_at: number | null;
+  defer_reason: string | null;
+  deferred_until: number | null;
+  /** The preventive plan that generated it. */
+  plan_id: number | null;
+  labour_minutes: Generated<number>;
+  /** At completion: natural_wear, misuse, human_damage, other. */
+  fault_category: string | null;
+  resolution: string | null;
+  /** The requester's satisfaction, 1 to 5. */
+  rating: number | null;
+  rating_comment: string | null;
+  /** Times the acceptance check sent it back. */
+  reject_count: Generated<number>;
+}
+
+export interface WorkOrderAssigneesTable {
+  order_id: number;
+  username: string;
+  /** primary or assistant. */
+  role: string;
+  added_at: number;
+  added_by: string;
+}
+
+export interface WorkOrderAttachmentsTable {
+  id: Generated<number>;
+  order_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** Where the bytes are (a file under DATA_DIR/attachments, named by this key). */
+  storage_key: string;
+  uploaded_by: string;
+  uploaded_at: number;
 }
 
 export interface WorkOrderEventsTable {
@@ -122,6 +189,8 @@ export interface CoreTables {
   work_order_events: WorkOrderEventsTable;
   work_order_alarms: WorkOrderAlarmsTable;
   maintenance_windows: MaintenanceWindowsTable;
+  work_order_assignees: WorkOrderAssigneesTable;
+  work_order_attachments: WorkOrderAttachmentsTable;
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */

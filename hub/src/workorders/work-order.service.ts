@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/database.js';
 import {
   type AlarmRow,
   CLOSED_ORDER_STATUSES,
   type Database,
+  type NewWorkOrder,
   type Severity,
   severityRank,
   type WorkOrderRow,
@@ -26,6 +28,29 @@ export interface SensorOrderRequest {
   reopenWindowMs: number;
   /** How long after a self-recovery cancel a return revives the same order. */
   reviveWindowMs: number;
+}
+
+export interface NewOrderInput {
+  source: 'manual' | 'qr' | 'preventive';
+  kind: 'corrective' | 'preventive';
+  site: string;
+  building?: string | null;
+  location?: string | null;
+  device?: string | null;
+  title: string;
+  problemType: string;
+  /** 1 (most urgent) to 4. */
+  priority: number;
+  severity?: Severity;
+  description?: string;
+  requester?: string | null;
+  planId?: number | null;
+  ruleId?: string | null;
+  incidentKey?: string;
+  evidence?: Record<string, unknown>;
+  /** Who created it (a user name, `qr:<reviewer>`, `plan`). */
+  actor: string;
+  ts?: number;
 }
 
 export type SensorOrderOutcome = 'created' | 'attached' | 'reopened' | 'revived';
@@ -247,29 +272,88 @@ export class WorkOrderService {
       await this.link(trx, last.id, alarm.id, 'repeat', ts);
       return { order: (await this.getIn(trx, last.id)) as WorkOrderRow, outcome: 'reopened' };
     }
+    const id = await this.insertOrder(trx, {
+      incident_key: key,
+      source: 'sensor',
+      kind: req.kind,
+      site: alarm.site,
+      device: alarm.device,
+      rule_id: alarm.rule_id,
+      title: req.title,
+      problem_type: req.problemType,
+      priority: priorityOf(alarm.severity),
+      severity: alarm.severity,
+      alarm_id: alarm.id,
+      previous_order_id: last?.id ?? null,
+      evidence: JSON.stringify(req.evidence),
+      created_at: ts,
+    });
+    await this.event(trx, id, ts, 'sensor', 'created', null, 'pending_acceptance', {
+      alarm_id: alarm.id,
+      rule: alarm.rule_id,
+      previous_order_id: last?.id ?? null,
+    });
+    await this.link(trx, id, alarm.id, 'trigger', ts);
+    return { order: (await this.getIn(trx, id)) as WorkOrderRow, outcome: 'created' };
+  }
+
+  /**
+   * A new order from a person, a QR report or a preventive plan (sensor orders come through
+   * raiseForAlarm). Each gets an incident key of its own unless the caller gives one (a plan's
+   * occurrence, so a plan never has two open orders for one period: the unique index decides).
+   * Pass `trx` to create it inside a larger transaction.
+   */
+  async create(input: NewOrderInput, trx?: Transaction<Database>): Promise<WorkOrderRow> {
+    const run = async (t: Transaction<Database>) => {
+      const ts = input.ts ?? this.now();
+      const id = await this.insertOrder(t, {
+        incident_key: input.incidentKey ?? `${input.source}/${randomUUID()}`,
+        source: input.source,
+        kind: input.kind,
+        site: input.site,
+        building: input.building ?? null,
+        location: input.location ?? null,
+        device: input.device ?? null,
+        rule_id: input.ruleId ?? null,
+        title: input.title,
+        problem_type: input.problemType,
+        priority: input.priority,
+        severity: input.severity ?? 'warning',
+        description: input.description ?? '',
+        requester: input.requester ?? null,
+        plan_id: input.planId ?? null,
+        evidence: JSON.stringify(input.evidence ?? {}),
+        created_at: ts,
+      });
+      await this.event(t, id, ts, input.actor, 'created', null, 'pending_acceptance', {
+        source: input.source,
+        ...(input.planId ? { plan_id: input.planId } : {}),
+      });
+      return (await this.getIn(t, id)) as WorkOrderRow;
+    };
+    return trx ? run(trx) : this.inTransaction(run);
+  }
+
+  /** Inserts a pending order and gives it its code (WO-000123); returns its id. */
+  private async insertOrder(
+    trx: Transaction<Database>,
+    values: Omit<
+      NewWorkOrder,
+      'code' | 'status' | 'updated_at' | 'occurrences' | 'reopen_count' | 'first_time_fix'
+    > & {
+      created_at: number;
+    },
+  ): Promise<number> {
     const inserted = await trx
       .insertInto('work_orders')
       .values({
-        code: `tmp-${key}-${ts}-${Math.random()}`,
-        incident_key: key,
+        code: `tmp-${randomUUID()}`,
         status: 'pending_acceptance',
-        source: 'sensor',
-        kind: req.kind,
-        site: alarm.site,
-        device: alarm.device,
-        rule_id: alarm.rule_id,
-        title: req.title,
-        problem_type: req.problemType,
-        priority: priorityOf(alarm.severity),
-        severity: alarm.severity,
-        alarm_id: alarm.id,
-        previous_order_id: last?.id ?? null,
         occurrences: 1,
         reopen_count: 0,
         first_time_fix: 1,
-        evidence: JSON.stringify(req.evidence),
-        created_at: ts,
-        updated_at: ts,
+        updated_at: values.created_at,
+        ...values,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -279,13 +363,7 @@ export class WorkOrderService {
       .set({ code: `WO-${String(id).padStart(6, '0')}` })
       .where('id', '=', id)
       .execute();
-    await this.event(trx, id, ts, 'sensor', 'created', null, 'pending_acceptance', {
-      alarm_id: alarm.id,
-      rule: alarm.rule_id,
-      previous_order_id: last?.id ?? null,
-    });
-    await this.link(trx, id, alarm.id, 'trigger', ts);
-    return { order: (await this.getIn(trx, id)) as WorkOrderRow, outcome: 'created' };
+    return id;
   }
 
   /** Links an alarm to an order (once: the primary key decides); true if the link is new. */
