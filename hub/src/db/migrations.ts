@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { peopleMigration } from '../people/migration.js';
 
 /**
  * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
@@ -181,5 +182,6 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
         await runStatements(db, statements);
       },
     },
+    '0003_people': peopleMigration(kind),
   };
 }

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PeopleTables } from '../people/schema.js';
 
 /** Times are epoch milliseconds; flags are 0/1; JSON is text (portable across dialects). */
 
@@ -194,7 +195,7 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables;
+export type Database = CoreTables & PeopleTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;
