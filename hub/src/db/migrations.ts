@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
 
 /**
@@ -183,5 +184,6 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
       },
     },
     '0003_people': peopleMigration(kind),
+    '0006_parts_webhooks': partsWebhooksMigration(kind),
   };
 }
