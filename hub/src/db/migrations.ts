@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
+import { slaDispatchMigration } from '../sla/migration.js';
 
 /**
  * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
@@ -184,6 +185,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
       },
     },
     '0003_people': peopleMigration(kind),
+    '0004_sla_dispatch': slaDispatchMigration(kind),
     '0006_parts_webhooks': partsWebhooksMigration(kind),
   };
 }

@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { PartsTables } from '../parts/schema.js';
 import type { PeopleTables } from '../people/schema.js';
+import type { SlaDispatchTables } from '../sla/schema.js';
 import type { WebhookTables } from '../webhooks/schema.js';
 
 /** Times are epoch milliseconds; flags are 0/1; JSON is text (portable across dialects). */
@@ -197,7 +198,7 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables & PeopleTables & PartsTables & WebhookTables;
+export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;
