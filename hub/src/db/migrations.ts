@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
+import { preventiveMigration } from '../preventive/migration.js';
 import { slaDispatchMigration } from '../sla/migration.js';
 
 /**
@@ -186,6 +187,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     },
     '0003_people': peopleMigration(kind),
     '0004_sla_dispatch': slaDispatchMigration(kind),
+    '0005_preventive': preventiveMigration(kind),
     '0006_parts_webhooks': partsWebhooksMigration(kind),
   };
 }

@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { PartsTables } from '../parts/schema.js';
 import type { PeopleTables } from '../people/schema.js';
+import type { PreventiveTables } from '../preventive/schema.js';
 import type { SlaDispatchTables } from '../sla/schema.js';
 import type { WebhookTables } from '../webhooks/schema.js';
 
@@ -198,7 +199,7 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables;
+export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & PreventiveTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;
