@@ -12,10 +12,11 @@ import type { WebhookFormat } from './schema.js';
  */
 
 /**
- * The event names a subscription may filter on. An order event matches by its status change
- * (`completed`, `dispatched`, ...) and by its own type as the order modules record it
- * (`created`, `escalated`, `sla_warning`, `parts_issued`, ...), so new event types of other
- * modules are subscribable by name without a change here.
+ * The event names a subscription may filter on. An order event answers to a name for the
+ * status it moved the order into (`completed`, `dispatched`, ...), to a plain name for what the
+ * order modules record (`sla_escalated` is `escalated`, the `reassign` action `reassigned`) and
+ * to its own recorded type, so a new event type of another module can be subscribed to by name
+ * without a change here.
  */
 export const WEBHOOK_EVENTS = [
   'created',
@@ -27,13 +28,17 @@ export const WEBHOOK_EVENTS = [
   'closed',
   'cancelled',
   'deferred',
+  'resumed',
   'reopened',
   'revived',
   'escalated',
   'sla_warning',
+  'sla_breached',
   'priority_raised',
   'reassigned',
   'assistance_requested',
+  'defer_requested',
+  'rated',
   'parts_issued',
   'parts_returned',
   'low_stock',
@@ -50,14 +55,28 @@ const STATUS_EVENT: Partial<Record<string, string>> = {
   cancelled: 'cancelled',
 };
 
+/** Plain names for event types as the lifecycle (action names) and the SLA module record them. */
+const TYPE_ALIAS: Partial<Record<string, string>> = {
+  sla_escalated: 'escalated',
+  reassign: 'reassigned',
+  request_assistance: 'assistance_requested',
+  request_defer: 'defer_requested',
+  rate: 'rated',
+};
+
 /** Every name an order event answers to; the first is the one the payload carries. */
 export function orderEventNames(notice: Pick<OrderEventNotice, 'type' | 'from' | 'to'>): string[] {
-  let status: string | undefined;
-  if (notice.to && notice.to !== notice.from && notice.type !== 'created') {
-    status =
-      notice.to === 'in_repair' && notice.from === 'awaiting_check' ? 'rejected' : STATUS_EVENT[notice.to];
+  const names: string[] = [];
+  const { type, from, to } = notice;
+  if (to && to !== from && type !== 'created') {
+    if (to === 'in_repair' && from === 'awaiting_check') names.push('rejected');
+    else if (to === 'to_dispatch' && from === 'deferred') names.push('resumed');
+    else if (STATUS_EVENT[to]) names.push(STATUS_EVENT[to]);
   }
-  return status && status !== notice.type ? [status, notice.type] : [notice.type];
+  const alias = TYPE_ALIAS[type];
+  if (alias) names.push(alias);
+  names.push(type);
+  return [...new Set(names)];
 }
 
 export function matchesFilter(filter: readonly string[], names: readonly string[]): boolean {
@@ -75,13 +94,17 @@ const LABELS: Record<string, string> = {
   closed: '已关闭',
   cancelled: '已取消',
   deferred: '已转计划',
+  resumed: '恢复处理',
   reopened: '重新打开',
   revived: '重新打开',
   escalated: '已升级',
   sla_warning: '时限预警',
+  sla_breached: '已超时',
   priority_raised: '优先级提升',
   reassigned: '已转派',
   assistance_requested: '申请协助',
+  defer_requested: '申请转计划',
+  rated: '已评价',
   parts_issued: '领用备件',
   parts_returned: '退回备件',
   low_stock: '库存不足',

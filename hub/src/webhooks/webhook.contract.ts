@@ -194,7 +194,7 @@ export function describeWebhookContract(dialect: string, openDb: DatabaseFactory
       // An event type recorded by another module matches by its own name.
       await r.hooks.update(ADMIN, completed.id, { events: ['escalated'] });
       await r.orders.inTransaction((trx) =>
-        r.orders.event(trx, order.id, T0, 'system', 'escalated', null, null, { level: 1 }),
+        r.orders.event(trx, order.id, T0, 'system', 'sla_escalated', null, null, { level: 1 }),
       );
       await r.hooks.idle();
       expect(r.receiver.requests.map((q) => q.headers['x-caretaker-event'])).toEqual([
