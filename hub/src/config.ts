@@ -47,6 +47,8 @@ export const hubEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   HUB_RULES_FILE: z.string().min(1).optional(),
   HUB_ASSETS_FILE: z.string().min(1).optional(),
+  /** Preventive objects, templates and plans to create at start (YAML); the demo's plans in the demo. */
+  HUB_PLANS_FILE: z.string().min(1).optional(),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
   INFLUX_DATABASE: z.string().min(1).default('caretaker'),
@@ -84,6 +86,9 @@ export class HubConfigError extends Error {}
 
 /** Variables that may instead be given as a file (`INFLUX_TOKEN_FILE=/run/secrets/token`). */
 export const SECRET_VARIABLES = ['INFLUX_TOKEN', 'INFLUX_PASSWORD', 'MQTT_PASSWORD', 'DATABASE_URL'] as const;
+
+/** The demo estate's preventive plans (pump rooms, lifts, the power room; two usage plans). */
+export const DEMO_PLANS_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../config/demo-plans.yaml');
 
 /** The demo estate's sites and buildings (the simulators' default scenario). */
 export const DEMO_ASSETS_FILE = resolve(
@@ -184,6 +189,11 @@ export function loadHubConfig(
         ? { kind: 'postgres', url: e.DATABASE_URL }
         : { kind: 'sqlite', path: resolve(dataDir, 'caretaker.db') },
       ...(e.HUB_RULES_FILE ? { rulesFile: resolve(e.HUB_RULES_FILE) } : {}),
+      ...(e.HUB_PLANS_FILE
+        ? { plansFile: resolve(e.HUB_PLANS_FILE) }
+        : e.CARETAKER_DEMO
+          ? { plansFile: DEMO_PLANS_FILE }
+          : {}),
       ...(e.HUB_ASSETS_FILE
         ? { assetsFile: resolve(e.HUB_ASSETS_FILE) }
         : e.CARETAKER_DEMO

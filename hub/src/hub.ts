@@ -19,6 +19,7 @@ import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
 import { DEMO_ACTOR, setActor } from './people/actor.js';
+import { preventiveRoutes } from './preventive/preventive.routes.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { InfluxStore } from './storage/influx.store.js';
@@ -212,7 +213,13 @@ export class Hub {
       gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
       // Routers mounted under /api, each module its own.
-      apiRoutes: [maintenanceRoutes({ maintenance })],
+      apiRoutes: [
+        maintenanceRoutes({ maintenance }),
+        preventiveRoutes({
+          preventive: maintenance.preventive,
+          log: this.log.child({ component: 'preventive' }),
+        }),
+      ],
       authenticate: identify,
     });
     const httpServer: HttpServer = config.tls
@@ -296,7 +303,7 @@ export class Hub {
 
     this.sweeper = setInterval(() => {
       this.live.sweep();
-      maintenance.engine.tick();
+      maintenance.tick();
     }, 1000);
     this.sweeper.unref();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');

@@ -1,5 +1,6 @@
 import type { Logger } from '@caretaker/protocol/log';
 import { type DatabaseConfig, type OpenDatabase, openDatabase } from '../db/database.js';
+import { liveCounterReader, PreventiveService, readPlansFile } from '../preventive/preventive.service.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
 import { AlarmEngine } from './alarm-engine.js';
@@ -12,6 +13,8 @@ export interface MaintenanceConfig {
   rulesFile?: string;
   /** Sites, buildings and their devices (YAML), for alarm topology. */
   assetsFile?: string;
+  /** Preventive objects, templates and plans to create at start (YAML: HUB_PLANS_FILE, the demo's plans). */
+  plansFile?: string;
 }
 
 /**
@@ -19,6 +22,9 @@ export interface MaintenanceConfig {
  * to live state (device and gateway states drive communication-loss alarms).
  */
 export class Maintenance {
+  /** Preventive plans and inspections (issue 7): orders generated from tick(). */
+  preventive!: PreventiveService;
+
   private constructor(
     readonly database: OpenDatabase,
     readonly engine: AlarmEngine,
@@ -35,8 +41,23 @@ export class Maintenance {
     // Configuration errors first, before anything is opened.
     const rules = loadRules(config.rulesFile);
     const assets = config.assetsFile ? AssetMap.load(config.assetsFile) : new AssetMap();
+    const plans = config.plansFile ? await readPlansFile(config.plansFile) : null;
     const database = await openDatabase(config.database);
     const orders = new WorkOrderService(database.db, now);
+    const preventive = new PreventiveService({
+      db: database.db,
+      orders,
+      now,
+      log: log.child({ component: 'preventive' }),
+      readCounter: liveCounterReader(live),
+    });
+    if (plans) {
+      const created = await preventive.applyPlans(plans.data, plans.source).catch(async (err: unknown) => {
+        await database.close();
+        throw err;
+      });
+      log.info({ ...created, file: config.plansFile }, 'preventive plans file applied');
+    }
     const engine = new AlarmEngine({
       db: database.db,
       orders,
@@ -55,11 +76,21 @@ export class Maintenance {
       { database: database.kind, rules: rules.rules.length, rules_file: config.rulesFile ?? 'default' },
       'maintenance database ready',
     );
-    return new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice));
+    return Object.assign(
+      new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice)),
+      { preventive },
+    );
+  }
+
+  /** Periodic work, from the hub's 1 s sweeper: cheap when nothing is due. */
+  tick(): void {
+    this.engine.tick();
+    void this.preventive.tick();
   }
 
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.preventive.stop();
     await this.engine.idle();
     await this.database.close();
   }

@@ -57,7 +57,15 @@ class RepairRace extends Error {}
 /** Who may define objects, templates and plans, and cancel occurrences. */
 const PLANNERS: readonly ActorRole[] = ['admin', 'supervisor', 'system'];
 /** Who may read them (on their sites). */
-const READERS: readonly ActorRole[] = ['admin', 'supervisor', 'technician', 'reviewer', 'viewer', 'system'];
+const READERS: readonly ActorRole[] = [
+  'admin',
+  'supervisor',
+  'technician',
+  'reviewer',
+  'requester',
+  'viewer',
+  'system',
+];
 
 /** The name plan-generated changes are recorded under. */
 const PLAN_ACTOR = 'plan';
@@ -164,6 +172,7 @@ export class PreventiveService {
   private sitesReadAt = Number.NEGATIVE_INFINITY;
   private loaded = false;
   private ticking: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(options: PreventiveServiceOptions) {
     this.db = options.db;
@@ -183,10 +192,17 @@ export class PreventiveService {
    */
   tick(now: number = this.now()): Promise<void> {
     if (this.ticking) return this.ticking;
+    if (this.stopped) return Promise.resolve();
     this.ticking = this.runTick(now).finally(() => {
       this.ticking = null;
     });
     return this.ticking;
+  }
+
+  /** No more ticks; resolves once a tick in progress has finished (before the database closes). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ticking;
   }
 
   private async runTick(now: number): Promise<void> {
@@ -1534,13 +1550,15 @@ export class PreventiveService {
   // ---------------------------------------------------------------- plans file
 
   /**
-   * Loads objects, templates and plans from a YAML file (the demo's plans): each record is
-   * created once, by its key; records already in the database are left as they are (people
-   * may have edited them through the API, and a plan keeps its counters).
+   * Creates the objects, templates and plans of a plans file (readPlansFile): each record once,
+   * by its key; records already in the database are left as they are (people may have edited
+   * them through the API, and a plan keeps its counters).
    */
-  async loadFile(file: string, actor: Actor = { username: 'config', role: 'system', sites: 'all' }) {
-    const source = `plans file ${file}`;
-    const data: PlansFile = validateFile(plansFileSchema, await readYamlFile(file, source), source);
+  async applyPlans(
+    data: PlansFile,
+    source: string,
+    actor: Actor = { username: 'config', role: 'system', sites: 'all' },
+  ) {
     const created = { objects: 0, templates: 0, plans: 0 };
     const objectIds = new Map<string, number>();
     const templateIds = new Map<string, number>();
@@ -1649,4 +1667,10 @@ function presentInspection(
 
 function presentResult(row: ResultRow) {
   return { ...row, spec: JSON.parse(row.spec) as ChecklistItem };
+}
+
+/** Reads and validates a plans file (YAML) before anything is opened; errors name the file and field. */
+export async function readPlansFile(file: string): Promise<{ data: PlansFile; source: string }> {
+  const source = `plans file ${file}`;
+  return { data: validateFile(plansFileSchema, await readYamlFile(file, source), source), source };
 }
