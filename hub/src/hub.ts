@@ -4,22 +4,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GatewaysResponse, type HealthResponse, liveRooms } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
-import type express from 'express';
 import { Maintenance } from './alarms/maintenance.js';
+import { Authenticator } from './auth/authenticator.js';
+import { type SessionPolicy, SessionService } from './auth/session.service.js';
+import { type SignInLimits, SignInThrottle } from './auth/sign-in-throttle.js';
 import { mayPublish, maySubscribe } from './auth/topic-acl.js';
-import type { Role, User, UserDirectory } from './auth/users.js';
+import { loadDemoPeople, type User, type UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
-import { parseBasicAuth } from './http/basic-auth.js';
+import { accountRoutes, signInRoutes } from './http/auth-routes.js';
 import { createHttpApp } from './http/http-app.js';
 import { maintenanceRoutes } from './http/maintenance-routes.js';
+import { peopleRoutes } from './http/people-routes.js';
 import { attachSocketServer, type LiveBroadcaster } from './http/socket-server.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
-import { DEMO_ACTOR, setActor } from './people/actor.js';
-import { preventiveRoutes } from './preventive/preventive.routes.js';
+import { PeopleService } from './people/people.service.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { InfluxStore } from './storage/influx.store.js';
@@ -34,9 +36,11 @@ export interface HubOptions {
   dashboardDir?: string;
   log?: Logger;
   now?: () => number;
+  /** Dashboard sessions' idle and absolute lifetimes (default 12 h idle, 7 days). */
+  sessionPolicy?: SessionPolicy;
+  /** Failed sign-ins allowed per address and per user name (default 50 and 10 per 15 min). */
+  signInLimits?: SignInLimits;
 }
-
-const DASHBOARD_ROLES: readonly Role[] = ['admin', 'viewer'];
 
 /**
  * The composition root: storage, live state, HTTP + socket.io, broker, MQTT ingest. Sinks
@@ -58,6 +62,9 @@ export class Hub {
   private sweeper: NodeJS.Timeout | null = null;
   /** Alarms and work orders (open after start()). */
   maintenance: Maintenance | null = null;
+  /** People, sites and sign-in (open after start()). */
+  people: PeopleService | null = null;
+  private auth: Authenticator | null = null;
   private readonly now: () => number;
 
   constructor(
@@ -182,30 +189,24 @@ export class Hub {
     );
 
     const users = this.options.users;
-    const authorizeHttp = users
-      ? async (header: string | undefined) => {
-          const creds = parseBasicAuth(header);
-          const user = creds ? await users.verify(creds.username, creds.password) : null;
-          return user !== null && DASHBOARD_ROLES.includes(user.role);
-        }
-      : undefined;
-    // Every request below carries its actor (demo mode: an anonymous administrator).
-    const identify: express.RequestHandler = users
-      ? async (req, res, next) => {
-          const creds = parseBasicAuth(req.headers.authorization);
-          const user = creds ? await users.verify(creds.username, creds.password) : null;
-          if (!user || !DASHBOARD_ROLES.includes(user.role)) {
-            res.setHeader('WWW-Authenticate', 'Basic realm="Caretaker", charset="UTF-8"');
-            res.status(401).json({ error: 'authentication required' });
-            return;
-          }
-          setActor(req, { username: user.username, role: user.role, sites: 'all' });
-          next();
-        }
-      : (req, _res, next) => {
-          setActor(req, DEMO_ACTOR);
-          next();
-        };
+    // People sign in from the database; the users file (or, in the demo, the demo's people) seeds it.
+    const people = new PeopleService(maintenance.database.db, this.now);
+    this.people = people;
+    const seed = users ?? (config.demo ? loadDemoPeople() : undefined);
+    if (seed) await people.bootstrap(seed.people, seed.sites);
+    if (!config.demo && !(await people.hasActiveAdmin())) {
+      throw new Error(
+        'no active administrator: give a user `role: admin` in HUB_USERS_FILE (see the README, "Security")',
+      );
+    }
+    const auth = new Authenticator({
+      people,
+      sessions: new SessionService(maintenance.database.db, people, this.now, this.options.sessionPolicy),
+      demo: config.demo,
+      secureCookies: config.tls !== undefined,
+      throttle: new SignInThrottle(this.options.signInLimits),
+    });
+    this.auth = auth;
     const app = createHttpApp({
       live: this.live,
       store: this.store,
@@ -213,19 +214,24 @@ export class Hub {
       gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
       // Routers mounted under /api, each module its own.
-      apiRoutes: [
-        maintenanceRoutes({ maintenance }),
-        preventiveRoutes({
-          preventive: maintenance.preventive,
-          log: this.log.child({ component: 'preventive' }),
-        }),
-      ],
-      authenticate: identify,
+      apiRoutes: [maintenanceRoutes({ maintenance }), accountRoutes(auth), peopleRoutes({ people })],
+      // Every request but /healthz and sign-in carries its actor (demo mode: anonymous is an administrator).
+      authenticate: auth.middleware([signInRoutes(auth)]),
     });
     const httpServer: HttpServer = config.tls
       ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app)
       : createServer(app);
-    this.io = attachSocketServer(httpServer, this.live, authorizeHttp ? { authorize: authorizeHttp } : {});
+    this.io = attachSocketServer(httpServer, this.live, {
+      authenticate: async (handshake) =>
+        auth.actorFor(
+          await auth.resolve({
+            authorization: handshake.authorization,
+            cookie: handshake.cookie,
+            token: handshake.token,
+            ip: handshake.address,
+          }),
+        ),
+    });
     const io = this.io.io;
     maintenance.engine.onEvent = (event) => {
       const alarm = event.alarm;
@@ -303,7 +309,7 @@ export class Hub {
 
     this.sweeper = setInterval(() => {
       this.live.sweep();
-      maintenance.tick();
+      maintenance.engine.tick();
     }, 1000);
     this.sweeper.unref();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');
@@ -325,6 +331,9 @@ export class Hub {
     }
     this.httpServer = null;
     await this.writer.stop();
+    this.auth?.close();
+    this.auth = null;
+    this.people = null;
     await this.maintenance?.close();
     this.maintenance = null;
     this.journal.close();

@@ -56,6 +56,8 @@ describe.runIf(installed)('TLS by configuration', () => {
     });
     const users = new UserDirectory();
     users.add('gw-1', await hashPassword('gateway-secret'), 'gateway');
+    // Outside the demo mode the hub needs an administrator.
+    users.add('ada', await hashPassword('admin-secret'), 'admin');
     hub = new Hub(config, { log, users, dashboardDir: join(dir, 'none') });
     await hub.start();
   });

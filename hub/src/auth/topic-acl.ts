@@ -4,7 +4,7 @@ import type { User } from './users.js';
 /**
  * Who may publish where on the embedded broker. A gateway publishes under its own gateway id
  * (any site: the user name is the gateway id); an admin anywhere (commands to gateways included);
- * a viewer nowhere: dashboards read.
+ * every other person (viewer, supervisor, technician, reviewer, requester) nowhere: they read.
  */
 export function mayPublish(user: User, topic: string): boolean {
   if (user.role === 'admin') return true;
@@ -21,12 +21,13 @@ function unshared(filter: string): string {
 
 /**
  * Who may subscribe to what. A gateway only to the commands to its own devices (one device or all,
- * topics.gatewayCommands): not to other gateways' telemetry or commands. A viewer to anything in
- * Caretaker's tree (not the broker's `$SYS` or other applications' topics); an admin to anything.
+ * topics.gatewayCommands): not to other gateways' telemetry or commands. Any other person, like a
+ * viewer, to anything in Caretaker's tree (not the broker's `$SYS` or other applications'
+ * topics); an admin to anything.
  */
 export function maySubscribe(user: User, filter: string): boolean {
   if (user.role === 'admin') return true;
   const plain = unshared(filter);
-  if (user.role === 'viewer') return plain.startsWith(`${TOPIC_ROOT}/`);
+  if (user.role !== 'gateway') return plain.startsWith(`${TOPIC_ROOT}/`);
   return parseCommandFilter(plain)?.gateway === user.username;
 }

@@ -8,6 +8,7 @@ import type {
 } from '@caretaker/protocol';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../people/actor.js';
 import { LiveStateService } from '../services/live-state.service.js';
 import { attachSocketServer, type LiveBroadcaster } from './socket-server.js';
 
@@ -99,5 +100,74 @@ describe('live broadcaster', () => {
     expect(ids(siteA.updates)).toEqual(['a1']);
     expect(ids(deviceB2.updates)).toEqual(['b2']);
     expect(ids(everything.updates)).toEqual(['a1', 'b1', 'b2']);
+  });
+});
+
+describe('live broadcaster: who may see what', () => {
+  /** Tokens stand for actors here; the hub resolves cookies, tokens and Basic the same way. */
+  const actors: Record<string, Actor> = {
+    'tech-a': { username: 'tom', role: 'technician', sites: ['a'] },
+    admin: { username: 'ada', role: 'admin', sites: 'all' },
+  };
+
+  async function guarded() {
+    const live = new LiveStateService();
+    const http = createServer();
+    const broadcaster = attachSocketServer(http, live, {
+      flushIntervalMs: 60_000,
+      authenticate: async ({ token }) => (token ? (actors[token] ?? null) : null),
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => broadcaster.close());
+    return { live, broadcaster, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+  }
+
+  function connectAs(url: string, token?: string): Client {
+    const socket: Client = connect(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      ...(token ? { auth: { token } } : {}),
+    });
+    cleanups.push(() => {
+      socket.close();
+    });
+    return socket;
+  }
+
+  it('refuses a connection without valid credentials', async () => {
+    const { url } = await guarded();
+    for (const token of [undefined, 'forged']) {
+      const socket = connectAs(url, token);
+      const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+      expect(error.message).toBe('unauthorized');
+    }
+  });
+
+  it("sends a user only their sites' readings, whatever they subscribe to", async () => {
+    const { live, broadcaster, url } = await guarded();
+    live.applyTelemetry({ site: 'b', gateway: 'g', device: 'b1' }, batch('b1', 0, 1));
+    const tech = connectAs(url, 'tech-a');
+    const admin = connectAs(url, 'admin');
+    const seen = { tech: [] as ReadingsUpdatedEvent[], admin: [] as ReadingsUpdatedEvent[] };
+    tech.on('readings.updated', (e) => seen.tech.push(e));
+    admin.on('readings.updated', (e) => seen.admin.push(e));
+    await Promise.all(
+      [tech, admin].map((s) => new Promise((resolve) => s.once('connect', () => resolve(null)))),
+    );
+
+    const refusedSite = await tech.emitWithAck('subscribe', { sites: ['a', 'b'] });
+    expect(refusedSite).toEqual({ ok: false, error: 'sites.1: not one of your sites' });
+    const refusedDevice = await tech.emitWithAck('subscribe', { devices: ['b1'] });
+    expect(refusedDevice).toEqual({ ok: false, error: 'devices.0: not a device of your sites' });
+    // "Everything" for a user of site a is everything of site a.
+    expect(await tech.emitWithAck('subscribe', { all: true })).toEqual({ ok: true });
+
+    live.applyTelemetry({ site: 'a', gateway: 'g', device: 'a1' }, batch('a1', 1, 1));
+    live.applyTelemetry({ site: 'b', gateway: 'g', device: 'b1' }, batch('b1', 2, 2));
+    broadcaster.flush();
+    await until(() => seen.tech.length > 0 && seen.admin.length > 0);
+    const ids = (u: ReadingsUpdatedEvent[]) => u.flatMap((e) => e.devices.map((d) => d.device_id)).sort();
+    expect(ids(seen.admin)).toEqual(['a1', 'b1']);
+    expect(ids(seen.tech)).toEqual(['a1']);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '@caretaker/protocol';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
+import { type Actor, canSeeSite } from '../people/actor.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 
 const subscriptionSchema = z
@@ -20,15 +21,33 @@ const subscriptionSchema = z
   })
   .strict();
 
+/** What a connection presents: its handshake headers, socket.io's `auth` payload, its address. */
+export interface Handshake {
+  authorization: string | undefined;
+  cookie: string | undefined;
+  /** `io({ auth: { token } })`: browsers cannot set headers on a WebSocket. */
+  token: string | undefined;
+  address: string;
+}
+
+/** Per connection: who it is (its rooms are only those of its sites). */
+export interface SocketData {
+  actor: Actor;
+}
+
 export interface SocketServerOptions {
-  /** Outside the demo mode: checks the handshake's Authorization header. */
-  authorize?: (authorization: string | undefined) => Promise<boolean>;
+  /** Who a connection is (the same credentials as the REST API); null refuses it. Absent: everyone sees everything (tests). */
+  authenticate?: (handshake: Handshake) => Promise<Actor | null>;
   /** How often coalesced readings go out (default 100 ms: at most 10 messages a second). */
   flushIntervalMs?: number;
 }
 
+type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+const EVERYONE: Actor = { username: 'anonymous', role: 'viewer', sites: 'all' };
+
 export interface LiveBroadcaster {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  io: LiveServer;
   /** Sends what is pending now (tests, shutdown). */
   flush(): void;
   close(): Promise<void>;
@@ -44,31 +63,54 @@ export function attachSocketServer(
   live: LiveStateService,
   options: SocketServerOptions = {},
 ): LiveBroadcaster {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+  const io: LiveServer = new Server(httpServer, {
     serveClient: false,
     // Same-origin dashboards only; a deployment behind a proxy on another origin sets it up there.
     cors: { origin: false },
   });
-  const { authorize } = options;
-  if (authorize) {
-    io.use((socket, next) => {
-      authorize(socket.handshake.headers.authorization).then(
-        (ok) => next(ok ? undefined : new Error('unauthorized')),
-        (err: Error) => next(err),
-      );
-    });
-  }
+  const { authenticate } = options;
+  io.use((socket, next) => {
+    if (!authenticate) {
+      socket.data.actor = EVERYONE;
+      return next();
+    }
+    const { headers, auth, address } = socket.handshake;
+    const token = typeof auth?.token === 'string' ? auth.token : undefined;
+    authenticate({ authorization: headers.authorization, cookie: headers.cookie, token, address }).then(
+      (actor) => {
+        if (!actor) return next(new Error('unauthorized'));
+        socket.data.actor = actor;
+        next();
+      },
+      (err: Error) => next(err),
+    );
+  });
 
-  io.on('connection', (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => {
-    void socket.join(liveRooms.all);
+  /** Every site (the `all` room) or only the actor's sites' rooms. */
+  const everything = (actor: Actor): string[] =>
+    actor.sites === 'all' ? [liveRooms.all] : actor.sites.map(liveRooms.site);
+
+  io.on('connection', (socket: LiveSocket) => {
+    const { actor } = socket.data;
+    void socket.join(everything(actor));
     socket.on('subscribe', (raw, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       const parsed = validate(subscriptionSchema, raw);
       if (!parsed.ok) return reply({ ok: false, error: parsed.error });
-      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
       const { all, sites = [], devices = [] } = parsed.value;
+      // A user joins only rooms of their sites: the request is refused whole, nothing changes.
+      for (const [i, site] of sites.entries()) {
+        if (!canSeeSite(actor, site)) return reply({ ok: false, error: `sites.${i}: not one of your sites` });
+      }
+      for (const [i, device] of devices.entries()) {
+        const site = live.siteOf(device);
+        if (actor.sites !== 'all' && (site === undefined || !canSeeSite(actor, site))) {
+          return reply({ ok: false, error: `devices.${i}: not a device of your sites` });
+        }
+      }
+      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
       const rooms = [...sites.map(liveRooms.site), ...devices.map(liveRooms.device)];
-      void socket.join(all || rooms.length === 0 ? [liveRooms.all] : rooms);
+      void socket.join(all || rooms.length === 0 ? everything(actor) : rooms);
       reply({ ok: true });
     });
   });
