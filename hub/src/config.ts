@@ -47,6 +47,10 @@ export const hubEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   HUB_RULES_FILE: z.string().min(1).optional(),
   HUB_ASSETS_FILE: z.string().min(1).optional(),
+  /** The work-order transition table (YAML); hub/config/workflow.yaml when unset. */
+  HUB_WORKFLOW_FILE: z.string().min(1).optional(),
+  /** The hub's address as phones reach it: printed in device QR codes (default: the request's). */
+  HUB_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Preventive objects, templates and plans to create at start (YAML); the demo's plans in the demo. */
   HUB_PLANS_FILE: z.string().min(1).optional(),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -80,6 +84,8 @@ export interface HubConfig {
   store: StoreConfig;
   /** Alarms and work orders (defaults: SQLite in dataDir, the shipped rule pack). */
   maintenance?: MaintenanceConfig;
+  /** The hub's address for QR codes (HUB_PUBLIC_URL). */
+  publicUrl?: string;
 }
 
 export class HubConfigError extends Error {}
@@ -179,6 +185,7 @@ export function loadHubConfig(
     },
     dataDir,
     ...(tls ? { tls } : {}),
+    ...(e.HUB_PUBLIC_URL ? { publicUrl: e.HUB_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     mqttWsPath: e.MQTT_WS_PATH,
     journal: { maxReadings: e.JOURNAL_MAX_READINGS, durability: e.JOURNAL_DURABILITY },
     store: e.INFLUX_URL
@@ -189,6 +196,8 @@ export function loadHubConfig(
         ? { kind: 'postgres', url: e.DATABASE_URL }
         : { kind: 'sqlite', path: resolve(dataDir, 'caretaker.db') },
       ...(e.HUB_RULES_FILE ? { rulesFile: resolve(e.HUB_RULES_FILE) } : {}),
+      ...(e.HUB_WORKFLOW_FILE ? { workflowFile: resolve(e.HUB_WORKFLOW_FILE) } : {}),
+      dataDir,
       ...(e.HUB_PLANS_FILE
         ? { plansFile: resolve(e.HUB_PLANS_FILE) }
         : e.CARETAKER_DEMO

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GatewaysResponse, type HealthResponse, liveRooms } from '@caretaker/protocol';
 import { createLogger, type Logger } from '@caretaker/protocol/log';
+import type { Express } from 'express';
 import { Maintenance } from './alarms/maintenance.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type SessionPolicy, SessionService } from './auth/session.service.js';
@@ -15,8 +16,10 @@ import type { HubConfig } from './config.js';
 import { accountRoutes, signInRoutes } from './http/auth-routes.js';
 import { createHttpApp } from './http/http-app.js';
 import { maintenanceRoutes } from './http/maintenance-routes.js';
+import { openApiRoutes } from './http/openapi.js';
 import { peopleRoutes } from './http/people-routes.js';
 import { attachSocketServer, type LiveBroadcaster } from './http/socket-server.js';
+import { publicReportRoutes, workOrderRoutes } from './http/work-order-routes.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
@@ -62,6 +65,8 @@ export class Hub {
   private sweeper: NodeJS.Timeout | null = null;
   /** Alarms and work orders (open after start()). */
   maintenance: Maintenance | null = null;
+  /** The HTTP app (after start()): tests check every route it serves is documented. */
+  httpApp: Express | null = null;
   /** People, sites and sign-in (open after start()). */
   people: PeopleService | null = null;
   private auth: Authenticator | null = null;
@@ -214,10 +219,23 @@ export class Hub {
       gateways: () => this.gateways(),
       dashboardDir: this.options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
       // Routers mounted under /api, each module its own.
-      apiRoutes: [maintenanceRoutes({ maintenance }), accountRoutes(auth), peopleRoutes({ people })],
+      apiRoutes: [
+        maintenanceRoutes({ maintenance }),
+        workOrderRoutes({
+          orders: maintenance.orders,
+          lifecycle: maintenance.lifecycle,
+          ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+        }),
+        openApiRoutes(),
+        accountRoutes(auth),
+        peopleRoutes({ people }),
+      ],
+      // The QR report form: no login, its own signature and rate limits.
+      publicRoutes: [publicReportRoutes({ lifecycle: maintenance.lifecycle })],
       // Every request but /healthz and sign-in carries its actor (demo mode: anonymous is an administrator).
       authenticate: auth.middleware([signInRoutes(auth)]),
     });
+    this.httpApp = app;
     const httpServer: HttpServer = config.tls
       ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app)
       : createServer(app);

@@ -105,21 +105,35 @@ describe('sensor-raised work orders from simulated faults', () => {
     expect(order).toMatchObject({ device: 'elevator-1', severity: 'critical', priority: 1 });
   });
 
-  it('a work-order change is validated and recorded', async () => {
+  it('a work-order action is validated, checked and recorded', async () => {
     const [order] = await orders();
-    const bad = await fetch(`${stack.hub.url}/api/work-orders/${order?.id}/transition`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ to: 'repaired' }),
-    });
+    const action = (name: string, body: unknown) =>
+      fetch(`${stack.hub.url}/api/work-orders/${order?.id}/actions/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bad = await action('accept', { note: 42 });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^to:/);
-    const ok = await fetch(`${stack.hub.url}/api/work-orders/${order?.id}/transition`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ to: 'to_dispatch', note: 'seen on the board' }),
-    });
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^note:/);
+    const unknown = await action('repaired', {});
+    expect(unknown.status).toBe(404);
+    const ok = await action('accept', { note: 'seen on the board' });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { work_order: OrderJson }).work_order.status).toBe('to_dispatch');
+    // The wrong status is refused, and the change is in the order's log.
+    expect((await action('accept', {})).status).toBe(409);
+    const detail = (await (await fetch(`${stack.hub.url}/api/work-orders/${order?.id}`)).json()) as {
+      events: Array<{ type: string; actor: string; from_status: string; to_status: string; detail: unknown }>;
+      actions_allowed: string[];
+    };
+    expect(detail.events.at(-1)).toMatchObject({
+      type: 'accept',
+      actor: 'demo',
+      from_status: 'pending_acceptance',
+      to_status: 'to_dispatch',
+      detail: { note: 'seen on the board' },
+    });
+    expect(detail.actions_allowed).toContain('dispatch');
   });
 });

@@ -1,8 +1,11 @@
+import { dirname, resolve } from 'node:path';
 import type { Logger } from '@caretaker/protocol/log';
 import { type DatabaseConfig, type OpenDatabase, openDatabase } from '../db/database.js';
 import { liveCounterReader, PreventiveService, readPlansFile } from '../preventive/preventive.service.js';
 import type { LiveStateService } from '../services/live-state.service.js';
+import { OrderLifecycle } from '../workorders/order-lifecycle.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
+import { loadWorkflow } from '../workorders/workflow.js';
 import { AlarmEngine } from './alarm-engine.js';
 import { AssetMap } from './assets.js';
 import { loadRules } from './rules.js';
@@ -13,6 +16,10 @@ export interface MaintenanceConfig {
   rulesFile?: string;
   /** Sites, buildings and their devices (YAML), for alarm topology. */
   assetsFile?: string;
+  /** The work-order transition table (YAML); hub/config/workflow.yaml when absent. */
+  workflowFile?: string;
+  /** Where attachments and the QR secret are kept (default: beside the SQLite database, or ./data). */
+  dataDir?: string;
   /** Preventive objects, templates and plans to create at start (YAML: HUB_PLANS_FILE, the demo's plans). */
   plansFile?: string;
 }
@@ -30,6 +37,8 @@ export class Maintenance {
     readonly engine: AlarmEngine,
     readonly orders: WorkOrderService,
     private readonly unsubscribe: () => void,
+    /** The people's side of orders: actions, attachments, QR reports (issue 7). */
+    readonly lifecycle: OrderLifecycle,
   ) {}
 
   static async open(
@@ -41,9 +50,22 @@ export class Maintenance {
     // Configuration errors first, before anything is opened.
     const rules = loadRules(config.rulesFile);
     const assets = config.assetsFile ? AssetMap.load(config.assetsFile) : new AssetMap();
+    const workflow = loadWorkflow(config.workflowFile);
     const plans = config.plansFile ? await readPlansFile(config.plansFile) : null;
     const database = await openDatabase(config.database);
     const orders = new WorkOrderService(database.db, now);
+    const lifecycle = new OrderLifecycle({
+      db: database.db,
+      orders,
+      workflow,
+      now,
+      dataDir:
+        config.dataDir ??
+        (config.database.kind === 'sqlite' && config.database.path !== ':memory:'
+          ? dirname(config.database.path)
+          : resolve('data')),
+      deviceSite: (device) => live.siteOf(device) ?? assets.buildingOf(device)?.split('/')[0],
+    });
     const preventive = new PreventiveService({
       db: database.db,
       orders,
@@ -77,7 +99,7 @@ export class Maintenance {
       'maintenance database ready',
     );
     return Object.assign(
-      new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice)),
+      new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice), lifecycle),
       { preventive },
     );
   }

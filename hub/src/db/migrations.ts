@@ -3,6 +3,7 @@ import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
 import { preventiveMigration } from '../preventive/migration.js';
 import { slaDispatchMigration } from '../sla/migration.js';
+import { qrReportsMigration } from '../workorders/migration.js';
 
 /**
  * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
@@ -189,5 +190,6 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0004_sla_dispatch': slaDispatchMigration(kind),
     '0005_preventive': preventiveMigration(kind),
     '0006_parts_webhooks': partsWebhooksMigration(kind),
+    '0009_qr_reports': qrReportsMigration(kind),
   };
 }

@@ -4,6 +4,7 @@ import type { PeopleTables } from '../people/schema.js';
 import type { PreventiveTables } from '../preventive/schema.js';
 import type { SlaDispatchTables } from '../sla/schema.js';
 import type { WebhookTables } from '../webhooks/schema.js';
+import type { WorkOrderTables } from '../workorders/schema.js';
 
 /** Times are epoch milliseconds; flags are 0/1; JSON is text (portable across dialects). */
 
@@ -199,7 +200,7 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & PreventiveTables;
+export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & PreventiveTables & WorkOrderTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;

@@ -27,6 +27,8 @@ export interface HttpAppDeps {
   authenticate?: express.RequestHandler;
   /** More API routes under /api (alarms, work orders, people, plans, parts, reports). */
   apiRoutes?: express.Router[];
+  /** Routes anybody may use without signing in (a device's QR report form); full paths, before authentication. */
+  publicRoutes?: express.Router[];
 }
 
 const HOUR = 3_600_000;
@@ -81,6 +83,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
 
+  for (const router of deps.publicRoutes ?? []) app.use(router);
   if (deps.authenticate) app.use(deps.authenticate);
 
   app.get(apiPaths.devices, (_req, res) => {

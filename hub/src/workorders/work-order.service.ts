@@ -53,6 +53,20 @@ export interface NewOrderInput {
   ts?: number;
 }
 
+/** Filters of the order list (GET /api/work-orders). */
+export interface OrderSearch {
+  status?: readonly WorkOrderStatus[];
+  site?: string;
+  device?: string;
+  /** The primary assignee or a co-assignee. */
+  assignee?: string;
+  priority?: number;
+  source?: WorkOrderRow['source'];
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
 export type SensorOrderOutcome = 'created' | 'attached' | 'reopened' | 'revived';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -138,6 +152,70 @@ export class WorkOrderService {
     if (filter.device) q = q.where('device', '=', filter.device);
     if (filter.site) q = q.where('site', '=', filter.site);
     return q.limit(filter.limit ?? 200).execute();
+  }
+
+  /**
+   * Orders for a list: filters, newest first, a page of them and the total. `sites` limits the
+   * result to an actor's sites ('all': no limit). Overdue means open, past its completion due
+   * time, and not deferred (a deferred order's clock is stopped).
+   */
+  async search(filter: OrderSearch, sites: readonly string[] | 'all' = 'all', now = this.now()) {
+    if (sites !== 'all' && sites.length === 0) return { orders: [] as WorkOrderRow[], total: 0 };
+    let q = this.db.selectFrom('work_orders');
+    if (sites !== 'all') q = q.where('site', 'in', sites);
+    if (filter.status) q = q.where('status', 'in', filter.status);
+    if (filter.site) q = q.where('site', '=', filter.site);
+    if (filter.device) q = q.where('device', '=', filter.device);
+    if (filter.priority) q = q.where('priority', '=', filter.priority);
+    if (filter.source) q = q.where('source', '=', filter.source);
+    const assignee = filter.assignee;
+    if (assignee) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('assignee', '=', assignee),
+          eb.exists(
+            eb
+              .selectFrom('work_order_assignees as a')
+              .select('a.order_id')
+              .whereRef('a.order_id', '=', 'work_orders.id')
+              .where('a.username', '=', assignee),
+          ),
+        ]),
+      );
+    }
+    if (filter.overdue !== undefined) {
+      const open = [...CLOSED_ORDER_STATUSES, 'deferred' as const];
+      q = filter.overdue
+        ? q.where('completion_due_at', '<', now).where('status', 'not in', open)
+        : q.where((eb) =>
+            eb.or([
+              eb('completion_due_at', 'is', null),
+              eb('completion_due_at', '>=', now),
+              eb('status', 'in', open),
+            ]),
+          );
+    }
+    const [orders, count] = await Promise.all([
+      q
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(filter.limit ?? 100)
+        .offset(filter.offset ?? 0)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { orders, total: Number(count.n) };
+  }
+
+  /** Who works on an order: the primary assignee and co-assignees, in the order they joined. */
+  async assigneesOf(orderId: number) {
+    return this.db
+      .selectFrom('work_order_assignees')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .orderBy('added_at')
+      .orderBy('username')
+      .execute();
   }
 
   async events(orderId: number) {
