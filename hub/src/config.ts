@@ -53,6 +53,10 @@ export const hubEnvSchema = z.object({
   HUB_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Preventive objects, templates and plans to create at start (YAML); the demo's plans in the demo. */
   HUB_PLANS_FILE: z.string().min(1).optional(),
+  /** Priorities and time limits per problem type (YAML); hub/config/service-levels.yaml when unset. */
+  HUB_SERVICE_LEVELS_FILE: z.string().min(1).optional(),
+  /** Automatic dispatch rules (YAML); hub/config/dispatch.yaml when unset. */
+  HUB_DISPATCH_FILE: z.string().min(1).optional(),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
   INFLUX_DATABASE: z.string().min(1).default('caretaker'),
@@ -196,6 +200,8 @@ export function loadHubConfig(
         ? { kind: 'postgres', url: e.DATABASE_URL }
         : { kind: 'sqlite', path: resolve(dataDir, 'caretaker.db') },
       ...(e.HUB_RULES_FILE ? { rulesFile: resolve(e.HUB_RULES_FILE) } : {}),
+      ...(e.HUB_SERVICE_LEVELS_FILE ? { serviceLevelsFile: resolve(e.HUB_SERVICE_LEVELS_FILE) } : {}),
+      ...(e.HUB_DISPATCH_FILE ? { dispatchFile: resolve(e.HUB_DISPATCH_FILE) } : {}),
       ...(e.HUB_WORKFLOW_FILE ? { workflowFile: resolve(e.HUB_WORKFLOW_FILE) } : {}),
       dataDir,
       ...(e.HUB_PLANS_FILE

@@ -13,6 +13,7 @@ import { mayPublish, maySubscribe } from './auth/topic-acl.js';
 import { loadDemoPeople, type User, type UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
+import { dispatchRoutes } from './dispatch/dispatch.routes.js';
 import { accountRoutes, signInRoutes } from './http/auth-routes.js';
 import { createHttpApp } from './http/http-app.js';
 import { maintenanceRoutes } from './http/maintenance-routes.js';
@@ -27,6 +28,7 @@ import { StoreWriter } from './ingest/store-writer.js';
 import { PeopleService } from './people/people.service.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
+import { slaRoutes } from './sla/sla.routes.js';
 import { InfluxStore } from './storage/influx.store.js';
 import { SqliteStore } from './storage/sqlite.store.js';
 import type { TimeSeriesStore } from './storage/time-series-store.js';
@@ -229,6 +231,8 @@ export class Hub {
         openApiRoutes(),
         accountRoutes(auth),
         peopleRoutes({ people }),
+        slaRoutes({ sla: maintenance.sla }),
+        dispatchRoutes({ dispatch: maintenance.dispatch, shifts: maintenance.shifts }),
       ],
       // The QR report form: no login, its own signature and rate limits.
       publicRoutes: [publicReportRoutes({ lifecycle: maintenance.lifecycle })],

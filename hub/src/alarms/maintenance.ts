@@ -1,8 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import type { Logger } from '@caretaker/protocol/log';
 import { type DatabaseConfig, type OpenDatabase, openDatabase } from '../db/database.js';
+import { DispatchService } from '../dispatch/dispatch.service.js';
+import { DispatchRules } from '../dispatch/dispatch-rules.js';
+import { ShiftService } from '../dispatch/shift.service.js';
 import { liveCounterReader, PreventiveService, readPlansFile } from '../preventive/preventive.service.js';
 import type { LiveStateService } from '../services/live-state.service.js';
+import { ServiceLevels } from '../sla/service-levels.js';
+import { SlaService } from '../sla/sla.service.js';
 import { OrderLifecycle } from '../workorders/order-lifecycle.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
 import { loadWorkflow } from '../workorders/workflow.js';
@@ -22,6 +27,10 @@ export interface MaintenanceConfig {
   dataDir?: string;
   /** Preventive objects, templates and plans to create at start (YAML: HUB_PLANS_FILE, the demo's plans). */
   plansFile?: string;
+  /** Priorities and time limits per problem type (YAML); hub/config/service-levels.yaml when absent. */
+  serviceLevelsFile?: string;
+  /** Automatic dispatch rules (YAML); hub/config/dispatch.yaml when absent. */
+  dispatchFile?: string;
 }
 
 /**
@@ -31,6 +40,10 @@ export interface MaintenanceConfig {
 export class Maintenance {
   /** Preventive plans and inspections (issue 7): orders generated from tick(). */
   preventive!: PreventiveService;
+  /** Time limits and escalation, automatic dispatch, shifts (issue 7). */
+  sla!: SlaService;
+  dispatch!: DispatchService;
+  shifts!: ShiftService;
 
   private constructor(
     readonly database: OpenDatabase,
@@ -52,6 +65,8 @@ export class Maintenance {
     const assets = config.assetsFile ? AssetMap.load(config.assetsFile) : new AssetMap();
     const workflow = loadWorkflow(config.workflowFile);
     const plans = config.plansFile ? await readPlansFile(config.plansFile) : null;
+    const levels = ServiceLevels.load(config.serviceLevelsFile);
+    const dispatchRules = DispatchRules.load(config.dispatchFile);
     const database = await openDatabase(config.database);
     const orders = new WorkOrderService(database.db, now);
     const lifecycle = new OrderLifecycle({
@@ -80,6 +95,27 @@ export class Maintenance {
       });
       log.info({ ...created, file: config.plansFile }, 'preventive plans file applied');
     }
+    // Listening before the alarm engine can raise an order, so every new order gets its limits.
+    const sla = new SlaService({
+      db: database.db,
+      orders,
+      levels,
+      now,
+      log: log.child({ component: 'sla' }),
+      lockRows: database.kind === 'postgres',
+    });
+    const dispatch = new DispatchService({
+      db: database.db,
+      orders,
+      rules: dispatchRules,
+      now,
+      log: log.child({ component: 'dispatch' }),
+      buildingOf: (device) => assets.buildingOf(device)?.split('/')[1],
+      // Through the transition table, as the hub's own actor.
+      perform: (id, action, actor, body) => lifecycle.workflow.perform(id, action, actor, body),
+    });
+    await sla.start();
+    await dispatch.start();
     const engine = new AlarmEngine({
       db: database.db,
       orders,
@@ -100,7 +136,7 @@ export class Maintenance {
     );
     return Object.assign(
       new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice), lifecycle),
-      { preventive },
+      { sla, dispatch, shifts: new ShiftService(database.db), preventive },
     );
   }
 
@@ -108,10 +144,13 @@ export class Maintenance {
   tick(): void {
     this.engine.tick();
     void this.preventive.tick();
+    void this.sla.tick();
   }
 
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.dispatch.stop();
+    await this.sla.stop();
     await this.preventive.stop();
     await this.engine.idle();
     await this.database.close();

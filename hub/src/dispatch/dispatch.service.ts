@@ -382,7 +382,8 @@ export class DispatchService {
     if (order.status === 'pending_acceptance') {
       // Accepted by the hub at once: with nobody suitable it still reaches the dispatchers' pool.
       const accepted = await this.accept(order, now);
-      if (accepted !== null) return this.recordFailure(order, ranking, accepted, now);
+      if (accepted !== null)
+        return this.recordFailure(order, ranking, `acceptance not skipped: ${accepted}`, now);
     }
     if (eligible.length === 0) {
       const notify = await this.siteSupervisors(order.site);

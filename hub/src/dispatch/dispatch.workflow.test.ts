@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readYamlFileSync } from '@caretaker/protocol/yaml-file';
+import { afterAll } from 'vitest';
+import { openDatabase } from '../db/database.js';
+import { DEFAULT_WORKFLOW_FILE, parseWorkflow } from '../workorders/workflow.js';
+import { WorkflowService } from '../workorders/workflow.service.js';
+import { describeDispatchContract } from './dispatch.contract.js';
+
+/**
+ * The dispatch table of cases again, dispatching through the lifecycle's transition table
+ * (WorkflowService.perform as the system actor, its own assignee check), as the hub does.
+ * Skipping acceptance needs the table to let the system accept; the shipped table plus that.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'caretaker-dispatch-wf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const table = readYamlFileSync(DEFAULT_WORKFLOW_FILE, 'workflow') as {
+  actions: Array<{ name: string; roles: unknown[] }>;
+};
+for (const action of table.actions) {
+  if (action.name === 'accept' && !action.roles.includes('system')) action.roles.push('system');
+}
+const workflow = parseWorkflow(table, 'workflow with system acceptance');
+
+describeDispatchContract(
+  'SQLite, through the transition table',
+  (name) => openDatabase({ kind: 'sqlite', path: join(dir, `${name}.db`) }),
+  true,
+  (database, orders, now) => {
+    const service = new WorkflowService({ db: database.db, orders, workflow, now });
+    return (id, action, actor, body) => service.perform(id, action, actor, body);
+  },
+);
