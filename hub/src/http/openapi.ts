@@ -2,7 +2,6 @@ import express from 'express';
 import { dispatchPaths } from '../dispatch/openapi.js';
 import { peoplePaths } from '../people/openapi.js';
 import { preventivePaths } from '../preventive/openapi.js';
-import { preventivePaths } from '../preventive/openapi.js';
 import { slaPaths } from '../sla/openapi.js';
 import { workOrderPaths } from '../workorders/openapi.js';
 import { corePaths } from './core.openapi.js';
