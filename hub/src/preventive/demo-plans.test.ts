@@ -41,7 +41,7 @@ describe('plans file', () => {
         assignee: 'tom',
       },
     ]);
-    counters.set('b2-lift-1/door_cycles', 412_010);
+    counters.set('b2-lift-1/door_cycles', 412_003);
     clock.now += 1000;
     await service.tick(clock.now);
     expect(await database.db.selectFrom('work_orders').select('device').execute()).toHaveLength(2);

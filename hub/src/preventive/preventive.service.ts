@@ -432,6 +432,18 @@ export class PreventiveService {
       })
       .where('id', '=', order.id)
       .execute();
+    if (assign && 'technician' in assign) {
+      await trx
+        .insertInto('work_order_assignees')
+        .values({
+          order_id: order.id,
+          username: assign.technician,
+          role: 'primary',
+          added_at: now,
+          added_by: PLAN_ACTOR,
+        })
+        .execute();
+    }
     await this.orders.event(trx, order.id, now, PLAN_ACTOR, 'plan_generated', null, null, {
       plan_id: plan.id,
       occurrence: occ.key,
