@@ -1,4 +1,10 @@
-import type { ClientToServerEvents, ServerToClientEvents } from '@caretaker/protocol';
+import {
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type TelemetryBatch,
+  topics,
+} from '@caretaker/protocol';
+import mqtt from 'mqtt';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -197,8 +203,39 @@ describe('integration tokens', () => {
 describe('the actor on every request', () => {
   it("refuses a technician of site A site B's data", async () => {
     const { hub } = await secured();
+    const gateway = await mqtt.connectAsync(hub.mqttUrl, {
+      reconnectPeriod: 0,
+      username: 'gw-1',
+      password: PASSWORD,
+    });
+    cleanups.push(() => gateway.endAsync(true));
+    for (const [site, device] of [
+      ['site-a', 'pump-a'],
+      ['site-b', 'pump-b'],
+    ] as const) {
+      const ts = Date.now() - 1000;
+      const batch: TelemetryBatch = {
+        v: 1,
+        device,
+        device_type: 'pump',
+        seq: 1,
+        ts,
+        readings: [{ point: 'flow', value: 1, ts, quality: 'good' }],
+      };
+      await gateway.publishAsync(topics.telemetry(site, 'gw-1', device), JSON.stringify(batch), { qos: 1 });
+    }
+    for (let waited = 0; !hub.live.get('pump-b') || !hub.live.get('pump-a'); waited++) {
+      if (waited > 500) throw new Error('the telemetry did not arrive');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const tom = new Browser(hub.url);
     await tom.login('tom');
+    const devices = (await tom.request('GET', '/api/devices')).body.devices as Array<{ id: string }>;
+    expect(devices.map((d) => d.id)).toEqual(['pump-a']);
+    expect((await tom.request('GET', '/api/devices/pump-b/readings?point=flow')).status).toBe(404);
+    expect((await tom.request('GET', '/api/devices/pump-a/readings?point=flow')).status).toBe(200);
+    const gateways = (await tom.request('GET', '/api/gateways')).body.gateways as Array<{ site: string }>;
+    expect(gateways.map((g) => g.site)).toEqual(['site-a']);
     expect(await tom.request('GET', '/api/work-orders?site=site-b')).toEqual({
       status: 403,
       body: { error: 'site: site-b is not one of your sites' },
@@ -211,6 +248,8 @@ describe('the actor on every request', () => {
     const vic = new Browser(hub.url);
     await vic.login('vic');
     expect((await vic.request('GET', '/api/work-orders?site=site-b')).status).toBe(200);
+    const all = (await vic.request('GET', '/api/devices')).body.devices as Array<{ id: string }>;
+    expect(all.map((d) => d.id).sort()).toEqual(['pump-a', 'pump-b']);
   });
 
   it('will not start outside the demo mode without an active administrator', async () => {

@@ -11,6 +11,7 @@ import {
 } from '@caretaker/protocol';
 import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { actorOf, canSeeSite } from '../people/actor.js';
 import { calendarPeriods, ENERGY_INTERVALS, energyPerPeriod } from '../services/energy.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 import type { TimeSeriesStore } from '../storage/time-series-store.js';
@@ -73,8 +74,20 @@ const readingsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_HISTORY_READINGS).optional(),
 });
 
+/** Whether the request's actor may see a site (no actor: an app without authentication, in tests). */
+function seesSite(req: Request, site: string): boolean {
+  const actor = actorOf(req);
+  return actor === null || canSeeSite(actor, site);
+}
+
 /** Thin controllers: parse and validate, ask a service or the store, shape the response. */
 export function createHttpApp(deps: HttpAppDeps): Express {
+  // A device of a site the actor does not see is "not known" to them.
+  const deviceFor = (req: Request<{ id: string }>) => {
+    const device = deps.live.get(req.params.id);
+    return device && seesSite(req, device.site) ? device : undefined;
+  };
+
   const app = express();
   app.disable('x-powered-by');
 
@@ -86,12 +99,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   for (const router of deps.publicRoutes ?? []) app.use(router);
   if (deps.authenticate) app.use(deps.authenticate);
 
-  app.get(apiPaths.devices, (_req, res) => {
-    res.json({ devices: deps.live.list() } satisfies DevicesResponse);
+  app.get(apiPaths.devices, (req, res) => {
+    res.json({ devices: deps.live.list().filter((d) => seesSite(req, d.site)) } satisfies DevicesResponse);
   });
 
   app.get('/api/devices/:id/readings', async (req: Request<{ id: string }>, res) => {
-    const device = deps.live.get(req.params.id);
+    const device = deviceFor(req);
     if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
     const parsed = readingsQuery.safeParse(req.query);
     if (!parsed.success) {
@@ -117,12 +130,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     } satisfies ReadingsResponse);
   });
 
-  app.get(apiPaths.gateways, (_req, res) => {
-    res.json(deps.gateways());
+  app.get(apiPaths.gateways, (req, res) => {
+    const { gateways } = deps.gateways();
+    res.json({ gateways: gateways.filter((g) => seesSite(req, g.site)) } satisfies GatewaysResponse);
   });
 
   app.get('/api/devices/:id/series', async (req: Request<{ id: string }>, res) => {
-    const device = deps.live.get(req.params.id);
+    const device = deviceFor(req);
     if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
     const parsed = seriesQuery.safeParse(req.query);
     if (!parsed.success) return sendError(res, 400, firstIssue(parsed.error));
@@ -148,7 +162,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
 
   app.get('/api/devices/:id/energy', async (req: Request<{ id: string }>, res) => {
-    const device = deps.live.get(req.params.id);
+    const device = deviceFor(req);
     if (!device) return sendError(res, 404, `device ${req.params.id} is not known`);
     const parsed = energyQuery.safeParse(req.query);
     if (!parsed.success) return sendError(res, 400, firstIssue(parsed.error));
