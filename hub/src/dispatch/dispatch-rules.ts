@@ -38,8 +38,12 @@ export const dispatchFileSchema = z
   .object({
     /** For sites without a time zone of their own (table `sites`). */
     timezone: timezoneSchema.default('Asia/Shanghai'),
-    /** false: everyone counts as on shift (a hub that keeps no rosters). */
-    require_shift: z.boolean().default(true),
+    /**
+     * Whether a technician must be on shift: true, false (nobody keeps rosters), or if_planned:
+     * only at a site where shifts are on file for someone (a site without rosters is not left
+     * without automatic dispatch).
+     */
+    require_shift: z.union([z.boolean(), z.literal('if_planned')]).default('if_planned'),
     /** Problem types the file does not name. */
     default: typeRuleSchema.default({ skill: null, certificate: true, auto: false, skip_acceptance: false }),
     problem_types: z
@@ -75,7 +79,7 @@ export class DispatchRules {
     return this.file.timezone;
   }
 
-  get requireShift(): boolean {
+  get requireShift(): boolean | 'if_planned' {
     return this.file.require_shift;
   }
 }

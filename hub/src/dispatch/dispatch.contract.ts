@@ -157,6 +157,13 @@ const CASES: Case[] = [
     why: 't-a chosen: tied with t-b on zone, load and last dispatch, first by name',
   },
   {
+    name: 'a site without any shifts on file: shifts are not checked',
+    people: [tech('t-a', { shifts: [], zone: 'b2' }), tech('t-b', { shifts: [] })],
+    load: { 't-b': 1 },
+    chosen: 't-b',
+    ranking: ['t-b', 't-a'],
+  },
+  {
     name: 'inactive user',
     people: [tech('t-a', { active: false }), tech('t-b', { zone: 'b3' })],
     chosen: 't-b',

@@ -270,6 +270,20 @@ export class DispatchService {
         .execute(),
     ]);
 
+    const require = this.opts.rules.requireShift;
+    const planned =
+      shifts.length > 0 ||
+      roster.length > 0 ||
+      (require === 'if_planned' &&
+        (
+          await this.db
+            .selectFrom('roster_days')
+            .select('id')
+            .where('username', 'in', names)
+            .limit(1)
+            .execute()
+        ).length > 0);
+    const checkShifts = require === true || (require === 'if_planned' && planned);
     const candidates: Candidate[] = pool.map((person) => {
       const u = person.username;
       const passed: string[] = [];
@@ -295,7 +309,7 @@ export class DispatchService {
       } else {
         said.push('no special skill needed');
       }
-      const shift = this.opts.rules.requireShift
+      const shift = checkShifts
         ? onShiftAt(
             now,
             timezone,
@@ -303,7 +317,11 @@ export class DispatchService {
             shifts.filter((s) => s.username === u) as WeeklyShift[],
             roster.filter((r) => r.username === u) as RosterDay[],
           )
-        : { onShift: true, shift: null, why: 'shifts not required' };
+        : {
+            onShift: true,
+            shift: null,
+            why: require === false ? 'shifts not checked' : `no shifts on file at site ${order.site}`,
+          };
       if (shift.onShift) said.push(shift.why);
       else passed.push(shift.why);
       const inZone = building !== null && person.zone === building;
