@@ -17,7 +17,7 @@ describe('plans file', () => {
     // The simulators' counters at start: 13,140 running hours, 412,000 door cycles.
     const counters = new Map([
       ['b1-pump-2/running_hours', 13_140],
-      ['b2-lift-1/door_cycles', 412_000],
+      ['b1-lift-2/door_cycles', 412_000],
     ]);
     const service = new PreventiveService({
       db: database.db,
@@ -41,7 +41,7 @@ describe('plans file', () => {
         assignee: 'tom',
       },
     ]);
-    counters.set('b2-lift-1/door_cycles', 412_003);
+    counters.set('b1-lift-2/door_cycles', 412_003);
     clock.now += 1000;
     await service.tick(clock.now);
     expect(await database.db.selectFrom('work_orders').select('device').execute()).toHaveLength(2);

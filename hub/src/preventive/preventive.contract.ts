@@ -169,6 +169,11 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       expect(view).toMatchObject({
         usage: { occurrences: 3, used_since_last: 0, remaining: 2000, last_value: 2_003 },
       });
+      // Progress too small to be written yet still shows.
+      expect(await step(2_010)).toBe(3);
+      expect(await r.service.getPlan(ADMIN, plan.id)).toMatchObject({
+        usage: { used_since_last: 7, remaining: 1993, last_value: 2_010 },
+      });
     });
 
     it('a usage plan with the last service value fires as soon as the counter shows it is due', async () => {

@@ -1072,7 +1072,13 @@ export class PreventiveService {
     await this.refreshPlan(id);
   }
 
-  private presentPlan(row: PlanRow, objectIds: number[] | null) {
+  private presentPlan(stored: PlanRow, objectIds: number[] | null) {
+    // A usage plan's progress is written now and then; the tick's copy is the current one.
+    const cached = this.plans.get(stored.id);
+    const row =
+      cached && cached.updated_at === stored.updated_at
+        ? { ...stored, usage_last_raw: cached.usage_last_raw, usage_total: cached.usage_total }
+        : stored;
     const schedule = JSON.parse(row.schedule) as Schedule;
     const zone = this.zoneOf(row.site);
     const base = {
