@@ -495,8 +495,9 @@ export class WorkOrderService {
   }
 
   /**
-   * Moves an order along its lifecycle (the minimal set the sensor side needs; issue 7 makes the
-   * table data with roles). Refuses a move from a closed order.
+   * Moves an order to a status without the transition table's checks (roles, sites,
+   * preconditions): for the alarm engine's own tests. People's and other modules' changes go
+   * through WorkflowService.perform. Refuses a move from a closed order.
    */
   async transition(orderId: number, to: WorkOrderStatus, actor: string, ts = this.now(), note?: string) {
     await this.inTransaction(async (trx) => {
