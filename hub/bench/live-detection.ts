@@ -26,7 +26,8 @@ import { resolveGatewayConfig, startGateway } from '@caretaker/gateway';
 import { createLogger } from '@caretaker/protocol/log';
 import { type FaultRequestInput, startSimulators } from '@caretaker/simulators';
 import getPort from 'get-port';
-import { loadRules } from '../src/alarms/rules.js';
+import { compileExpression, parseExpression } from '../src/alarms/expression.js';
+import { type Comparison, comparisonPoints, loadRules, type Rule } from '../src/alarms/rules.js';
 import { loadHubConfig } from '../src/config.js';
 import { Hub } from '../src/hub.js';
 
@@ -95,7 +96,7 @@ const RELATED_RULES: Record<string, string[]> = {
   ],
   levelling_drift: ['elevator.levelling_error'],
   cavitation: ['pump.vibration_high', 'pump.vibration_trend', 'pump.low_pressure_running', 'pump.behaviour'],
-  phase_imbalance: [],
+  phase_imbalance: ['power.phase_imbalance', 'power.voltage_unbalance'],
 };
 
 /**
@@ -163,6 +164,12 @@ interface Reading {
 }
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+/** Every comparison of a rule: its condition, escalations and guard. */
+const comparisons = (rule: Rule): Comparison[] => [
+  ...(rule.when ?? []),
+  ...rule.escalate.flatMap((e) => e.when),
+  ...(rule.anomaly?.only_when ?? []),
+];
 const progress = (what: string) => process.stderr.write(`bench:detect-live ${what}\n`);
 
 function parseOptions() {
@@ -368,11 +375,9 @@ async function run(
   const pointsByType = new Map<string, Set<string>>();
   for (const rule of rules.rules) {
     const set = pointsByType.get(rule.device_type) ?? new Set<string>();
-    for (const c of rule.when ?? []) set.add(c.point);
-    for (const e of rule.escalate) for (const c of e.when) set.add(c.point);
+    for (const c of comparisons(rule)) for (const p of comparisonPoints(c)) set.add(p);
     if (rule.trend) set.add(rule.trend.point);
     for (const p of rule.anomaly?.points ?? []) set.add(p);
-    for (const c of rule.anomaly?.only_when ?? []) set.add(c.point);
     pointsByType.set(rule.device_type, set);
   }
   for (const [type, points] of Object.entries(EXTRA_POINTS)) {
@@ -582,6 +587,41 @@ async function run(
         p50: round(quantile(values, 0.5), 3),
         p99: round(quantile(values, 0.99), 3),
         max: round(values.at(-1) as number, 3),
+      };
+    }
+  }
+  // The expressions rules compare (phase imbalance), over each reading time of healthy running.
+  for (const rule of rules.rules) {
+    for (const c of comparisons(rule)) {
+      if (c.expr === undefined || ranges[rule.device_type]?.[c.expr]) continue;
+      const expression = parseExpression(c.expr);
+      const run = compileExpression(expression, (p) => expression.points.indexOf(p));
+      const values: number[] = [];
+      for (const device of sims.devices.filter((d) => d.type === rule.device_type)) {
+        const byTs = new Map<number, number[]>();
+        expression.points.forEach((p, i) => {
+          for (const r of good(device.id, p)) {
+            const row = byTs.get(r.ts) ?? expression.points.map(() => Number.NaN);
+            row[i] = r.value;
+            byTs.set(r.ts, row);
+          }
+        });
+        for (const [ts, row] of byTs) {
+          if (faultyAt(device.id, ts) || row.some(Number.isNaN)) continue;
+          const v = run(row);
+          if (Number.isFinite(v)) values.push(v);
+        }
+      }
+      if (values.length === 0) continue;
+      values.sort((a, b) => a - b);
+      ranges[rule.device_type] ??= {};
+      (ranges[rule.device_type] as Record<string, Record<string, number>>)[c.expr] = {
+        n: values.length,
+        min: round(values[0] as number, 4),
+        p01: round(quantile(values, 0.01), 4),
+        p50: round(quantile(values, 0.5), 4),
+        p99: round(quantile(values, 0.99), 4),
+        max: round(values.at(-1) as number, 4),
       };
     }
   }

@@ -554,6 +554,106 @@ export function describeAlarmEngineContract(dialect: string, openDb: DatabaseFac
         expect(await r.orderRows()).toHaveLength(0);
       });
     });
+
+    describe('learned behaviour across a restart', () => {
+      const behaviour = (trainRows = 400): RuleFileInput => ({
+        rules: [
+          {
+            id: 'pump.behaviour',
+            device_type: 'pump',
+            title: 'Pump behaving unlike its normal running',
+            problem_type: 'pump_performance',
+            severity: 'warning',
+            anomaly: {
+              points: ['flow', 'current'],
+              train_rows: trainRows,
+              only_when: [{ point: 'running', op: '==', value: 1 }],
+            },
+            raise_after: '30s',
+            work_order: { when: 'never' },
+          },
+        ],
+      });
+      let seed = 11;
+      const noise = () => {
+        seed = (seed * 16807) % 2147483647;
+        return seed / 2147483647 - 0.5;
+      };
+      /** Current follows flow in normal running; clogging: more current for less flow. */
+      const normal = (s: number) => {
+        const flow = 20 + 5 * Math.sin(s / 20) + noise() * 0.3;
+        return { running: true, flow, current: 10 + 0.4 * flow + noise() * 0.1 };
+      };
+      const clogged = () => ({ running: true, flow: 12 + noise() * 0.3, current: 22 + noise() * 0.1 });
+
+      /** Learns for 10 minutes, stops (as the hub does), and returns the database's name. */
+      async function learnAndStop(name: string, clock: { now: number }): Promise<void> {
+        const first = await rig(behaviour(), { name, clock });
+        for (let s = 0; s < 600; s += 1) first.send('pump-1', T0 + s * 1000, normal(s));
+        first.engine.tick(); // it finished learning: saved at the next tick
+        await first.settle();
+        expect(first.engine.stats.models_saved).toBe(1);
+        for (let s = 600; s < 660; s += 1) first.send('pump-1', T0 + s * 1000, normal(s));
+        await first.engine.stop(); // and again on stop, with the minute since
+        expect(first.engine.stats.models_saved).toBe(2);
+        expect(await first.alarmRows()).toEqual([]);
+        await first.close();
+        rigs.splice(rigs.indexOf(first), 1);
+      }
+
+      it('a restarted hub resumes the learned model: a fault right after the restart is flagged', async () => {
+        const name = 'alarms_models';
+        const clock = { now: T0 };
+        await learnAndStop(name, clock);
+        const second = await rig(behaviour(), { name, clock });
+        const [row] = await second.database.db.selectFrom('detector_state').selectAll().execute();
+        expect(row).toMatchObject({ site: SITE, device: 'pump-1', rule_id: 'pump.behaviour', kind: 'pca' });
+        expect(JSON.parse(row?.state ?? '{}').model).not.toBeNull();
+        const restartedAt = 700;
+        for (let s = restartedAt; s < restartedAt + 300; s += 1)
+          second.send('pump-1', T0 + s * 1000, clogged());
+        await second.settle();
+        expect(second.engine.stats.models_resumed).toBe(1);
+        const [alarm] = await second.alarmRows();
+        expect(alarm).toMatchObject({ rule_id: 'pump.behaviour', state: 'active' });
+        expect(Number(alarm?.raised_at) - (T0 + restartedAt * 1000)).toBeLessThan(120_000);
+
+        // Without the saved model the same readings are what it learns as normal: no alarm.
+        const fresh = await rig(behaviour());
+        for (let s = restartedAt; s < restartedAt + 300; s += 1)
+          fresh.send('pump-1', T0 + s * 1000, clogged());
+        await fresh.settle();
+        expect(fresh.engine.stats.models_resumed).toBe(0);
+        expect(await fresh.alarmRows()).toEqual([]);
+      });
+
+      it('a model learned under other settings, or unreadable, is not resumed: the device learns again', async () => {
+        const name = 'alarms_models_changed';
+        const clock = { now: T0 };
+        await learnAndStop(name, clock);
+        const changed = await rig(behaviour(500), { name, clock });
+        for (let s = 700; s < 1000; s += 1) changed.send('pump-1', T0 + s * 1000, clogged());
+        await changed.settle();
+        expect(changed.engine.stats.models_resumed).toBe(0);
+        expect(await changed.alarmRows()).toEqual([]);
+        await changed.close();
+        rigs.splice(rigs.indexOf(changed), 1);
+
+        // The same database again, with the saved row broken.
+        const broken = await rig(behaviour(), { name, clock });
+        await broken.database.db
+          .updateTable('detector_state')
+          .set({ state: '{"v":1,"model":"?"}' })
+          .execute();
+        await broken.close();
+        rigs.splice(rigs.indexOf(broken), 1);
+        const again = await rig(behaviour(), { name, clock });
+        for (let s = 1000; s < 1300; s += 1) again.send('pump-1', T0 + s * 1000, clogged());
+        await again.settle();
+        expect(again.engine.stats.models_resumed).toBe(0);
+        expect(await again.alarmRows()).toEqual([]);
+      });
+    });
   });
 }
 

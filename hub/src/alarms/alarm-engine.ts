@@ -4,8 +4,11 @@ import type { Kysely } from 'kysely';
 import { type AlarmPhase, type AlarmRow, type Database, type Severity, severityRank } from '../db/schema.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
 import { AssetMap } from './assets.js';
+import { DetectorStateStore, detectorStateKey, type SavedModel } from './detector-state.js';
+import { EvidenceRows } from './evidence-rows.js';
 import {
   type EvaluatorState,
+  learningConfig,
   type Observation,
   PointSlots,
   RuleEvaluator,
@@ -35,7 +38,7 @@ export const COMM_LOSS_RULE: Rule = {
   self_recovery_window: 0,
 };
 
-/** Readings kept per point for an order's evidence. */
+/** Reading times kept per device for an order's evidence. */
 const EVIDENCE_READINGS = 60;
 /** A root incident adopts alarms of its building raised this long before it. */
 const ROOT_LOOKBACK_MS = 5 * 60_000;
@@ -44,6 +47,8 @@ const GAP_MS = 15_000;
 
 interface Timeline {
   evaluators: Map<string, RuleEvaluator>;
+  /** The same evaluators, as an array: judging a reading walks this. */
+  list: RuleEvaluator[];
   /** The latest value per point slot of the device type (NaN: never seen). */
   values: SlotValues;
   /** The last reading time judged on this timeline. */
@@ -51,6 +56,8 @@ interface Timeline {
 }
 
 interface DeviceContext {
+  /** The device type its rules were chosen by ('' until its first telemetry). */
+  type: string;
   site: string;
   gateway: string;
   device: string;
@@ -60,8 +67,8 @@ interface DeviceContext {
   beforeGap: Timeline | undefined;
   /** Late readings (a gateway's backlog after an outage) judged on their own timestamps. */
   late: Timeline | undefined;
-  /** Per point slot: the latest readings, for an order's evidence. */
-  history: Array<EvidenceRing | undefined>;
+  /** The latest readings of every point, for an order's evidence. */
+  evidence: EvidenceRows;
   slots: PointSlots;
   /** The point names of the last batch, by position, and their slots. */
   pointOrder: string[];
@@ -79,6 +86,8 @@ export interface AlarmEngineOptions {
   now?: () => number;
   /** Gateway state, from live state. */
   gatewayOnline?: (site: string, gateway: string) => boolean;
+  /** How often learned models are saved (ms, hub clock); also when one finishes learning and on stop. */
+  modelSaveEveryMs?: number;
 }
 
 export interface AlarmEvent {
@@ -98,8 +107,22 @@ export class AlarmEngine {
   private readonly ordered = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  private readonly assets: AssetMap;
-  readonly stats = { evaluated_batches: 0, transitions: 0, db_errors: 0, late_readings: 0 };
+  readonly assets: AssetMap;
+  readonly stats = {
+    evaluated_batches: 0,
+    transitions: 0,
+    db_errors: 0,
+    late_readings: 0,
+    models_resumed: 0,
+    models_saved: 0,
+  };
+  private readonly modelStore: DetectorStateStore;
+  /** Saved models waiting for their device's first telemetry, by `detectorStateKey`. */
+  private savedModels = new Map<string, SavedModel>();
+  /** Live learned-behaviour evaluators, and the model revision last saved of each. */
+  private readonly learners: Array<{ ctx: DeviceContext; evaluator: RuleEvaluator; savedRevision: number }> =
+    [];
+  private lastModelSave: number;
   /** Observers of alarm and order changes (socket.io, notifications). */
   onEvent: ((event: AlarmEvent) => void) | undefined;
 
@@ -113,13 +136,27 @@ export class AlarmEngine {
       this.rulesById.set(rule.id, rule);
     }
     this.rulesById.set(COMM_LOSS_RULE.id, COMM_LOSS_RULE);
+    this.modelStore = new DetectorStateStore(opts.db);
+    this.lastModelSave = this.now();
   }
 
   /** Loads the live alarms: pending hold times and active alarms resume where they were. */
   async start(): Promise<void> {
     const rows = await this.opts.db.selectFrom('alarms').selectAll().where('closed_at', 'is', null).execute();
     for (const row of rows) this.open.set(row.incident_key, row);
-    this.opts.log.info({ open_alarms: rows.length }, 'alarm engine ready');
+    this.savedModels = await this.modelStore.loadAll((key, reason) =>
+      this.opts.log.warn({ key, reason }, 'saved learned model unreadable: that device learns again'),
+    );
+    this.opts.log.info(
+      { open_alarms: rows.length, saved_models: this.savedModels.size },
+      'alarm engine ready',
+    );
+  }
+
+  /** Saves what the learned-behaviour rules have learned, then waits for every pending write. */
+  async stop(): Promise<void> {
+    this.saveModels(this.now());
+    await this.idle();
   }
 
   /** Resolves when every decision so far is in the database. */
@@ -135,19 +172,26 @@ export class AlarmEngine {
 
   /** Judges one telemetry batch (already validated and durable). Synchronous and cheap. */
   onTelemetry(ref: { site: string; gateway: string; device: string }, batch: TelemetryBatch): void {
-    const rules = this.rulesByType.get(batch.device_type);
-    const ctx = this.context(ref, rules ?? [], batch.device_type);
-    ctx.gateway = ref.gateway;
+    let ctx = this.devices.get(ref.device);
+    // A device keeps its type: its rules are looked up again only if it reports another.
+    if (!ctx || ctx.type !== batch.device_type) {
+      ctx = this.context(ref, this.rulesByType.get(batch.device_type) ?? [], batch.device_type);
+      ctx.type = batch.device_type;
+    }
+    if (ctx.gateway !== ref.gateway) ctx.gateway = ref.gateway;
     if (ctx.commLostSince !== null) this.commRestored(ctx);
-    if (!rules || rules.length === 0) return;
+    if (ctx.live.list.length === 0) return;
     this.stats.evaluated_batches += 1;
     // Readings of one poll share a timestamp; judge the device once per distinct time, in order.
     const readings = inTimeOrder(batch.readings)
       ? batch.readings
       : [...batch.readings].sort((a, b) => a.ts - b.ts);
+    const n = readings.length;
     let i = 0;
-    while (i < readings.length) {
+    while (i < n) {
       const ts = (readings[i] as (typeof readings)[number]).ts;
+      let end = i + 1;
+      while (end < n && (readings[end] as (typeof readings)[number]).ts === ts) end += 1;
       const live = ts > ctx.live.watermark;
       let timeline = ctx.live;
       if (live && ts - ctx.live.watermark > GAP_MS && Number.isFinite(ctx.live.watermark)) {
@@ -163,37 +207,28 @@ export class AlarmEngine {
           timeline = ctx.late;
         }
         if (timeline === ctx.live || ts <= timeline.watermark) {
-          while (i < readings.length && (readings[i] as (typeof readings)[number]).ts === ts) i += 1;
+          i = end;
           continue;
         }
         this.stats.late_readings += 1;
       }
-      while (i < readings.length && (readings[i] as (typeof readings)[number]).ts === ts) {
+      const values = timeline.values;
+      if (live) ctx.evidence.begin(ts);
+      for (; i < end; i += 1) {
         const r = readings[i] as (typeof readings)[number];
-        const value = typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value;
-        if (r.quality !== 'bad' && value !== null) {
-          // A device sends its points in the same order every poll: reuse the last batch's slots.
-          let slot = ctx.pointOrder[i] === r.point ? (ctx.slotOrder[i] as number) : -1;
-          if (slot < 0) {
-            slot = ctx.slots.slot(r.point);
-            ctx.pointOrder[i] = r.point;
-            ctx.slotOrder[i] = slot;
-          }
-          while (timeline.values.length <= slot) timeline.values.push(Number.NaN);
-          timeline.values[slot] = value;
-          if (live) {
-            let ring = ctx.history[slot];
-            if (!ring) {
-              ring = new EvidenceRing();
-              ctx.history[slot] = ring;
-            }
-            ring.push(ts, value);
-          }
-        }
-        i += 1;
+        const raw = r.value;
+        if (raw === null || r.quality === 'bad') continue;
+        const value = typeof raw === 'number' ? raw : raw ? 1 : 0;
+        // A device sends its points in the same order every poll: reuse the last batch's slots.
+        const slot = ctx.pointOrder[i] === r.point ? (ctx.slotOrder[i] as number) : slotAt(ctx, i, r.point);
+        while (values.length <= slot) values.push(Number.NaN);
+        values[slot] = value;
+        if (live) ctx.evidence.set(slot, value);
       }
       timeline.watermark = ts;
-      for (const evaluator of timeline.evaluators.values()) {
+      const evaluators = timeline.list;
+      for (let e = 0; e < evaluators.length; e += 1) {
+        const evaluator = evaluators[e] as RuleEvaluator;
         const transitions = evaluator.update(ts, timeline.values);
         if (transitions.length === 0) continue;
         const observation = evaluator.observe(timeline.values);
@@ -245,6 +280,10 @@ export class AlarmEngine {
    */
   tick(): void {
     const now = this.now();
+    let fitted = false;
+    for (const l of this.learners) if (l.evaluator.takeModelFitted()) fitted = true;
+    const every = this.opts.modelSaveEveryMs ?? 300_000;
+    if (fitted || now - this.lastModelSave >= every) this.saveModels(now);
     const due = [...this.devices.values()].filter(
       (c) => c.commLostSince !== null && now - c.commLostSince >= this.opts.rules.comm_loss_after,
     );
@@ -292,14 +331,15 @@ export class AlarmEngine {
       return ctx;
     }
     ctx = {
+      type: '',
       site: ref.site,
       gateway: ref.gateway,
       device: ref.device,
       building: this.assets.buildingOf(ref.device),
-      live: { evaluators: new Map(), values: [], watermark: Number.NEGATIVE_INFINITY },
+      live: { evaluators: new Map(), list: [], values: [], watermark: Number.NEGATIVE_INFINITY },
       beforeGap: undefined,
       late: undefined,
-      history: [],
+      evidence: new EvidenceRows(EVIDENCE_READINGS),
       slots: this.slotsOf(type),
       pointOrder: [],
       slotOrder: [],
@@ -329,16 +369,73 @@ export class AlarmEngine {
         if (row.evaluated_until !== null)
           ctx.live.watermark = Math.max(ctx.live.watermark, row.evaluated_until);
       }
-      ctx.live.evaluators.set(rule.id, new RuleEvaluator(rule, ctx.slots, initial));
+      const evaluator = this.evaluator(ctx, rule, initial);
+      ctx.live.evaluators.set(rule.id, evaluator);
+      if (rule.anomaly) this.learners.push({ ctx, evaluator, savedRevision: evaluator.modelRevision });
     }
+    ctx.live.list = [...ctx.live.evaluators.values()];
+    // Every slot a rule reads exists now: the values array covers them, so reads stay in bounds.
+    while (ctx.live.values.length < ctx.slots.size) ctx.live.values.push(Number.NaN);
+  }
+
+  /** A live evaluator; a learned model saved for this device and rule resumes if it still fits. */
+  private evaluator(ctx: DeviceContext, rule: Rule, initial: EvaluatorState | undefined): RuleEvaluator {
+    const key = detectorStateKey(ctx.site, ctx.device, rule.id);
+    const saved = rule.anomaly ? this.savedModels.get(key) : undefined;
+    if (saved) {
+      this.savedModels.delete(key);
+      if (saved.config === learningConfig(rule)) {
+        try {
+          const evaluator = new RuleEvaluator(rule, ctx.slots, initial, saved.state);
+          this.stats.models_resumed += 1;
+          return evaluator;
+        } catch (err) {
+          this.opts.log.warn({ key, err }, 'saved learned model does not fit the rule: learning again');
+        }
+      } else {
+        this.opts.log.info({ key }, 'rule settings changed since the model was learned: learning again');
+      }
+    }
+    return new RuleEvaluator(rule, ctx.slots, initial);
+  }
+
+  /** Queues a save of every learned model that moved since its last save. */
+  private saveModels(now: number): void {
+    this.lastModelSave = now;
+    const models: SavedModel[] = [];
+    for (const l of this.learners) {
+      const revision = l.evaluator.modelRevision;
+      if (revision === l.savedRevision) continue;
+      const state = l.evaluator.exportModel();
+      if (!state) continue;
+      l.savedRevision = revision;
+      models.push({
+        site: l.ctx.site,
+        device: l.ctx.device,
+        ruleId: l.evaluator.rule.id,
+        config: learningConfig(l.evaluator.rule),
+        state,
+      });
+    }
+    if (models.length === 0) return;
+    this.enqueue(async () => {
+      await this.modelStore.save(models, now);
+      this.stats.models_saved += models.length;
+    });
   }
 
   private cloneTimeline(from: Timeline): Timeline {
     const evaluators = new Map<string, RuleEvaluator>();
     for (const [id, e] of from.evaluators) {
-      evaluators.set(id, new RuleEvaluator(e.rule, e.slots, e.snapshot));
+      // A learned model comes along: late data is judged by what was known when the gap began.
+      evaluators.set(id, new RuleEvaluator(e.rule, e.slots, e.snapshot, e.exportModel()));
     }
-    return { evaluators, values: from.values.slice(), watermark: from.watermark };
+    return {
+      evaluators,
+      list: [...evaluators.values()],
+      values: from.values.slice(),
+      watermark: from.watermark,
+    };
   }
 
   /** One slot table per device type: its rules are compiled against it. */
@@ -604,9 +701,7 @@ export class AlarmEngine {
       ...(obs.timeToLimitMs !== undefined ? { time_to_limit_ms: finite(obs.timeToLimitMs) } : {}),
       ...(obs.slopePerHour !== undefined ? { slope_per_hour: obs.slopePerHour } : {}),
       // Every point of the device leading up to the event, not only the rule's: what else moved.
-      readings: Object.fromEntries(
-        ctx.history.flatMap((ring, slot) => (ring ? [[ctx.slots.name(slot), ring.toArray()]] : [])),
-      ),
+      readings: evidenceReadings(ctx),
       recent_orders: recent,
     };
     const { order, outcome } = await orders.raiseForAlarm({
@@ -731,6 +826,14 @@ export class AlarmEngine {
   }
 }
 
+/** The slot of the point at position `i` of a batch, remembered for the device's next batch. */
+function slotAt(ctx: DeviceContext, i: number, point: string): number {
+  const slot = ctx.slots.slot(point);
+  ctx.pointOrder[i] = point;
+  ctx.slotOrder[i] = slot;
+  return slot;
+}
+
 function inTimeOrder(readings: TelemetryBatch['readings']): boolean {
   for (let i = 1; i < readings.length; i += 1) {
     if ((readings[i] as { ts: number }).ts < (readings[i - 1] as { ts: number }).ts) return false;
@@ -738,29 +841,14 @@ function inTimeOrder(readings: TelemetryBatch['readings']): boolean {
   return true;
 }
 
-/** The latest readings of one point, in a fixed ring (no allocation per reading). */
-class EvidenceRing {
-  private readonly ts = new Float64Array(EVIDENCE_READINGS);
-  private readonly values = new Float64Array(EVIDENCE_READINGS);
-  private next = 0;
-  private size = 0;
-
-  push(ts: number, value: number): void {
-    this.ts[this.next] = ts;
-    this.values[this.next] = value;
-    this.next = (this.next + 1) % EVIDENCE_READINGS;
-    if (this.size < EVIDENCE_READINGS) this.size += 1;
+/** Every point's latest readings, by name (points without any left out). */
+function evidenceReadings(ctx: DeviceContext): Record<string, Array<[number, number]>> {
+  const out: Record<string, Array<[number, number]>> = {};
+  for (let slot = 0; slot < ctx.slots.size; slot += 1) {
+    const series = ctx.evidence.series(slot);
+    if (series.length > 0) out[ctx.slots.name(slot)] = series;
   }
-
-  toArray(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    const start = (this.next - this.size + EVIDENCE_READINGS) % EVIDENCE_READINGS;
-    for (let i = 0; i < this.size; i += 1) {
-      const j = (start + i) % EVIDENCE_READINGS;
-      out.push([this.ts[j] as number, this.values[j] as number]);
-    }
-    return out;
-  }
+  return out;
 }
 
 function ruleSummary(rule: Rule) {

@@ -152,7 +152,7 @@ export class Maintenance {
     await this.dispatch.stop();
     await this.sla.stop();
     await this.preventive.stop();
-    await this.engine.idle();
+    await this.engine.stop();
     await this.database.close();
   }
 }

@@ -1,7 +1,8 @@
 import { type Severity, severityRank } from '../db/schema.js';
 import { NOfM } from '../detectors/alarm-state.js';
-import { PcaMonitor } from '../detectors/pca-monitor.detector.js';
-import type { Comparison, Rule } from './rules.js';
+import { PcaMonitor, type PcaMonitorState } from '../detectors/pca-monitor.detector.js';
+import { compileExpression, type Evaluate, parseExpression } from './expression.js';
+import { type Comparison, comparisonPoints, comparisonSubject, type Rule } from './rules.js';
 import { type LineFit, WindowedRegression } from './windowed-regression.js';
 
 /**
@@ -87,15 +88,60 @@ const OPS: Record<Comparison['op'], Op> = {
   off_level: Op.OffLevel,
 };
 
+/** A comparison compiled against slots: every one has the same shape, so judging stays monomorphic. */
 interface Compiled {
+  /** The point's slot, or -1 for an expression. */
   slot: number;
+  /** The expression (null for a point). */
+  expr: Evaluate | null;
+  /** The slots an expression reads: it is unknown while any of them is. */
+  inputs: Int32Array;
+  /** The point or the expression's text, for the evidence. */
+  subject: string;
   op: Op;
   value: number;
   clear: number;
 }
 
 function compile(c: Comparison, slots: PointSlots): Compiled {
-  return { slot: slots.slot(c.point), op: OPS[c.op], value: c.value, clear: c.clear ?? c.value };
+  const expression = c.expr === undefined ? undefined : parseExpression(c.expr);
+  const slotOf = (name: string) => slots.slot(name);
+  return {
+    slot: expression ? -1 : slots.slot(c.point as string),
+    expr: expression ? compileExpression(expression, slotOf) : null,
+    inputs: Int32Array.from(expression ? expression.points.map(slotOf) : []),
+    subject: comparisonSubject(c),
+    op: OPS[c.op],
+    value: c.value,
+    clear: c.clear ?? c.value,
+  };
+}
+
+/** Whether every point a comparison reads is known (seen, so not NaN). */
+function known(c: Compiled, values: SlotValues): boolean {
+  if (c.expr === null) {
+    const v = values[c.slot];
+    return v !== undefined && !Number.isNaN(v);
+  }
+  const inputs = c.inputs;
+  for (let i = 0; i < inputs.length; i += 1) {
+    const v = values[inputs[i] as number];
+    if (v === undefined || Number.isNaN(v)) return false;
+  }
+  return true;
+}
+
+/**
+ * The value a comparison looks at, once `known`. An expression over known points may still be
+ * NaN (a zero mean): no comparison holds for it then.
+ */
+function read(c: Compiled, values: SlotValues): number {
+  return c.expr === null ? (values[c.slot] as number) : c.expr(values);
+}
+
+/** Whether the comparison holds against its raise value (false while unknown). */
+function raises(c: Compiled, values: SlotValues): boolean {
+  return known(c, values) && holds(c.op, read(c, values), c.value);
 }
 
 function holds(op: Op, v: number, limit: number): boolean {
@@ -126,37 +172,77 @@ function add(out: Transition[], t: Transition): Transition[] {
 
 // Shared results: judging allocates nothing.
 const NONE: Transition[] = [];
-const NEITHER: [boolean, boolean] = [false, false];
-const RAISE: [boolean, boolean] = [true, false];
-const CLEAR: [boolean, boolean] = [false, true];
-const BOTH: [boolean, boolean] = [true, true];
+const UNKNOWN = -1;
+const NEITHER = 0;
+const RAISE = 1;
+const CLEAR = 2;
+
+/**
+ * Rows averaged into one for the relation model (anomaly rules): it judges the mean of each
+ * four consecutive rows. The faults it looks for last minutes and it smooths over 30 s anyway,
+ * so a verdict every four rows loses nothing that matters and costs a quarter.
+ */
+export const ANOMALY_FRAME_ROWS = 4;
+
+/** The settings a learned model depends on: a model learned under others is not resumed. */
+export function learningConfig(rule: Rule): string {
+  return JSON.stringify({ anomaly: rule.anomaly ?? null, frame_rows: ANOMALY_FRAME_ROWS });
+}
+
+const CONDITION = 0;
+const TREND = 1;
+const ANOMALY = 2;
 
 export class RuleEvaluator {
   private state: EvaluatorState;
-  private readonly nOfM: NOfM | undefined;
-  private readonly regression: WindowedRegression | undefined;
+  // The rule, flattened into fields of this class: rules parsed from YAML come in many object
+  // shapes, and reading theirs on every reading made each property access megamorphic.
+  private readonly kind: number;
+  private readonly raiseAfter: number;
+  private readonly clearAfter: number;
+  private readonly nOfM: NOfM | null;
+  private readonly when: Compiled[];
+  private readonly guard: Compiled[];
+  private readonly escalations: Array<{ rank: number; severity: Severity; when: Compiled[] }>;
+  /**
+   * The comparison that last failed the raise test. While the alarm is normal (no hold time
+   * running, no N-of-M window filling) and it still fails, nothing can change: a reading then
+   * costs one comparison.
+   */
+  private witness = 0;
+  /** A condition rule, normal, no N-of-M window filling: only the witness needs a look. */
+  private quiet = false;
+  private readonly regression: WindowedRegression | null;
   private readonly line: LineFit = { slope: 0, level: 0, n: 0 };
+  private readonly trendSlot: number;
+  private readonly trendSign: number;
+  private readonly trendLimit: number;
+  private readonly trendHorizon: number;
+  private readonly trendMinPoints: number;
   /** The trend's latest prediction (trend rules). */
   private eta = Number.POSITIVE_INFINITY;
   private slope: number | undefined;
   private readonly pointSlots: number[];
-  private readonly when: Compiled[];
-  private readonly guard: Compiled[];
-  private readonly escalations: Array<{ rank: number; severity: Severity; when: Compiled[] }>;
-  private readonly trendSlot: number;
-  private readonly anomalySlots: number[];
-  private readonly monitor: PcaMonitor | undefined;
-  private readonly row: number[];
-  private score = 0;
+  private readonly anomalySlots: Int32Array;
+  private readonly monitor: PcaMonitor | null;
+  /** Sums of the current frame's rows (anomaly rules), and how many rows it has. */
+  private readonly frame: Float64Array;
+  private frameRows = 0;
+  private revision = 0;
+  private readonly row: Float64Array;
 
   constructor(
     readonly rule: Rule,
     readonly slots: PointSlots,
     initial?: EvaluatorState,
+    /** A learned model to resume (anomaly rules), from `exportModel`. */
+    model?: PcaMonitorState,
   ) {
     this.state = initial ? { ...initial } : { phase: 'normal', since: null, severity: rule.severity };
-    this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : undefined;
-    this.regression = rule.trend ? new WindowedRegression(rule.trend.window) : undefined;
+    this.kind = rule.anomaly ? ANOMALY : rule.trend ? TREND : CONDITION;
+    this.raiseAfter = rule.raise_after;
+    this.clearAfter = rule.clear_after;
+    this.nOfM = rule.n_of_m ? new NOfM(rule.n_of_m.n, rule.n_of_m.m) : null;
     this.pointSlots = this.points.map((name) => slots.slot(name));
     this.when = (rule.when ?? []).map((c) => compile(c, slots));
     this.guard = (rule.anomaly?.only_when ?? []).map((c) => compile(c, slots));
@@ -165,14 +251,26 @@ export class RuleEvaluator {
       severity: e.severity,
       when: e.when.map((c) => compile(c, slots)),
     }));
-    this.trendSlot = rule.trend ? slots.slot(rule.trend.point) : -1;
-    this.anomalySlots = (rule.anomaly?.points ?? []).map((name) => slots.slot(name));
-    // The relation model judges every row with its own hold times; the rule's come on top. The
-    // rule names its points deliberately, so slow ones (flow following demand) stay in.
+    const trend = rule.trend;
+    this.regression = trend ? new WindowedRegression(trend.window) : null;
+    this.trendSlot = trend ? slots.slot(trend.point) : -1;
+    this.trendSign = trend?.direction === 'falling' ? -1 : 1;
+    this.trendLimit = trend?.limit ?? 0;
+    this.trendHorizon = trend?.horizon ?? 0;
+    this.trendMinPoints = trend?.min_points ?? 0;
+    this.anomalySlots = Int32Array.from((rule.anomaly?.points ?? []).map((name) => slots.slot(name)));
+    // The relation model judges every frame with its own hold times; the rule's come on top. The
+    // rule names its points deliberately, so slow ones (flow following demand) stay in. It
+    // learns from the same number of rows as the rule says, seen as frames.
     this.monitor = rule.anomaly
-      ? new PcaMonitor({ trainRows: rule.anomaly.train_rows, slowAutocorrelation: 1 })
-      : undefined;
-    this.row = new Array<number>(rule.anomaly?.points.length ?? 0).fill(0);
+      ? new PcaMonitor({
+          trainRows: Math.max(10, Math.ceil(rule.anomaly.train_rows / ANOMALY_FRAME_ROWS)),
+          slowAutocorrelation: 1,
+        })
+      : null;
+    this.frame = new Float64Array(this.anomalySlots.length);
+    this.row = new Float64Array(this.anomalySlots.length);
+    if (model && this.monitor) this.monitor.restoreState(model, this.anomalySlots.length);
   }
 
   /**
@@ -185,8 +283,13 @@ export class RuleEvaluator {
       const v = values[slot];
       if (v !== undefined && !Number.isNaN(v)) seen[this.slots.name(slot)] = v;
     }
-    if (this.rule.anomaly) return { values: seen, score: this.score };
-    if (!this.rule.trend) return { values: seen };
+    for (const c of [...this.when, ...this.guard, ...this.escalations.flatMap((e) => e.when)]) {
+      if (c.expr === null || !known(c, values)) continue;
+      const v = read(c, values);
+      if (Number.isFinite(v)) seen[c.subject] = v;
+    }
+    if (this.monitor) return { values: seen, score: this.monitor.score };
+    if (!this.regression) return { values: seen };
     return {
       values: seen,
       timeToLimitMs: this.eta,
@@ -198,15 +301,30 @@ export class RuleEvaluator {
     return { ...this.state };
   }
 
+  /** The learned model's state (anomaly rules), to persist or to copy into another timeline. */
+  exportModel(): PcaMonitorState | undefined {
+    return this.monitor?.exportState();
+  }
+
+  /** Rows the learned model has taken in (anomaly rules): it changed if this did. */
+  get modelRevision(): number {
+    return this.revision;
+  }
+
+  /** True once after the reading that finished learning: the model is worth saving now. */
+  takeModelFitted(): boolean {
+    return this.monitor?.takeFitted() ?? false;
+  }
+
   /** The points this rule reads. */
   get points(): string[] {
     const { rule } = this;
     const names = [
-      ...(rule.when ?? []).map((c) => c.point),
-      ...rule.escalate.flatMap((e) => e.when.map((c) => c.point)),
+      ...(rule.when ?? []).flatMap(comparisonPoints),
+      ...rule.escalate.flatMap((e) => e.when.flatMap(comparisonPoints)),
     ];
     if (rule.trend) names.push(rule.trend.point);
-    if (rule.anomaly) names.push(...rule.anomaly.points, ...rule.anomaly.only_when.map((c) => c.point));
+    if (rule.anomaly) names.push(...rule.anomaly.points, ...rule.anomaly.only_when.flatMap(comparisonPoints));
     return [...new Set(names)];
   }
 
@@ -215,13 +333,23 @@ export class RuleEvaluator {
    * changed (usually nothing). A point the rule needs that was never seen: nothing is judged.
    */
   update(ts: number, values: SlotValues): Transition[] {
+    // Nothing can happen while one comparison fails its raise value (or is unknown). Kept small
+    // so it inlines into the engine's loop; the rest is `step`.
+    if (this.quiet && !raises(this.when[this.witness] as Compiled, values)) return NONE;
+    const out = this.step(ts, values);
+    const s = this.state;
+    this.quiet = this.kind === CONDITION && s.phase === 'normal' && (this.nOfM === null || this.nOfM.idle);
+    return out;
+  }
+
+  private step(ts: number, values: SlotValues): Transition[] {
+    const s = this.state;
     const judged = this.judge(ts, values);
-    if (!judged) return NONE;
-    const [raise, clear] = judged;
-    const { rule } = this;
+    if (judged === UNKNOWN) return NONE;
+    const raise = (judged & RAISE) !== 0;
+    const clear = (judged & CLEAR) !== 0;
     // Most readings change nothing: allocate only when something happens.
     let out: Transition[] = NONE;
-    const s = this.state;
     switch (s.phase) {
       case 'normal':
       case 'pending': {
@@ -229,16 +357,16 @@ export class RuleEvaluator {
           if (s.phase === 'normal') {
             s.phase = 'pending';
             s.since = ts;
-            if (rule.raise_after > 0) out = add(out, { type: 'pending', ts });
+            if (this.raiseAfter > 0) out = add(out, { type: 'pending', ts });
           }
           const since = s.since ?? ts;
-          if (ts - since >= rule.raise_after) {
+          if (ts - since >= this.raiseAfter) {
             s.phase = 'active';
             s.since = null;
-            s.severity = this.escalated(values, rule.severity);
+            s.severity = this.escalated(values, this.rule.severity);
             out = add(out, {
               type: 'raised',
-              ts: since + rule.raise_after,
+              ts: since + this.raiseAfter,
               pendingSince: since,
               severity: s.severity,
             });
@@ -267,14 +395,14 @@ export class RuleEvaluator {
           if (s.phase === 'active') {
             s.phase = 'clearing';
             s.since = ts;
-            if (rule.clear_after > 0) out = add(out, { type: 'clearing', ts });
+            if (this.clearAfter > 0) out = add(out, { type: 'clearing', ts });
           }
           const since = s.since ?? ts;
-          if (ts - since >= rule.clear_after) {
+          if (ts - since >= this.clearAfter) {
             s.phase = 'normal';
             s.since = null;
-            s.severity = rule.severity;
-            out = add(out, { type: 'cleared', ts: since + rule.clear_after });
+            s.severity = this.rule.severity;
+            out = add(out, { type: 'cleared', ts: since + this.clearAfter });
           }
         }
         break;
@@ -283,70 +411,95 @@ export class RuleEvaluator {
     return out;
   }
 
-  /** [raise condition, clear condition], or null when a point it needs is unknown. */
-  private judge(ts: number, values: SlotValues): [boolean, boolean] | null {
-    const { rule } = this;
+  /** RAISE and CLEAR bits of the raise and clear conditions, or UNKNOWN when a point is. */
+  private judge(ts: number, values: SlotValues): number {
     let raise: boolean;
     let clear: boolean;
-    const trend = rule.trend;
-    if (rule.anomaly) {
-      for (const c of this.guard) {
-        const v = values[c.slot] ?? Number.NaN;
-        if (Number.isNaN(v) || !holds(c.op, v, c.value)) return null;
+    if (this.kind === ANOMALY) {
+      const guard = this.guard;
+      const frame = this.frame;
+      for (let i = 0; i < guard.length; i += 1) {
+        if (!raises(guard[i] as Compiled, values)) {
+          // A frame holds consecutive rows of normal running only.
+          this.frameRows = 0;
+          frame.fill(0);
+          return UNKNOWN;
+        }
       }
-      for (let i = 0; i < this.anomalySlots.length; i += 1) {
-        const v = values[this.anomalySlots[i] as number] ?? Number.NaN;
-        if (Number.isNaN(v)) return null;
-        this.row[i] = v;
+      const slots = this.anomalySlots;
+      for (let i = 0; i < slots.length; i += 1) {
+        const v = values[slots[i] as number];
+        if (v === undefined || Number.isNaN(v)) {
+          this.frameRows = 0;
+          frame.fill(0);
+          return UNKNOWN;
+        }
+        frame[i] = (frame[i] as number) + v;
       }
-      const verdict = (this.monitor as PcaMonitor).update(ts, this.row);
-      this.score = verdict.score;
-      if (!verdict.fitted) return NEITHER;
-      raise = verdict.active;
-      clear = !verdict.active;
-    } else if (trend) {
-      const value = values[this.trendSlot] ?? Number.NaN;
-      if (Number.isNaN(value)) return null;
+      const monitor = this.monitor as PcaMonitor;
+      this.frameRows += 1;
+      if (this.frameRows === ANOMALY_FRAME_ROWS) {
+        const row = this.row;
+        for (let i = 0; i < row.length; i += 1) row[i] = (frame[i] as number) / ANOMALY_FRAME_ROWS;
+        this.frameRows = 0;
+        frame.fill(0);
+        monitor.step(ts, row);
+        this.revision += 1;
+      }
+      if (!monitor.fitted) return NEITHER;
+      raise = monitor.active;
+      clear = !raise;
+    } else if (this.kind === TREND) {
+      const value = values[this.trendSlot];
+      if (value === undefined || Number.isNaN(value)) return UNKNOWN;
       const regression = this.regression as WindowedRegression;
       regression.add(ts, value);
-      const sign = trend.direction === 'rising' ? 1 : -1;
-      const fitted = regression.fit(ts, trend.min_points, this.line);
+      const sign = this.trendSign;
       const fit = this.line;
+      const fitted = regression.fit(ts, this.trendMinPoints, fit);
       this.slope = fitted ? fit.slope : undefined;
-      if (sign * (value - trend.limit) >= 0) this.eta = 0;
+      if (sign * (value - this.trendLimit) >= 0) this.eta = 0;
       else if (fitted && sign * fit.slope > 0)
-        this.eta = Math.max(0, ((trend.limit - fit.level) / fit.slope) * 1000);
+        this.eta = Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000);
       else this.eta = Number.POSITIVE_INFINITY;
       if (!fitted && this.eta !== 0) return NEITHER;
-      raise = this.eta <= trend.horizon;
-      clear = this.eta > 1.5 * trend.horizon;
+      raise = this.eta <= this.trendHorizon;
+      clear = this.eta > 1.5 * this.trendHorizon;
     } else {
       raise = true;
       clear = false;
       const when = this.when;
+      let failing = -1;
       for (let i = 0; i < when.length; i += 1) {
         const c = when[i] as Compiled;
-        const value = values[c.slot] ?? Number.NaN;
-        if (Number.isNaN(value)) return null;
-        if (!holds(c.op, value, c.value)) raise = false;
+        if (!known(c, values)) return UNKNOWN;
+        const value = read(c, values);
+        if (!holds(c.op, value, c.value)) {
+          raise = false;
+          if (failing < 0) failing = i;
+        }
         if (!holds(c.op, value, c.clear)) clear = true;
       }
+      if (failing >= 0) this.witness = failing;
     }
     if (this.nOfM) {
       raise = this.nOfM.step(raise);
       clear = clear && !raise;
     }
-    return raise ? (clear ? BOTH : RAISE) : clear ? CLEAR : NEITHER;
+    return (raise ? RAISE : 0) | (clear ? CLEAR : 0);
   }
 
   private escalated(values: SlotValues, current: Severity): Severity {
     let severity = current;
     for (const step of this.escalations) {
       if (step.rank <= severityRank(severity)) continue;
-      const all = step.when.every((c) => {
-        const v = values[c.slot] ?? Number.NaN;
-        return !Number.isNaN(v) && holds(c.op, v, c.value);
-      });
+      let all = true;
+      for (const c of step.when) {
+        if (!raises(c, values)) {
+          all = false;
+          break;
+        }
+      }
       if (all) severity = step.severity;
     }
     return severity;

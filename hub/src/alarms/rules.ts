@@ -4,6 +4,7 @@ import { deviceTypeSchema, durationSchema, idSchema } from '@caretaker/protocol'
 import { readYamlFileSync, validateFile } from '@caretaker/protocol/yaml-file';
 import { z } from 'zod';
 import { SEVERITIES } from '../db/schema.js';
+import { ExpressionError, parseExpression } from './expression.js';
 
 /**
  * Alarm rules: what is wrong with a kind of device, how long it must last, how bad it is, and
@@ -16,7 +17,14 @@ const severitySchema = z.enum(SEVERITIES as unknown as ['info', 'warning', 'majo
 
 export const comparisonSchema = z
   .object({
-    point: idSchema,
+    /** The point compared; or `expr`, an expression across the device's points. */
+    point: idSchema.optional(),
+    /**
+     * An expression across the points of the same device, e.g.
+     * `imbalance(current_l1, current_l2, current_l3)` or `outlet_pressure - inlet_pressure`
+     * (`hub/src/alarms/expression.ts`). Unknown while any point it reads is.
+     */
+    expr: z.string().min(1).max(500).optional(),
     /** `off_level`: |value − nearest integer| > value (a lift car stopped between floors). */
     op: z.enum(['>', '>=', '<', '<=', '==', '!=', 'off_level']),
     value: z.number().finite(),
@@ -25,6 +33,17 @@ export const comparisonSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if ((c.point === undefined) === (c.expr === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['point'], message: 'give exactly one of `point` or `expr`' });
+    }
+    if (c.expr !== undefined) {
+      try {
+        parseExpression(c.expr);
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        ctx.addIssue({ code: 'custom', path: ['expr'], message: err.message });
+      }
+    }
     if (c.clear === undefined) return;
     const ok =
       c.op === '>' || c.op === '>='
@@ -40,6 +59,16 @@ export const comparisonSchema = z
       });
   });
 export type Comparison = z.infer<typeof comparisonSchema>;
+
+/** What a comparison is written on: its point, or its expression's text. */
+export function comparisonSubject(c: Comparison): string {
+  return c.expr ?? (c.point as string);
+}
+
+/** The points a comparison reads. */
+export function comparisonPoints(c: Comparison): readonly string[] {
+  return c.expr !== undefined ? parseExpression(c.expr).points : [c.point as string];
+}
 
 const workOrderPolicySchema = z.discriminatedUnion('when', [
   z.object({ when: z.literal('immediate') }).strict(),
@@ -76,7 +105,7 @@ const trendSchema = z
 const anomalySchema = z
   .object({
     points: z.array(idSchema).min(2).max(32),
-    train_rows: z.number().int().min(30).default(600),
+    train_rows: z.number().int().min(30).max(100_000).default(600),
     /** Rows judged (and learned from) only while these hold, e.g. the pump is running. */
     only_when: z.array(comparisonSchema).default([]),
   })

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { detectorStateMigration } from '../alarms/detector-state.js';
 import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
 import { preventiveMigration } from '../preventive/migration.js';
@@ -190,6 +191,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0004_sla_dispatch': slaDispatchMigration(kind),
     '0005_preventive': preventiveMigration(kind),
     '0006_parts_webhooks': partsWebhooksMigration(kind),
+    '0008_detector_state': detectorStateMigration(kind),
     '0009_qr_reports': qrReportsMigration(kind),
   };
 }

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { DetectorStateTables } from '../alarms/detector-state.js';
 import type { PartsTables } from '../parts/schema.js';
 import type { PeopleTables } from '../people/schema.js';
 import type { PreventiveTables } from '../preventive/schema.js';
@@ -200,7 +201,7 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & PreventiveTables & WorkOrderTables;
+export type Database = CoreTables & DetectorStateTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & PreventiveTables & WorkOrderTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;

@@ -11,12 +11,29 @@ export interface HoldTimes {
   readonly clearAfterMs: number;
 }
 
+/** An AlarmState as plain data, to persist it and resume it later. */
+export interface AlarmStateSnapshot {
+  active: boolean;
+  raiseSince: number | null;
+  clearSince: number | null;
+}
+
 export class AlarmState {
   private active = false;
   private raiseSince: number | undefined;
   private clearSince: number | undefined;
 
   constructor(private readonly hold: HoldTimes) {}
+
+  snapshot(): AlarmStateSnapshot {
+    return { active: this.active, raiseSince: this.raiseSince ?? null, clearSince: this.clearSince ?? null };
+  }
+
+  restore(s: AlarmStateSnapshot): void {
+    this.active = s.active;
+    this.raiseSince = s.raiseSince ?? undefined;
+    this.clearSince = s.clearSince ?? undefined;
+  }
 
   get isActive(): boolean {
     return this.active;
@@ -74,6 +91,11 @@ export class NOfM {
       throw new RangeError(`N-of-M needs integers 1 <= n <= m, got n=${n} m=${m}`);
     }
     this.ring = new Uint8Array(m);
+  }
+
+  /** No true input in the window: a false one changes nothing. */
+  get idle(): boolean {
+    return this.count === 0;
   }
 
   step(condition: boolean): boolean {

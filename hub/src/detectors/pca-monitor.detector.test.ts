@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lag1Autocorrelation, PcaMonitor } from './pca-monitor.detector.js';
+import { lag1Autocorrelation, PcaMonitor, pcaMonitorStateSchema } from './pca-monitor.detector.js';
 
 /** Deterministic noise (LCG) in [-0.5, 0.5). */
 function noise(seed: number) {
@@ -66,5 +66,43 @@ describe('PcaMonitor', () => {
       0.9,
     );
     expect(Math.abs(lag1Autocorrelation(Array.from({ length: 300 }, () => r())))).toBeLessThan(0.2);
+  });
+});
+
+describe('PcaMonitor state', () => {
+  /** Verdicts of a monitor over rows, from row `from` on. */
+  const verdicts = (m: PcaMonitor, rows: number[][], from: number) =>
+    rows.slice(from).map((row, k) => {
+      const v = m.update((from + k) * 1000, row);
+      return [v.active, v.score];
+    });
+  const fault = { from: 700, apply: (row: number[]) => ((row[1] as number) -= 3) };
+
+  it.each([
+    ['fitted', 500],
+    ['still learning', 250],
+  ])('exported %s and restored through JSON, it goes on exactly as if never stopped', (_name, cut) => {
+    const rows = pump(1200, fault);
+    const whole = new PcaMonitor({ trainRows: 400 });
+    const first = new PcaMonitor({ trainRows: 400 });
+    for (let i = 0; i < cut; i += 1) {
+      whole.update(i * 1000, rows[i] as number[]);
+      first.update(i * 1000, rows[i] as number[]);
+    }
+    const saved = pcaMonitorStateSchema.parse(JSON.parse(JSON.stringify(first.exportState())));
+    const resumed = new PcaMonitor({ trainRows: 400 });
+    resumed.restoreState(saved, 4);
+    const expected = verdicts(whole, rows, cut);
+    expect(verdicts(resumed, rows, cut)).toEqual(expected);
+    // And the fault is caught, by the resumed monitor as by the uninterrupted one.
+    expect(expected.some(([active]) => active)).toBe(true);
+  });
+
+  it('refuses a state of another shape, so its owner learns again', () => {
+    const m = new PcaMonitor({ trainRows: 50 });
+    for (const [i, row] of pump(60).entries()) m.update(i * 1000, row);
+    const state = m.exportState();
+    expect(() => new PcaMonitor({ trainRows: 50 }).restoreState(state, 3)).toThrow('not 3');
+    expect(() => new PcaMonitor({ trainRows: 60 }).restoreState(state, 4)).toThrow('training rows');
   });
 });

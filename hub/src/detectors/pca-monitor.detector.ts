@@ -1,4 +1,5 @@
 import { median, medianAbsoluteDeviation, quantileSorted, mean as ssMean } from 'simple-statistics';
+import { z } from 'zod';
 import { AlarmState } from './alarm-state.js';
 import type { RowDetector, Verdict } from './detector.js';
 import { covariance, symmetricEigen } from './linear-algebra.js';
@@ -83,19 +84,88 @@ interface Model {
   speLimit: number;
 }
 
+/** The fitted model as flat typed arrays, for judging a row without allocating. */
+interface LiveModel {
+  readonly model: Model;
+  readonly dim: number;
+  readonly k: number;
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+  readonly smoothMean: Float64Array;
+  /** k × dim, row-major: component c's weight of point i at c * dim + i. */
+  readonly components: Float64Array;
+  readonly eigenvalues: Float64Array;
+}
+
 const Z_CLIP = 8;
+
+/** JSON has no Infinity or NaN: a left-out point's infinite scale and an unseen value are null. */
+const num = z.number().nullable();
+const numbers = z.array(num).max(1024);
+
+/**
+ * A monitor's whole state as plain JSON-safe data: what it has learned (or the rows it is still
+ * learning from) and where its smoothing and alarm stand, so a restarted hub resumes instead of
+ * relearning. Validated on the way back in.
+ */
+export const pcaMonitorStateSchema = z
+  .object({
+    v: z.literal(1),
+    trainRows: z.number().int().min(1),
+    /** While learning: the rows so far (times and values). */
+    training: z.object({ ts: z.array(z.number()), values: z.array(numbers) }).nullable(),
+    model: z
+      .object({
+        center: numbers,
+        scale: numbers,
+        smoothMean: numbers,
+        components: z.array(numbers),
+        eigenvalues: numbers,
+        t2Limit: z.number(),
+        speLimit: z.number(),
+      })
+      .nullable(),
+    smooth: numbers,
+    baseline: numbers,
+    lastTs: z.number().nullable(),
+    frozen: z.boolean(),
+    alarm: z.object({
+      active: z.boolean(),
+      raiseSince: z.number().nullable(),
+      clearSince: z.number().nullable(),
+    }),
+  })
+  .strict();
+export type PcaMonitorState = z.infer<typeof pcaMonitorStateSchema>;
+
+const toJson = (xs: ArrayLike<number>): Array<number | null> =>
+  Array.from(xs, (x) => (Number.isFinite(x) ? x : null));
+const fromJson = (xs: ReadonlyArray<number | null>, missing: number): number[] =>
+  xs.map((x) => (x === null ? missing : x));
 
 export class PcaMonitor implements RowDetector<PcaVerdict> {
   private readonly opts: PcaMonitorOptions;
   private readonly training: { ts: number; values: number[] }[] = [];
-  private model: Model | undefined;
-  private smooth: number[] = [];
-  private baseline: number[] = [];
+  private live: LiveModel | undefined;
+  /** Smoothed and baseline z-scores per point; NaN until the point's first finite value. */
+  private smooth: Float64Array = new Float64Array(0);
+  private baseline: Float64Array = new Float64Array(0);
   private lastTs: number | undefined;
   private readonly alarm: AlarmState;
-  // Scratch buffers so a reading allocates nothing.
   private dev: Float64Array = new Float64Array(0);
   private frozen = false;
+  private weightsDt = -1;
+  private alphaForDt = 1;
+  private betaForDt = 1;
+  // The latest verdict, as fields: the hub's hot path reads these instead of a new object.
+  /** Whether the alarm is raised after the latest row. */
+  active = false;
+  /** max(T², SPE) over their limits after the latest row (0 while learning). */
+  score = 0;
+  t2 = 0;
+  spe = 0;
+  /** Rows judged since the model was fitted or restored. */
+  private fittedJustNow = false;
 
   constructor(options: Partial<PcaMonitorOptions> = {}) {
     this.opts = { ...PCA_MONITOR_DEFAULTS, ...options };
@@ -106,46 +176,155 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     });
   }
 
-  private weightsDt = -1;
-  private alphaForDt = 1;
-  private betaForDt = 1;
-
   get fitted(): boolean {
-    return this.model !== undefined;
+    return this.live !== undefined;
+  }
+
+  /** True once after the row that completed learning (so its owner can save the model soon). */
+  takeFitted(): boolean {
+    const was = this.fittedJustNow;
+    this.fittedJustNow = false;
+    return was;
   }
 
   update(ts: number, values: readonly number[]): PcaVerdict {
-    if (!this.model) {
-      this.training.push({ ts, values: [...values] });
+    this.step(ts, values);
+    return { active: this.active, score: this.score, t2: this.t2, spe: this.spe, fitted: this.fitted };
+  }
+
+  /** Judges one row; the verdict is left in `active`, `score`, `t2` and `spe`. */
+  step(ts: number, values: ArrayLike<number>): void {
+    const m = this.live;
+    if (!m) {
+      this.training.push({ ts, values: Array.from(values) });
       if (this.training.length >= this.opts.trainRows) this.fit();
-      return { active: false, score: 0, t2: 0, spe: 0, fitted: this.model !== undefined };
+      this.active = false;
+      this.score = 0;
+      this.t2 = 0;
+      this.spe = 0;
+      return;
     }
-    const m = this.model;
-    this.smoothStep(ts, values, m);
+    this.smoothStep(ts, values, m.center, m.scale);
     const d = this.dev;
-    for (let i = 0; i < d.length; i += 1)
-      d[i] = (this.smooth[i] ?? 0) - (this.baseline[i] ?? 0) - (m.smoothMean[i] ?? 0);
+    const dim = m.dim;
+    const smooth = this.smooth;
+    const baseline = this.baseline;
+    const mean = m.smoothMean;
+    let norm2 = 0;
+    for (let i = 0; i < dim; i += 1) {
+      const s = smooth[i] as number;
+      const b = baseline[i] as number;
+      const x = (Number.isNaN(s) ? 0 : s) - (Number.isNaN(b) ? 0 : b) - (mean[i] as number);
+      d[i] = x;
+      norm2 += x * x;
+    }
     let t2 = 0;
     let projected = 0;
-    for (let k = 0; k < m.components.length; k += 1) {
-      const vk = m.components[k] as number[];
+    const comps = m.components;
+    for (let k = 0; k < m.k; k += 1) {
+      const at = k * dim;
       let t = 0;
-      for (let i = 0; i < d.length; i += 1) t += (vk[i] ?? 0) * (d[i] ?? 0);
-      t2 += (t * t) / (m.eigenvalues[k] ?? 1);
+      for (let i = 0; i < dim; i += 1) t += (comps[at + i] as number) * (d[i] as number);
+      t2 += (t * t) / (m.eigenvalues[k] as number);
       projected += t * t;
     }
-    let norm2 = 0;
-    for (let i = 0; i < d.length; i += 1) norm2 += (d[i] ?? 0) ** 2;
     const spe = Math.max(0, norm2 - projected);
-    const t2r = t2 / m.t2Limit;
-    const sper = spe / m.speLimit;
+    const t2r = t2 / m.model.t2Limit;
+    const sper = spe / m.model.speLimit;
     const score = Math.max(t2r, sper);
     const active = this.alarm.step(ts, score > 1, score < this.opts.clearRatio);
     this.frozen = active || score > 1;
-    return { active, score, t2: t2r, spe: sper, fitted: true };
+    this.active = active;
+    this.score = score;
+    this.t2 = t2r;
+    this.spe = sper;
   }
 
-  private smoothStep(ts: number, values: readonly number[], m: Model): void {
+  /** The whole state as JSON-safe data (see `pcaMonitorStateSchema`). */
+  exportState(): PcaMonitorState {
+    const model = this.live?.model;
+    return {
+      v: 1,
+      trainRows: this.opts.trainRows,
+      training: model
+        ? null
+        : { ts: this.training.map((r) => r.ts), values: this.training.map((r) => toJson(r.values)) },
+      model: model
+        ? {
+            center: toJson(model.center),
+            scale: toJson(model.scale),
+            smoothMean: toJson(model.smoothMean),
+            components: model.components.map((c) => toJson(c)),
+            eigenvalues: toJson(model.eigenvalues),
+            t2Limit: model.t2Limit,
+            speLimit: model.speLimit,
+          }
+        : null,
+      smooth: toJson(this.smooth),
+      baseline: toJson(this.baseline),
+      lastTs: this.lastTs ?? null,
+      frozen: this.frozen,
+      alarm: this.alarm.snapshot(),
+    };
+  }
+
+  /**
+   * Resumes from an exported state. Throws RangeError when it does not fit this monitor (another
+   * number of points or training rows): the caller then starts learning afresh.
+   */
+  restoreState(state: PcaMonitorState, dim: number): void {
+    if (state.trainRows !== this.opts.trainRows)
+      throw new RangeError(`learned with ${state.trainRows} training rows, not ${this.opts.trainRows}`);
+    // Model and training rows have one value per point; the smoothing state has none until
+    // the first judged row.
+    const sizes: number[] = [];
+    if (state.model) {
+      const m = state.model;
+      sizes.push(m.center.length, m.scale.length, m.smoothMean.length, ...m.components.map((c) => c.length));
+      if (m.components.length !== m.eigenvalues.length || m.components.length > dim)
+        throw new RangeError('components and eigenvalues do not match');
+    }
+    if (state.training) {
+      if (state.training.ts.length !== state.training.values.length)
+        throw new RangeError('training times and rows do not match');
+      sizes.push(...state.training.values.map((r) => r.length));
+    }
+    for (const n of [state.smooth.length, state.baseline.length]) if (n !== 0) sizes.push(n);
+    const wrong = sizes.find((n) => n !== dim);
+    if (wrong !== undefined) throw new RangeError(`state for ${wrong} points, not ${dim}`);
+    this.training.length = 0;
+    this.live = undefined;
+    if (state.model) {
+      const m = state.model;
+      this.install({
+        center: fromJson(m.center, 0),
+        scale: fromJson(m.scale, Number.POSITIVE_INFINITY),
+        smoothMean: fromJson(m.smoothMean, 0),
+        components: m.components.map((c) => fromJson(c, 0)),
+        eigenvalues: fromJson(m.eigenvalues, 1),
+        t2Limit: m.t2Limit,
+        speLimit: m.speLimit,
+      });
+    } else if (state.training) {
+      const { ts, values } = state.training;
+      for (let r = 0; r < ts.length; r += 1)
+        this.training.push({ ts: ts[r] as number, values: fromJson(values[r] ?? [], Number.NaN) });
+    }
+    this.smooth = Float64Array.from(fromJson(state.smooth, Number.NaN));
+    this.baseline = Float64Array.from(fromJson(state.baseline, Number.NaN));
+    this.lastTs = state.lastTs ?? undefined;
+    this.frozen = state.frozen;
+    this.alarm.restore(state.alarm);
+    this.active = state.alarm.active;
+    this.fittedJustNow = false;
+  }
+
+  private smoothStep(
+    ts: number,
+    values: ArrayLike<number>,
+    center: ArrayLike<number>,
+    scale: ArrayLike<number>,
+  ): void {
     const dt = this.lastTs === undefined ? 0 : Math.max(0, ts - this.lastTs);
     const first = this.lastTs === undefined;
     this.lastTs = ts;
@@ -158,19 +337,50 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     const alpha = first ? 1 : this.alphaForDt;
     const slow = this.opts.baselineMs > 0 && !this.frozen;
     const beta = first ? 1 : slow ? this.betaForDt : 0;
-    for (let i = 0; i < m.center.length; i += 1) {
+    const n = center.length;
+    if (this.smooth.length !== n) {
+      this.smooth = new Float64Array(n).fill(Number.NaN);
+      this.baseline = new Float64Array(n).fill(Number.NaN);
+    }
+    const smooth = this.smooth;
+    const baseline = this.baseline;
+    const withBaseline = this.opts.baselineMs > 0;
+    for (let i = 0; i < n; i += 1) {
       const raw = values[i];
       // A missing value keeps the smoothed state: the data-quality detectors report gaps.
       if (raw === undefined || !Number.isFinite(raw)) continue;
-      let z = (raw - (m.center[i] ?? 0)) / (m.scale[i] ?? 1);
+      let z = (raw - (center[i] as number)) / (scale[i] as number);
       z = Math.max(-Z_CLIP, Math.min(Z_CLIP, z));
-      const s = this.smooth[i] ?? z;
-      this.smooth[i] = s + alpha * (z - s);
-      if (this.opts.baselineMs > 0) {
-        const b = this.baseline[i] ?? z;
-        this.baseline[i] = b + beta * (z - b);
-      } else this.baseline[i] = 0;
+      const s0 = smooth[i] as number;
+      const s = Number.isNaN(s0) ? z : s0;
+      smooth[i] = s + alpha * (z - s);
+      if (withBaseline) {
+        const b0 = baseline[i] as number;
+        const b = Number.isNaN(b0) ? z : b0;
+        baseline[i] = b + beta * (z - b);
+      } else baseline[i] = 0;
     }
+  }
+
+  /** Makes a fitted model the live one. */
+  private install(model: Model): void {
+    const dim = model.center.length;
+    const k = model.components.length;
+    const components = new Float64Array(k * dim);
+    model.components.forEach((c, ci) => {
+      for (let i = 0; i < dim; i += 1) components[ci * dim + i] = c[i] ?? 0;
+    });
+    this.live = {
+      model,
+      dim,
+      k,
+      center: Float64Array.from(model.center),
+      scale: Float64Array.from(model.scale),
+      smoothMean: Float64Array.from(model.smoothMean),
+      components,
+      eigenvalues: Float64Array.from(model.eigenvalues),
+    };
+    this.dev = new Float64Array(dim);
   }
 
   private fit(): void {
@@ -209,8 +419,15 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     // Smooth the training rows exactly as live rows will be smoothed.
     const smoothed: number[][] = [];
     for (const r of rows) {
-      this.smoothStep(r.ts, r.values, partial);
-      smoothed.push(this.smooth.map((x, i) => x - (this.baseline[i] ?? 0)));
+      this.smoothStep(r.ts, r.values, center, scale);
+      const row: number[] = [];
+      for (let i = 0; i < dim; i += 1) {
+        // A point with no finite value yet counts as at its centre.
+        const x = this.smooth[i] as number;
+        const b = this.baseline[i] as number;
+        row.push((Number.isNaN(x) ? 0 : x) - (Number.isNaN(b) ? 0 : b));
+      }
+      smoothed.push(row);
     }
     // Skip the EWMA start-up transient (about two time constants, at most half the rows).
     const t0 = rows[0]?.ts ?? 0;
@@ -256,9 +473,9 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     const q = this.opts.limitQuantile;
     model.t2Limit = Math.max(quantileSorted(t2s, q) * this.opts.limitMargin, 1e-9);
     model.speLimit = Math.max(quantileSorted(spes, q) * this.opts.limitMargin, tiny);
-    this.model = model;
-    this.dev = new Float64Array(dim);
+    this.install(model);
     this.training.length = 0;
+    this.fittedJustNow = true;
   }
 }
 
