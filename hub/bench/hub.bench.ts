@@ -23,7 +23,12 @@ import { Hub } from '../src/hub.js';
 import { Journal } from '../src/ingest/journal.js';
 import { StoreWriter } from '../src/ingest/store-writer.js';
 import { InfluxStore, toLineProtocol } from '../src/storage/influx.store.js';
-import type { StoredReading, TimeSeriesStore } from '../src/storage/time-series-store.js';
+import {
+  isDeviceReadings,
+  type ReadingsToStore,
+  type StoredReading,
+  type TimeSeriesStore,
+} from '../src/storage/time-series-store.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const log = createLogger('bench');
@@ -310,9 +315,11 @@ async function latency(seconds: number, store: HubConfig['store'] | undefined) {
   const storedAt = new Map<number, number>();
   // Observe the store's writes without changing them: wrap write() of the live instance.
   const inner = (hub as unknown as { store: TimeSeriesStore }).store;
-  const noteStored = (rows: readonly StoredReading[]) => {
+  const noteStored = (rows: ReadingsToStore) => {
     const now = performance.now();
-    for (const row of rows) if (row.point === 'p0') storedAt.set(row.ts, now);
+    for (const row of isDeviceReadings(rows) ? rows.readings : rows) {
+      if (row.point === 'p0') storedAt.set(row.ts, now);
+    }
   };
   const write = inner.write.bind(inner);
   inner.write = async (rows) => {

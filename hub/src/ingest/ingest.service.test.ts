@@ -5,7 +5,7 @@ import { type TelemetryBatch, topics } from '@caretaker/protocol';
 import { createLogger } from '@caretaker/protocol/log';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveStateService } from '../services/live-state.service.js';
-import type { StoredReading } from '../storage/time-series-store.js';
+import { type StoredReading, toStoredReadings } from '../storage/time-series-store.js';
 import { IngestService } from './ingest.service.js';
 import { Journal } from './journal.js';
 
@@ -39,7 +39,7 @@ async function ingest(unknownDevices: 'reject' | 'flag') {
     maxReadings: 1000,
     durability: 'normal',
     directSink: (readings) => {
-      stored.push(...readings);
+      stored.push(...toStoredReadings(readings));
     },
   });
   journal.open();

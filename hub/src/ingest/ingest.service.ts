@@ -6,11 +6,12 @@ import {
   parsePayload,
   parseTopic,
   type TelemetryBatch,
+  type TopicRef,
   telemetryBatchSchema,
 } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { DeviceRef, LiveStateService } from '../services/live-state.service.js';
-import type { StoredReading } from '../storage/time-series-store.js';
+import type { DeviceReadings } from '../storage/time-series-store.js';
 import type { Journal } from './journal.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
@@ -18,6 +19,8 @@ import { SequenceTracker } from './sequence-tracker.js';
 export const MAX_FUTURE_MS = 15 * 60_000;
 /** Readings older than this are refused; a gateway's spool replays far less. */
 export const MAX_AGE_MS = 366 * 24 * 3_600_000;
+/** Parsed topics kept; past it the cache starts over (a gateway publishes to a few topics all day). */
+const MAX_CACHED_TOPICS = 10_000;
 
 export interface IngestStats {
   accepted_batches: number;
@@ -65,6 +68,8 @@ export class IngestService {
   };
   readonly sequences: SequenceTracker;
   private readonly logged = new Set<string>();
+  /** Valid topics already parsed: every batch of a device comes on the same topic. */
+  private readonly topicRefs = new Map<string, Readonly<TopicRef>>();
   /** Sees every accepted telemetry batch once it is durable (alarm detection). */
   onTelemetry:
     | ((ref: { site: string; gateway: string; device: string }, batch: TelemetryBatch) => void)
@@ -80,7 +85,7 @@ export class IngestService {
    * Rejects only if the journal cannot take a valid batch (the publisher will then resend).
    */
   async handle(topic: string, payload: Uint8Array): Promise<void> {
-    const ref = parseTopic(topic);
+    const ref = this.topicRef(topic);
     if (!ref) {
       // Attribute it to the gateway the topic names, when it names one, so it shows per gateway.
       const named = topic.split('/')[3];
@@ -126,6 +131,16 @@ export class IngestService {
         return;
       }
     }
+  }
+
+  private topicRef(topic: string): Readonly<TopicRef> | null {
+    const cached = this.topicRefs.get(topic);
+    if (cached) return cached;
+    const ref = parseTopic(topic);
+    if (!ref) return null;
+    if (this.topicRefs.size >= MAX_CACHED_TOPICS) this.topicRefs.clear();
+    this.topicRefs.set(topic, ref);
+    return ref;
   }
 
   /**
@@ -188,17 +203,15 @@ export class IngestService {
   }
 
   private journalBatch(ref: { site: string; gateway: string }, batch: TelemetryBatch): Promise<void> {
-    const rows: StoredReading[] = batch.readings.map((r) => ({
+    // The batch's readings as they are: no object per reading on the way to the store.
+    const readings: DeviceReadings = {
       site: ref.site,
       gateway: ref.gateway,
       device: batch.device,
       device_type: batch.device_type,
-      point: r.point,
-      ts: r.ts,
-      value: typeof r.value === 'boolean' ? (r.value ? 1 : 0) : r.value,
-      quality: r.quality,
-    }));
-    return this.deps.journal.append(rows).catch((err: Error) => {
+      readings: batch.readings,
+    };
+    return this.deps.journal.append(readings).catch((err: Error) => {
       this.stats.journal_errors += 1;
       this.logOnce(`journal:${err.message}`, () =>
         this.deps.log.error({ err }, 'the journal refused readings; the publisher will resend them'),
@@ -210,7 +223,10 @@ export class IngestService {
   /** A reading stamped far in the future or long ago is a broken clock, not data. */
   private absurdTimestamp(batch: TelemetryBatch): string | null {
     const now = (this.deps.now ?? Date.now)();
-    for (const [i, reading] of batch.readings.entries()) {
+    const { readings } = batch;
+    // An indexed loop: entries() would allocate an [index, reading] pair per reading.
+    for (let i = 0; i < readings.length; i += 1) {
+      const reading = readings[i] as TelemetryBatch['readings'][number];
       if (reading.ts > now + MAX_FUTURE_MS) {
         return `readings.${i}.ts: ${new Date(reading.ts).toISOString()} is more than 15 minutes ahead of the hub's clock`;
       }

@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoredReading } from '../storage/time-series-store.js';
+import {
+  isDeviceReadings,
+  type ReadingsToStore,
+  readingCount,
+  type StoredReading,
+  storedValue,
+} from '../storage/time-series-store.js';
 
 /**
  * On disk an entry keeps what its readings share once, and each reading as a tuple: a batch of
@@ -15,7 +21,18 @@ type CompactEntry = [
   readings: Array<[string, number, number | null, string]>,
 ];
 
-function compact(readings: readonly StoredReading[]): string {
+function compact(input: ReadingsToStore): string {
+  if (isDeviceReadings(input)) {
+    const entry: CompactEntry = [
+      input.site,
+      input.gateway,
+      input.device,
+      input.device_type,
+      input.readings.map((r) => [r.point, r.ts, storedValue(r.value), r.quality]),
+    ];
+    return JSON.stringify(entry);
+  }
+  const readings = input;
   const first = readings[0];
   const shared =
     first !== undefined &&
@@ -68,7 +85,7 @@ export interface JournalOptions {
    * groups commits itself): appends go straight to it, and the journal keeps nothing. Its
    * failure fails the append, so nothing is acknowledged.
    */
-  directSink?: (readings: readonly StoredReading[]) => void | Promise<void>;
+  directSink?(readings: ReadingsToStore): void | Promise<void>;
   /**
    * Readings appended but not yet durable past which `backpressure()` asks publishers to wait;
    * default 10,000. Kept low: readings waiting for the disk outlive young-generation garbage
@@ -95,8 +112,12 @@ export interface JournalStats {
 export class Journal {
   private db: Database.Database | null = null;
   private insert: Database.Statement | null = null;
-  private waiting: Array<{ readings: StoredReading[]; resolve: () => void; reject: (err: Error) => void }> =
-    [];
+  private waiting: Array<{
+    readings: ReadingsToStore;
+    count: number;
+    resolve: () => void;
+    reject: (err: Error) => void;
+  }> = [];
   private scheduled = false;
   /** Readings appended but not yet durable. */
   private unsettledReadings = 0;
@@ -133,11 +154,12 @@ export class Journal {
   }
 
   /** Resolves once the readings are durable. */
-  append(readings: StoredReading[]): Promise<void> {
-    if (this.options.directSink) return this.sink(this.options.directSink, readings);
-    this.unsettledReadings += readings.length;
+  append(readings: ReadingsToStore): Promise<void> {
+    const count = readingCount(readings);
+    if (this.options.directSink) return this.sink(readings, count);
+    this.unsettledReadings += count;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ readings, resolve, reject });
+      this.waiting.push({ readings, count, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // Everything appended in this turn of the event loop shares one commit.
@@ -234,15 +256,15 @@ export class Journal {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
-    this.settled(batch.reduce((n, item) => n + item.readings.length, 0));
+    this.settled(batch.reduce((n, item) => n + item.count, 0));
     try {
       const db = this.requireDb();
       const insert = this.insert as Database.Statement;
       let added = 0;
       db.transaction(() => {
         for (const item of batch) {
-          insert.run(item.readings.length, compact(item.readings));
-          added += item.readings.length;
+          insert.run(item.count, compact(item.readings));
+          added += item.count;
         }
       })();
       this.pendingEntries += batch.length;
@@ -259,15 +281,11 @@ export class Journal {
   }
 
   /** Not async: a suspended frame would keep `readings` alive until the disk has them. */
-  private sink(
-    directSink: NonNullable<JournalOptions['directSink']>,
-    readings: StoredReading[],
-  ): Promise<void> {
-    const n = readings.length;
+  private sink(readings: ReadingsToStore, n: number): Promise<void> {
     this.unsettledReadings += n;
     let result: void | Promise<void>;
     try {
-      result = directSink(readings);
+      result = this.options.directSink?.(readings);
     } catch (err) {
       this.settled(n);
       return Promise.reject(err);

@@ -1,6 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Quality } from '@caretaker/protocol';
-import type { StoredReading } from './time-series-store.js';
+import {
+  type DeviceReadings,
+  isDeviceReadings,
+  type ReadingsToStore,
+  readingCount,
+  type StoredReading,
+} from './time-series-store.js';
 
 /** Qualities stored as small integers: a sample row is then a few numbers. */
 export const QUALITY_CODES: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
@@ -48,8 +54,39 @@ class BatchBuilder {
     });
   }
 
-  add(readings: readonly StoredReading[]): void {
-    if (this.length + readings.length > this.ts.length) this.grow(this.length + readings.length);
+  add(input: ReadingsToStore): void {
+    if (isDeviceReadings(input)) this.addDevice(input);
+    else this.addLoose(input);
+  }
+
+  /** One device's batch: its series looked up by point only. */
+  private addDevice(batch: DeviceReadings): void {
+    const { readings } = batch;
+    this.reserve(readings.length);
+    let points = this.seriesByDevice.get(batch.device);
+    if (!points) {
+      points = new Map<string, number>();
+      this.seriesByDevice.set(batch.device, points);
+    }
+    for (let k = 0; k < readings.length; k += 1) {
+      const r = readings[k] as DeviceReadings['readings'][number];
+      let series = points.get(r.point);
+      if (series === undefined) {
+        series = this.series.length;
+        this.series.push([batch.device, r.point, batch.site, batch.gateway, batch.device_type]);
+        points.set(r.point, series);
+      }
+      const i = this.length++;
+      this.index[i] = series;
+      this.ts[i] = r.ts;
+      const v = r.value;
+      this.value[i] = v === null ? Number.NaN : typeof v === 'boolean' ? Number(v) : v;
+      this.quality[i] = QUALITY_CODES[r.quality];
+    }
+  }
+
+  private addLoose(readings: readonly StoredReading[]): void {
+    this.reserve(readings.length);
     // Readings come grouped by device (a telemetry batch each): look the device up once per group.
     let device: string | undefined;
     let points = new Map<string, number>();
@@ -82,6 +119,10 @@ class BatchBuilder {
       value: this.value.slice(0, n),
       quality: this.quality.slice(0, n),
     };
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more > this.ts.length) this.grow(this.length + more);
   }
 
   private grow(needed: number): void {
@@ -123,8 +164,8 @@ export class SqliteWriter {
   }
 
   /** Resolves once the readings are committed. */
-  write(readings: readonly StoredReading[]): Promise<void> {
-    if (readings.length === 0) return Promise.resolve();
+  write(readings: ReadingsToStore): Promise<void> {
+    if (readingCount(readings) === 0) return Promise.resolve();
     this.next ??= new BatchBuilder();
     this.next.add(readings);
     if (!this.scheduled) {

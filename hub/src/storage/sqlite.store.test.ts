@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from './sqlite.store.js';
+import { LATEST_OF_DEVICE_SQL, SqliteStore } from './sqlite.store.js';
 import { describeTimeSeriesStoreContract } from './time-series-store.contract.js';
+import type { DeviceReadings } from './time-series-store.js';
 
 const dirs = new Map<SqliteStore, string>();
 
@@ -88,6 +90,80 @@ describe('SqliteStore', () => {
       expect(await second.latest('e4')).toEqual([{ point: 'p', ts: 4, value: 2, quality: 'good' }]);
       await second.close();
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores a device batch as sent: many series interleaved, booleans as 1/0, a duplicate in one write replaced by the later reading', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'caretaker-sqlite-'));
+    const store = new SqliteStore(join(dir, 'readings.db'));
+    try {
+      await store.init();
+      // 3 points x 40 times: 120 readings, more than one multi-row INSERT holds, not a multiple of it.
+      const readings: Array<DeviceReadings['readings'][number]> = [];
+      for (let t = 0; t < 40; t += 1) {
+        readings.push({ point: 'flow', ts: t, value: t / 2, quality: 'good' });
+        readings.push({ point: 'running', ts: t, value: t % 3 === 0, quality: 'good' });
+        readings.push({
+          point: 'current',
+          ts: t,
+          value: t === 7 ? null : t,
+          quality: t === 7 ? 'bad' : 'uncertain',
+        });
+      }
+      // The same series and time again, later in the same write: it replaces the first.
+      readings.push({ point: 'flow', ts: 5, value: 99, quality: 'good' });
+      const batch: DeviceReadings = { site: 's', gateway: 'g', device: 'd', device_type: 'pump', readings };
+      await Promise.all([
+        store.writeDurably(batch),
+        // Loose readings in the same turn share the transaction.
+        store.write([
+          {
+            site: 's',
+            gateway: 'g',
+            device: 'd',
+            device_type: 'pump',
+            point: 'other',
+            ts: 0,
+            value: 1,
+            quality: 'good',
+          },
+        ]),
+      ]);
+      const history = (point: string) => store.history({ device: 'd', point, from: 0, to: 100, limit: 100 });
+      const flow = await history('flow');
+      expect(flow).toHaveLength(40);
+      expect(flow[5]).toEqual({ ts: 5, value: 99, quality: 'good' });
+      expect(flow[39]).toEqual({ ts: 39, value: 19.5, quality: 'good' });
+      expect((await history('running')).map((r) => r.value)).toEqual(
+        Array.from({ length: 40 }, (_, t) => (t % 3 === 0 ? 1 : 0)),
+      );
+      const current = await history('current');
+      expect(current[7]).toEqual({ ts: 7, value: null, quality: 'bad' });
+      expect(current[8]).toEqual({ ts: 8, value: 8, quality: 'uncertain' });
+      expect(await history('other')).toEqual([{ ts: 0, value: 1, quality: 'good' }]);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds a device's latest readings through the (series, ts) key per point (regression: it grouped all of the device's samples)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'caretaker-sqlite-'));
+    const path = join(dir, 'readings.db');
+    const store = new SqliteStore(path);
+    const db = new Database(path, { readonly: false });
+    try {
+      await store.init();
+      const plan = (
+        db.prepare(`EXPLAIN QUERY PLAN ${LATEST_OF_DEVICE_SQL}`).all('d') as Array<{ detail: string }>
+      ).map((row) => row.detail);
+      // Each sample read is looked up by its full key; nothing is grouped or sorted over samples.
+      expect(plan).toContain('SEARCH x USING PRIMARY KEY (series=? AND ts=?)');
+      expect(plan.filter((detail) => /^SCAN|TEMP B-TREE/.test(detail))).toEqual([]);
+    } finally {
+      db.close();
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

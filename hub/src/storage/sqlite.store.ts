@@ -9,11 +9,12 @@ import type {
   CounterBucket,
   HistoryQuery,
   LatestReading,
+  ReadingsToStore,
   StoredDevice,
   StoredReading,
   TimeSeriesStore,
 } from './time-series-store.js';
-import { devicesFromSeries } from './time-series-store.js';
+import { devicesFromSeries, toStoredReadings } from './time-series-store.js';
 
 const QUALITIES: Quality[] = ['good', 'uncertain', 'bad'];
 /** Bucket number of a sample; better-sqlite3 binds JS numbers as REAL, so it is cast back. */
@@ -21,6 +22,15 @@ const BUCKET = 'CAST((ts - @from) / @width AS INTEGER)';
 /** Good and uncertain samples of one series in [from, to]. */
 const GOOD_SAMPLES_IN_RANGE =
   'series = @id AND ts >= @from AND ts <= @to AND quality != 2 AND value IS NOT NULL';
+/**
+ * Each point's newest sample of one device: per series, one descent of the (series, ts) key to
+ * its largest ts (SQLite's min/max optimisation), so the cost grows with the device's points, not
+ * with its history.
+ */
+export const LATEST_OF_DEVICE_SQL = `SELECT s.point AS point, x.ts AS ts, x.value AS value, x.quality AS quality
+  FROM series s JOIN samples x ON x.series = s.id
+    AND x.ts = (SELECT MAX(ts) FROM samples WHERE series = s.id)
+  WHERE s.device = ? ORDER BY s.point`;
 
 /**
  * The embedded store: SQLite through better-sqlite3, one file under the data directory, so
@@ -96,14 +106,14 @@ export class SqliteStore implements TimeSeriesStore {
     return this.writeRows(readings);
   }
 
-  writeDurably(readings: readonly StoredReading[]): Promise<void> {
+  writeDurably(readings: ReadingsToStore): Promise<void> {
     return this.writeRows(readings);
   }
 
-  private async writeRows(readings: readonly StoredReading[]): Promise<void> {
+  private async writeRows(readings: ReadingsToStore): Promise<void> {
     this.open();
     if (this.writer) return this.writer.write(readings);
-    this.writeHere(readings);
+    this.writeHere(toStoredReadings(readings));
   }
 
   private writeHere(readings: readonly StoredReading[]): void {
@@ -178,14 +188,12 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   async latest(device: string): Promise<LatestReading[]> {
-    // SQLite returns the other columns of the row that holds MAX(ts) (its bare-column rule).
-    const rows = this.open()
-      .prepare(
-        `SELECT s.point AS point, MAX(x.ts) AS ts, x.value AS value, x.quality AS quality
-         FROM series s JOIN samples x ON x.series = s.id
-         WHERE s.device = ? GROUP BY s.id ORDER BY s.point`,
-      )
-      .all(device) as Array<{ point: string; ts: number; value: number | null; quality: number }>;
+    const rows = this.open().prepare(LATEST_OF_DEVICE_SQL).all(device) as Array<{
+      point: string;
+      ts: number;
+      value: number | null;
+      quality: number;
+    }>;
     return rows.map((r) => ({
       point: r.point,
       ts: r.ts,

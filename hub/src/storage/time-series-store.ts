@@ -12,6 +12,51 @@ export interface StoredReading {
   quality: Quality;
 }
 
+/**
+ * One device's readings as a telemetry batch brings them, what they share named once: ingest hands
+ * them on as they are, so no object per reading is made on the way to the store.
+ */
+export interface DeviceReadings {
+  site: string;
+  gateway: string;
+  device: string;
+  device_type: DeviceType;
+  /** A boolean is stored as 1/0, like StoredReading's value. */
+  readings: ReadonlyArray<{ point: string; ts: number; value: number | boolean | null; quality: Quality }>;
+}
+
+/** Readings to store: loose ones (replays, tests) or one device's batch. */
+export type ReadingsToStore = readonly StoredReading[] | DeviceReadings;
+
+export function readingCount(input: ReadingsToStore): number {
+  return isDeviceReadings(input) ? input.readings.length : input.length;
+}
+
+export function isDeviceReadings(input: ReadingsToStore): input is DeviceReadings {
+  return !Array.isArray(input);
+}
+
+/** The stored value of a reading: booleans become 1/0. */
+export function storedValue(value: number | boolean | null): number | null {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+/** One object per reading, for the code that wants them so (the journal's replay, InfluxDB). */
+export function toStoredReadings(input: ReadingsToStore): readonly StoredReading[] {
+  if (!isDeviceReadings(input)) return input;
+  const { site, gateway, device, device_type } = input;
+  return input.readings.map((r) => ({
+    site,
+    gateway,
+    device,
+    device_type,
+    point: r.point,
+    ts: r.ts,
+    value: storedValue(r.value),
+    quality: r.quality,
+  }));
+}
+
 export interface HistoryQuery {
   device: string;
   point: string;
@@ -109,7 +154,7 @@ export interface TimeSeriesStore {
    * For an embedded store that is itself durable once the write resolves (SQLite), so the
    * journal can hand readings straight to it instead of keeping a copy.
    */
-  writeDurably?(readings: readonly StoredReading[]): Promise<void>;
+  writeDurably?(readings: ReadingsToStore): Promise<void>;
   history(query: HistoryQuery): Promise<HistoryPoint[]>;
   /** mean/min/max/count per bucket of good values, oldest first. */
   aggregate(query: AggregateQuery): Promise<AggregateBucket[]>;
