@@ -272,6 +272,33 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       ]);
     });
 
+    it('a plan edited behind the cached copy is read again before anything is generated from it', async () => {
+      const start = Date.UTC(2026, 0, 4, 4);
+      const r = await rig(start);
+      const object = await pumpObject(r.service);
+      const plan = await r.service.createPlan(ADMIN, {
+        site: SITE,
+        name: 'Weekly round',
+        object_ids: [object.id],
+        schedule: { type: 'calendar', frequency: 'weekly', weekdays: ['MO'], time: '08:00' },
+      });
+      await r.service.tick(start);
+      // Another hub moved the plan to Tuesdays; this one still has Monday cached.
+      const other = r.restart();
+      r.clock.now = start + 1000;
+      await other.updatePlan(ADMIN, plan.id, {
+        schedule: { type: 'calendar', frequency: 'weekly', weekdays: ['TU'], time: '08:00' },
+      });
+      const monday = Date.UTC(2026, 0, 5, 0);
+      await r.service.tick(monday);
+      await r.service.tick(monday + 1000);
+      expect(await r.preventiveOrders(plan.id)).toEqual([]);
+      await r.service.tick(Date.UTC(2026, 0, 6, 0));
+      expect((await r.preventiveOrders(plan.id)).map((o) => o.incident_key)).toEqual([
+        `plan/${plan.id}/2026-01-06T00:00:00.000Z`,
+      ]);
+    });
+
     it('occurrences whose window passed while the hub was down are recorded as skipped, without orders', async () => {
       const start = Date.UTC(2026, 0, 4, 4);
       const r = await rig(start);

@@ -51,6 +51,9 @@ export class PreventiveError extends Error {
   }
 }
 
+/** The plan was edited while an occurrence was being generated: that generation is undone. */
+class PlanChanged extends Error {}
+
 /** Another recording opened the item's repair order first: the transaction is retried. */
 class RepairRace extends Error {}
 
@@ -218,8 +221,14 @@ export class PreventiveService {
         if (plan.schedule_kind === 'calendar') await this.tickCalendar(plan, now);
         else await this.tickUsage(plan, now);
       } catch (err) {
-        // One plan failing never stops the others; it is retried on the next tick.
-        this.log?.error({ err: (err as Error).message, plan: plan.id }, 'preventive plan generation failed');
+        // One plan failing never stops the others; it is retried on the next tick (an edited
+        // plan at once, under its new schedule).
+        if (!(err instanceof PlanChanged)) {
+          this.log?.error(
+            { err: (err as Error).message, plan: plan.id },
+            'preventive plan generation failed',
+          );
+        }
         await this.refreshPlan(plan.id).catch(() => undefined);
       }
     }
@@ -293,11 +302,7 @@ export class PreventiveService {
     // Progress is written now and then, not every second: after a restart the counter's
     // latest value (restored from the store) makes up the difference.
     if (first || next.reset || next.total - persisted >= schedule.every * USAGE_PERSIST_SHARE) {
-      await this.db
-        .updateTable('preventive_plans')
-        .set({ usage_last_raw: next.lastRaw, usage_total: next.total })
-        .where('id', '=', plan.id)
-        .execute();
+      await this.updatePlanState(this.db, plan, { usage_last_raw: next.lastRaw, usage_total: next.total });
       this.persistedUsage.set(plan.id, next.total);
       if (next.reset)
         this.log?.info({ plan: plan.id, value: raw }, 'usage counter went down: counting resumes from it');
@@ -357,12 +362,12 @@ export class PreventiveService {
           })),
         );
         if (rows.length > 0) await trx.insertInto('inspection_results').values(rows).execute();
-        await trx.updateTable('preventive_plans').set(planState).where('id', '=', plan.id).execute();
+        await this.updatePlanState(trx, plan, planState);
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Already generated (before a restart, or by another hub): only the plan moves on.
-      await this.db.updateTable('preventive_plans').set(update).where('id', '=', plan.id).execute();
+      await this.updatePlanState(this.db, plan, update);
       Object.assign(plan, update);
       return;
     }
@@ -372,6 +377,20 @@ export class PreventiveService {
       { plan: plan.id, occurrence: occ.key, missed: occ.missed ?? undefined },
       occ.missed ? 'preventive occurrence missed' : 'preventive order generated',
     );
+  }
+
+  /**
+   * Writes the schedule state of a plan as the tick saw it; refused (PlanChanged) when someone
+   * edited the plan meanwhile, so a generation under the old schedule never lands.
+   */
+  private async updatePlanState(db: Db, plan: PlanRow, state: PlanUpdate): Promise<void> {
+    const result = await db
+      .updateTable('preventive_plans')
+      .set(state)
+      .where('id', '=', plan.id)
+      .where('updated_at', '=', plan.updated_at)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new PlanChanged();
   }
 
   private async createOrder(
@@ -491,7 +510,11 @@ export class PreventiveService {
 
   private async readSites(now: number): Promise<void> {
     const sites = await this.db.selectFrom('sites').select(['id', 'timezone']).execute();
-    this.timezones = new Map(sites.map((s) => [s.id, s.timezone]));
+    const timezones = new Map(sites.map((s) => [s.id, s.timezone]));
+    const changed = [...timezones].some(([site, zone]) => this.timezones.get(site) !== zone);
+    this.timezones = timezones;
+    // Calendars compiled in a site's old timezone are compiled again.
+    if (changed) this.calendars.clear();
     this.sitesReadAt = now;
   }
 
