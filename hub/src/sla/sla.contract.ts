@@ -342,6 +342,43 @@ export function describeSlaContract(dialect: string, openDb: DatabaseFactory, en
       expect((await r.slaEvents(id)).map((e) => `${e.limit} ${e.percent}`)).toEqual(['response 50']);
     });
 
+    it('keeps a deadline its creator set, and gives planned work no response limit', async () => {
+      const r = await rig();
+      // A preventive plan's order: created, then its window's end written in the same transaction.
+      const order = await r.orders.inTransaction(async (trx) => {
+        const created = await r.orders.create(
+          {
+            source: 'preventive',
+            kind: 'preventive',
+            site: SITE,
+            title: 'Weekly pump-room round',
+            problemType: 'inspection',
+            priority: 1,
+            actor: 'plan',
+          },
+          trx,
+        );
+        await trx
+          .updateTable('work_orders')
+          .set({ completion_due_at: T0 + 48 * 60 * MIN })
+          .where('id', '=', created.id)
+          .execute();
+        return created;
+      });
+      await r.sla.idle();
+      const row = await r.order(order.id);
+      expect(row).toMatchObject({
+        response_limit_ms: null,
+        response_due_at: null,
+        completion_due_at: T0 + 48 * 60 * MIN,
+      });
+      for (const m of [10, 60, 23 * 60, 24 * 60]) await r.at(m);
+      expect((await r.slaEvents(order.id)).map((e) => `${e.limit} ${e.percent} at ${minutesOf(e)}m`)).toEqual(
+        ['completion 50 at 1440m'],
+      );
+      expect((await r.sla.state(order.id))?.response).toBeNull();
+    });
+
     it('stops at completion and reports the met limit', async () => {
       const r = await rig();
       const id = await r.create('general', 1);

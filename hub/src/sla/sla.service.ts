@@ -75,19 +75,13 @@ export class SlaService {
   }
 
   /**
-   * An order whose limits are not set, whose finished pause is not in its deadlines, which has
-   * no next check while its clock runs, or whose limits its priority would tighten.
+   * An order whose limits are not set, whose finished pause is not in its deadlines, or which
+   * has no next check while its clock runs.
    */
   private needsCatchUp(order: OrderRow): boolean {
-    if (order.response_limit_ms === null || order.completion_limit_ms === null) return true;
+    if (order.completion_limit_ms === null) return true;
     if (order.sla_paused_ms !== order.sla_applied_pause_ms) return true;
-    if (order.sla_paused_since === null && order.sla_next_check_at === null) return true;
-    const level = this.opts.levels.forOrder(order.problem_type, order.priority);
-    const ends = this.opts.levels.responseEnds;
-    return (
-      (level.responseMs < order.response_limit_ms && limitOpen(order, 'response', ends)) ||
-      (level.completionMs < order.completion_limit_ms && limitOpen(order, 'completion', ends))
-    );
+    return order.sla_paused_since === null && order.sla_next_check_at === null;
   }
 
   async stop(): Promise<void> {
@@ -187,8 +181,10 @@ export class SlaService {
 
   private onOrderEvent(event: OrderEventNotice): void {
     // Our own records change nothing the sweep has not already planned for.
-    if (event.type.startsWith('sla_')) return;
-    void this.enqueue(() => this.sync(event.orderId, this.now()));
+    if (event.type.startsWith('sla_') || event.detail.by === 'service_levels') return;
+    // Only a priority change may tighten limits: a deadline the order was given stays otherwise.
+    const tighten = event.type.includes('priority');
+    void this.enqueue(() => this.sync(event.orderId, this.now(), tighten));
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -218,9 +214,9 @@ export class SlaService {
     }
   }
 
-  private async sync(orderId: number, now: number): Promise<void> {
+  private async sync(orderId: number, now: number, tighten = false): Promise<void> {
     try {
-      await this.opts.orders.inTransaction((trx) => this.syncIn(trx, orderId, now));
+      await this.opts.orders.inTransaction((trx) => this.syncIn(trx, orderId, now, tighten));
     } catch (err) {
       this.opts.log?.error({ err: (err as Error).message, order_id: orderId }, 'SLA check failed');
       await this.db
@@ -232,7 +228,12 @@ export class SlaService {
     }
   }
 
-  private async syncIn(trx: Transaction<Database>, orderId: number, now: number): Promise<void> {
+  private async syncIn(
+    trx: Transaction<Database>,
+    orderId: number,
+    now: number,
+    tighten = false,
+  ): Promise<void> {
     let query = trx.selectFrom('work_orders').selectAll().where('id', '=', orderId);
     if (this.opts.lockRows) query = query.forUpdate();
     let order = await query.executeTakeFirst();
@@ -242,7 +243,7 @@ export class SlaService {
       return;
     }
     const level = this.opts.levels.forOrder(order.problem_type, order.priority);
-    order = await this.applyLevel(trx, order, level, now);
+    order = await this.applyLevel(trx, order, level, now, tighten);
     order = await this.applyPauses(trx, order);
     if (order.sla_paused_since !== null) {
       // The clock is stopped: nothing falls due until the order resumes (its event brings it back).
@@ -273,18 +274,32 @@ export class SlaService {
     order: OrderRow,
     level: ServiceLevel,
     now: number,
+    tighten: boolean,
   ): Promise<OrderRow> {
     const ends = this.opts.levels.responseEnds;
-    if (order.response_limit_ms === null || order.completion_limit_ms === null) {
+    if (order.completion_limit_ms === null) {
       const priority = Math.min(order.priority, level.priority);
       // A deferral already counted (an order older than this module) moves the deadlines too.
       const shift = order.sla_paused_ms;
+      // A deadline its creator set (a preventive plan's window) stands; planned work has no
+      // response limit: it is dispatched within its window, not raced to.
+      const ownCompletion = order.completion_due_at;
+      const planned = order.kind === 'preventive';
+      const ownResponse = planned ? null : order.response_due_at;
+      const responseLimit = planned
+        ? null
+        : ownResponse !== null
+          ? Math.max(1, ownResponse - order.created_at)
+          : level.responseMs;
+      const completionLimit =
+        ownCompletion !== null ? Math.max(1, ownCompletion - order.created_at) : level.completionMs;
       const values = {
         priority,
-        response_limit_ms: level.responseMs,
-        completion_limit_ms: level.completionMs,
-        response_due_at: order.created_at + level.responseMs + shift,
-        completion_due_at: order.created_at + level.completionMs + shift,
+        response_limit_ms: responseLimit,
+        completion_limit_ms: completionLimit,
+        response_due_at:
+          responseLimit === null ? null : (ownResponse ?? order.created_at + responseLimit + shift),
+        completion_due_at: ownCompletion ?? order.created_at + completionLimit + shift,
         sla_applied_pause_ms: shift,
         updated_at: Math.max(order.updated_at, now),
       };
@@ -294,28 +309,35 @@ export class SlaService {
           from: order.priority,
           to: priority,
           why: `the service level of problem type ${order.problem_type}`,
+          by: 'service_levels',
         });
       }
+      const response =
+        responseLimit === null
+          ? 'no response limit (planned work)'
+          : `response within ${formatDuration(responseLimit)}${ownResponse !== null ? ' (its own due time)' : ''}`;
+      const completion = `completion within ${formatDuration(completionLimit)}${ownCompletion !== null ? ' (its own due time)' : ''}`;
       await this.opts.orders.event(trx, order.id, now, ACTOR, 'sla_assigned', null, null, {
         priority,
         source: level.source,
-        response_limit_ms: level.responseMs,
-        completion_limit_ms: level.completionMs,
+        response_limit_ms: responseLimit,
+        completion_limit_ms: completionLimit,
         response_due_at: values.response_due_at,
         completion_due_at: values.completion_due_at,
-        why: `${level.source}: response within ${formatDuration(level.responseMs)}, completion within ${formatDuration(level.completionMs)}`,
+        why: `${level.source}: ${response}, ${completion}`,
       });
       return { ...order, ...values };
     }
+    if (!tighten) return order;
     const changes: Partial<OrderRow> = {};
     const detail: Record<string, unknown> = {};
     for (const kind of LIMIT_KINDS) {
       const limitKey = kind === 'response' ? 'response_limit_ms' : 'completion_limit_ms';
       const dueKey = kind === 'response' ? 'response_due_at' : 'completion_due_at';
       const wanted = kind === 'response' ? level.responseMs : level.completionMs;
-      const current = order[limitKey] as number;
-      // A met limit keeps the length it was met against.
-      if (wanted >= current || !limitOpen(order, kind, ends)) continue;
+      const current = order[limitKey];
+      // No limit stays none; a met limit keeps the length it was met against.
+      if (current === null || wanted >= current || !limitOpen(order, kind, ends)) continue;
       changes[limitKey] = wanted;
       changes[dueKey] = (order[dueKey] ?? order.created_at + current) - (current - wanted);
       detail[kind] = { from_ms: current, to_ms: wanted, due_at: changes[dueKey] };
