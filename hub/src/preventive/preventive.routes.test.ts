@@ -266,6 +266,53 @@ describe('preventive API', () => {
     });
   });
 
+  it('a helper on the order may record; supervisors cancel an occurrence, which is then skipped', async () => {
+    counters.set('p1/running_hours', 4_000);
+    clock.now += 1000;
+    await service.tick(clock.now);
+    const [next] = (await call('sam', 'GET', `/inspections?status=open&plan=${planId}`)).body.inspections;
+    const detail = (await call('tina', 'GET', `/inspections/${next.id}`)).body;
+    await database.db
+      .insertInto('work_order_assignees')
+      .values({
+        order_id: next.order.id,
+        username: 'tina',
+        role: 'assistant',
+        added_at: clock.now,
+        added_by: 'tom',
+      })
+      .execute();
+    const helped = await call('tina', 'POST', `/inspections/${next.id}/results`, {
+      results: [{ item_id: detail.items[0].id, passed: true }],
+    });
+    expect(helped).toMatchObject({ status: 200, body: { answered_count: 1, status: 'open' } });
+    expect((await call('tom', 'POST', `/inspections/${next.id}/cancel`, { reason: 'x' })).status).toBe(403);
+    expect((await call('sam', 'POST', `/inspections/${next.id}/cancel`, {})).body).toEqual({
+      error: 'reason: Invalid input: expected string, received undefined',
+    });
+    const cancelled = await call('sam', 'POST', `/inspections/${next.id}/cancel`, {
+      reason: 'pump replaced',
+    });
+    expect(cancelled).toMatchObject({
+      status: 200,
+      body: { status: 'skipped', order: { status: 'cancelled' } },
+    });
+    const skipped = (await call('vic', 'GET', '/inspections?status=skipped')).body.inspections;
+    expect(
+      skipped.map((i: { id: number; skipped_items: Array<{ label: string }> }) => [
+        i.id,
+        i.skipped_items.map((x) => x.label),
+      ]),
+    ).toEqual([[next.id, ['Vibration']]]);
+    expect(
+      (
+        await call('sam', 'POST', `/inspections/${next.id}/results`, {
+          results: [{ item_id: detail.items[1].id, value: 1 }],
+        })
+      ).status,
+    ).toBe(409);
+  });
+
   it('archiving: refused while in use, then allowed', async () => {
     expect((await call('sam', 'DELETE', `/inspection-objects/${objectId}`)).status).toBe(409);
     expect((await call('sam', 'DELETE', `/plans/${planId}`)).status).toBe(204);
