@@ -1,85 +1,61 @@
-import { useEffect, useState } from 'react';
-import { connectLive, fetchDevices } from './api/client.js';
-import { DeviceCard } from './components/DeviceCard.js';
-import { applyDevice, applyReadings, type DeviceMap, fromList, sortedDevices } from './store/devices.js';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { useSession } from './auth/session.js';
+import { Shell } from './components/Shell.js';
+import { AlarmsPage } from './pages/AlarmsPage.js';
+import { BoardPage } from './pages/BoardPage.js';
+import { DevicesPage } from './pages/DevicesPage.js';
+import { LoginPage } from './pages/LoginPage.js';
+import { LiveStoreContext } from './store/hooks.js';
+import { connectStore } from './store/live-connection.js';
+import { LiveStore } from './store/live-store.js';
 
-type Connection = 'connecting' | 'live' | 'reconnecting';
+// The device page carries the chart library: loaded when first opened, not with the board.
+const DevicePage = lazy(() => import('./pages/DevicePage.js'));
 
-/** The live equipment board: every device with its live values and online/offline state. */
+/** Signed in: the live store, fed by the hub, and the pages. Otherwise the sign-in page. */
 export function App() {
-  const [devices, setDevices] = useState<DeviceMap>(new Map());
-  const [connection, setConnection] = useState<Connection>('connecting');
-  const [error, setError] = useState<string | null>(null);
-  const [now, setNow] = useState(Date.now());
-
-  useEffect(() => {
-    const socket = connectLive();
-    const controller = new AbortController();
-    // Subscribe first, then load the snapshot: anything that arrives in between is merged by
-    // timestamp, so nothing is missed and nothing goes back in time.
-    socket.on('device.changed', ({ device }) => setDevices((state) => applyDevice(state, device)));
-    socket.on('readings.updated', ({ devices: updates }) =>
-      setDevices((state) => {
-        const receivedAt = Date.now();
-        return updates.reduce((acc, update) => applyReadings(acc, update, receivedAt), state);
-      }),
+  const { session, retry } = useSession();
+  const { t } = useTranslation();
+  if (session.status === 'checking') return <p className="centered muted">{t('auth.checking')}</p>;
+  if (session.status === 'unreachable') {
+    return (
+      <div className="centered" role="alert">
+        <p>{t('auth.unreachable', { error: session.error })}</p>
+        <button type="button" onClick={retry}>
+          {t('auth.retry')}
+        </button>
+      </div>
     );
-    const load = () =>
-      fetchDevices(controller.signal).then(
-        ({ devices: list }) => {
-          setDevices((state) => list.reduce(applyDevice, state.size === 0 ? fromList([]) : state));
-          setError(null);
-        },
-        (err: Error) => {
-          if (!controller.signal.aborted) setError(err.message);
-        },
-      );
-    socket.on('connect', () => {
-      setConnection('live');
-      void load();
-    });
-    socket.on('disconnect', () => setConnection('reconnecting'));
-    socket.on('connect_error', (err) => {
-      setConnection('reconnecting');
-      setError(err.message);
-    });
-    const clock = setInterval(() => setNow(Date.now()), 1000);
-    return () => {
-      controller.abort();
-      clearInterval(clock);
-      socket.close();
-    };
-  }, []);
+  }
+  if (session.status === 'signed-out') return <LoginPage expired={session.expired} />;
+  return <LiveApp />;
+}
 
-  const list = sortedDevices(devices);
-  const online = list.filter((d) => d.status === 'online').length;
+function LiveApp() {
+  const [store] = useState(() => new LiveStore());
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => connectStore(store, setError), [store]);
+  useEffect(() => {
+    // The benchmark and the browser tests read the store's flushes (nothing else uses this).
+    (window as unknown as { __caretakerStore?: LiveStore }).__caretakerStore = store;
+  }, [store]);
   return (
-    <>
-      <header className="topbar">
-        <h1>Caretaker</h1>
-        <p className="summary">
-          {list.length} devices · {online} online · {list.length - online} not online
-        </p>
-        <p className={`connection connection-${connection}`} role="status" data-testid="connection">
-          {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
-        </p>
-      </header>
-      <main>
-        {error ? (
-          <p className="banner" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {list.length === 0 ? (
-          <p className="empty">Waiting for the first device to report…</p>
-        ) : (
-          <section className="board" aria-label="Equipment">
-            {list.map((device) => (
-              <DeviceCard key={device.id} device={device} now={now} />
-            ))}
-          </section>
-        )}
-      </main>
-    </>
+    <LiveStoreContext.Provider value={store}>
+      <BrowserRouter>
+        <Shell error={error}>
+          <Suspense fallback={null}>
+            <Routes>
+              <Route index element={<BoardPage />} />
+              <Route path="devices" element={<DevicesPage />} />
+              <Route path="devices/:id" element={<DevicePage />} />
+              <Route path="alarms" element={<AlarmsPage />} />
+              <Route path="*" element={<BoardPage />} />
+            </Routes>
+          </Suspense>
+        </Shell>
+      </BrowserRouter>
+    </LiveStoreContext.Provider>
   );
 }

@@ -114,6 +114,85 @@ export interface HealthResponse {
   };
 }
 
+export type AlarmSeverity = 'info' | 'warning' | 'major' | 'critical';
+/** Lists show active, clearing and recently cleared alarms (pending ones are not yet alarms). */
+export type AlarmPhase = 'pending' | 'active' | 'clearing' | 'cleared';
+
+/** One comparison of a rule, as the alarm's evidence carries it (`clear`: the hysteresis value). */
+export interface AlarmComparison {
+  point?: string;
+  op: string;
+  value: number;
+  clear?: number;
+}
+
+/** What the alarm engine recorded: the rule and its limits, the values, a predicted time to the limit. */
+export interface AlarmDetail {
+  rule?: {
+    id: string;
+    title: string;
+    severity: AlarmSeverity;
+    when?: AlarmComparison[];
+    trend?: { point: string; limit?: number; [key: string]: unknown };
+  };
+  time_to_limit_ms?: number | null;
+  [key: string]: unknown;
+}
+
+/** One incident (site / device / rule) as GET /api/alarms lists it. */
+export interface AlarmSummary {
+  id: number;
+  incident_key: string;
+  site: string;
+  /** Null for an alarm of a whole gateway (communication loss). */
+  device: string | null;
+  gateway: string | null;
+  rule_id: string;
+  title: string;
+  state: AlarmPhase;
+  severity: AlarmSeverity;
+  first_raised_at: number | null;
+  raised_at: number | null;
+  clearing_since: number | null;
+  cleared_at: number | null;
+  occurrences: number;
+  flapping: number;
+  root_alarm_id: number | null;
+  silenced: string | null;
+  detail: AlarmDetail;
+}
+
+export interface AlarmsResponse {
+  alarms: AlarmSummary[];
+}
+
+/** Sites, their buildings and the devices in each (the hub's assets file), as the actor may see them. */
+export interface AssetsResponse {
+  sites: Array<{
+    id: string;
+    name?: string;
+    buildings: Array<{ id: string; name?: string; devices: string[] }>;
+  }>;
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+/** GET /api/auth/me: who is signed in, their sites and what their role may do. */
+export interface MeResponse {
+  username: string;
+  display_name: string;
+  role: string;
+  sites: string[] | 'all';
+  permissions: string[];
+}
+
+export interface LoginResponse extends MeResponse {
+  expires_at: number;
+}
+
 export interface ErrorResponse {
   error: string;
 }
@@ -125,5 +204,10 @@ export const apiPaths = {
   series: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/series`,
   energy: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/energy`,
   gateways: '/api/gateways',
+  alarms: '/api/alarms',
+  assets: '/api/assets',
+  login: '/api/auth/login',
+  logout: '/api/auth/logout',
+  me: '/api/auth/me',
   health: '/healthz',
 } as const;

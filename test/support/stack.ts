@@ -25,6 +25,8 @@ export interface StackOptions {
   pollIntervalMs?: number;
   /** An external broker for the hub and the gateway; the hub's embedded one when absent. */
   mqttUrl?: string;
+  /** Sites and buildings of the devices (HUB_ASSETS_FILE); none when absent. */
+  assetsFile?: string;
 }
 
 /**
@@ -42,6 +44,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     store: options.influx
       ? { kind: 'influxdb', influx: options.influx }
       : { kind: 'sqlite', path: join(dataDir, 'readings.db') },
+    ...(options.assetsFile
+      ? {
+          maintenance: {
+            database: { kind: 'sqlite', path: join(dataDir, 'caretaker.db') },
+            assetsFile: options.assetsFile,
+          },
+        }
+      : {}),
   };
   const hub = new Hub(config, { log: createLogger('hub') });
   await hub.start();

@@ -1,7 +1,13 @@
 import {
+  type AlarmsResponse,
+  type AssetsResponse,
   apiPaths,
   type ClientToServerEvents,
   type DevicesResponse,
+  type LoginRequest,
+  type LoginResponse,
+  type MeResponse,
+  type SeriesResponse,
   type ServerToClientEvents,
 } from '@caretaker/protocol';
 import { io, type Socket } from 'socket.io-client';
@@ -9,16 +15,77 @@ import { io, type Socket } from 'socket.io-client';
 /** The typed REST and socket.io client, built from the protocol's contract. */
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export async function fetchDevices(signal?: AbortSignal): Promise<DevicesResponse> {
-  const res = await fetch(apiPaths.devices, {
-    signal: signal ?? null,
-    headers: { accept: 'application/json' },
-  });
-  if (!res.ok) throw new Error(`GET ${apiPaths.devices}: HTTP ${res.status}`);
-  return (await res.json()) as DevicesResponse;
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
 }
 
+let unauthorized: (() => void) | null = null;
+
+/** Who to tell when the hub says the session is gone (the sign-in page takes over). */
+export function onUnauthorized(listener: (() => void) | null): void {
+  unauthorized = listener;
+}
+
+/** The live stream was refused (socket.io says `unauthorized`): the same as a 401. */
+export function signalUnauthorized(): void {
+  unauthorized?.();
+}
+
+type Query = Record<string, string | number | undefined>;
+
+async function request<T>(path: string, init: RequestInit & { query?: Query } = {}): Promise<T> {
+  const { query, ...rest } = init;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {}))
+    if (value !== undefined) params.set(key, `${value}`);
+  const url = params.size > 0 ? `${path}?${params}` : path;
+  const res = await fetch(url, {
+    ...rest,
+    credentials: 'same-origin',
+    headers: {
+      accept: 'application/json',
+      // Tells the hub this is the dashboard: a 401 without a Basic challenge, so the browser
+      // shows our sign-in page rather than its own password dialog.
+      'x-requested-with': 'caretaker-dashboard',
+      ...(rest.body ? { 'content-type': 'application/json' } : {}),
+    },
+  });
+  if (res.status === 204) return undefined as T;
+  const body = (await res.json().catch(() => null)) as { error?: string } | null;
+  if (!res.ok) {
+    if (res.status === 401 && path !== apiPaths.login) unauthorized?.();
+    throw new ApiError(res.status, body?.error ?? `${rest.method ?? 'GET'} ${path}: HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+export interface SeriesQuery {
+  point: string;
+  from: number;
+  to: number;
+  buckets: number;
+}
+
+export const api = {
+  devices: (signal?: AbortSignal) => request<DevicesResponse>(apiPaths.devices, { signal: signal ?? null }),
+  alarms: (signal?: AbortSignal) => request<AlarmsResponse>(apiPaths.alarms, { signal: signal ?? null }),
+  assets: (signal?: AbortSignal) => request<AssetsResponse>(apiPaths.assets, { signal: signal ?? null }),
+  series: (device: string, query: SeriesQuery, signal?: AbortSignal) =>
+    request<SeriesResponse>(apiPaths.series(device), { query: { ...query }, signal: signal ?? null }),
+  me: (signal?: AbortSignal) => request<MeResponse>(apiPaths.me, { signal: signal ?? null }),
+  login: (body: LoginRequest) =>
+    request<LoginResponse>(apiPaths.login, { method: 'POST', body: JSON.stringify(body) }),
+  logout: () => request<void>(apiPaths.logout, { method: 'POST' }),
+};
+
 export function connectLive(): LiveSocket {
-  // Same origin as the page; WebSocket first, long-polling only if a proxy blocks it.
+  // Same origin as the page (the session cookie goes along); WebSocket first, long-polling
+  // only if a proxy blocks it.
   return io({ transports: ['websocket', 'polling'] });
 }

@@ -1,57 +1,47 @@
 import type { DeviceSummary, ReadingsReceivedEvent } from '@caretaker/protocol';
 
-/** The board's state: devices by id. Pure functions, so they are unit-tested without a DOM. */
-export type DeviceMap = ReadonlyMap<string, DeviceSummary>;
-
-export function fromList(devices: readonly DeviceSummary[]): DeviceMap {
-  return new Map(devices.map((d) => [d.id, d]));
-}
+/**
+ * Merging what the hub says about one device. Pure: the live store keeps one immutable summary
+ * per device and replaces only the devices that changed, so unchanged tiles never re-render.
+ */
 
 /** Merges a device summary; a latest value never goes back in time. */
-export function applyDevice(state: DeviceMap, incoming: DeviceSummary): DeviceMap {
-  const current = state.get(incoming.id);
-  const latest = { ...(current?.latest ?? {}) };
+export function mergeDevice(current: DeviceSummary | undefined, incoming: DeviceSummary): DeviceSummary {
+  if (!current) return incoming;
+  const latest = { ...current.latest };
   for (const [point, value] of Object.entries(incoming.latest)) {
     const previous = latest[point];
     if (!previous || previous.ts <= value.ts) latest[point] = value;
   }
-  const next = new Map(state);
-  next.set(incoming.id, { ...incoming, latest });
-  return next;
+  return { ...incoming, latest };
 }
 
-/** Applies a batch of live readings to one device (unknown devices wait for their summary). */
-export function applyReadings(state: DeviceMap, event: ReadingsReceivedEvent, receivedAt: number): DeviceMap {
-  const device = state.get(event.device_id);
-  if (!device) return state;
-  const latest = { ...device.latest };
-  for (const r of event.readings) {
-    const previous = latest[r.point];
+/** Applies live readings to a device; returns the same object when nothing newer arrived. */
+export function mergeReadings(
+  device: DeviceSummary,
+  readings: ReadingsReceivedEvent['readings'],
+  receivedAt: number,
+): DeviceSummary {
+  let latest: DeviceSummary['latest'] | null = null;
+  for (const r of readings) {
+    const previous = (latest ?? device.latest)[r.point];
     if (previous && previous.ts > r.ts) continue;
+    latest ??= { ...device.latest };
+    const unit = r.unit ?? previous?.unit;
     latest[r.point] = {
       value: r.value,
       ts: r.ts,
       quality: r.quality,
-      ...(r.unit !== undefined
-        ? { unit: r.unit }
-        : previous?.unit !== undefined
-          ? { unit: previous.unit }
-          : {}),
+      ...(unit !== undefined ? { unit } : {}),
     };
   }
-  const next = new Map(state);
-  next.set(device.id, { ...device, latest, last_seen: receivedAt });
-  return next;
+  if (!latest) return device;
+  return { ...device, latest, last_seen: receivedAt };
 }
 
 const TYPE_ORDER = ['pump', 'elevator', 'power_meter', 'water_meter', 'gas_meter', 'other'];
 
-/** Board order: site, then equipment type, then id. */
-export function sortedDevices(state: DeviceMap): DeviceSummary[] {
-  return [...state.values()].sort(
-    (a, b) =>
-      a.site.localeCompare(b.site) ||
-      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
-      a.id.localeCompare(b.id),
-  );
+/** Board order inside a building: equipment type, then id. */
+export function compareDevices(a: DeviceSummary, b: DeviceSummary): number {
+  return TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.id.localeCompare(b.id);
 }

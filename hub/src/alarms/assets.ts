@@ -34,7 +34,7 @@ export type AssetsFile = z.infer<typeof assetsFileSchema>;
 export class AssetMap {
   private readonly building = new Map<string, string>();
 
-  constructor(file: AssetsFile = { sites: [] }) {
+  constructor(private readonly file: AssetsFile = { sites: [] }) {
     for (const site of file.sites) {
       for (const b of site.buildings) {
         for (const device of b.devices) this.building.set(device, `${site.id}/${b.id}`);
@@ -45,6 +45,11 @@ export class AssetMap {
   /** `site/building` of a device, if known. */
   buildingOf(device: string): string | undefined {
     return this.building.get(device);
+  }
+
+  /** Sites → buildings → devices, for the dashboard's board (GET /api/assets). */
+  get sites(): AssetsFile['sites'] {
+    return this.file.sites;
   }
 
   static load(path: string): AssetMap {

@@ -91,6 +91,16 @@ export const corePaths: OpenApiPaths = {
       responses: { 200: jsonResponse('{ alarms: [...] }'), ...errors(401) },
     },
   },
+  '/api/assets': {
+    get: {
+      tags: ['alarms'],
+      summary: 'Sites, their buildings and the devices in each (the assets file), for your sites',
+      responses: {
+        200: jsonResponse('{ sites: [{ id, name, buildings: [{ id, name, devices }] }] }'),
+        ...errors(401),
+      },
+    },
+  },
   '/api/maintenance-windows': {
     get: {
       tags: ['alarms'],

@@ -217,6 +217,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
         },
       }),
     );
+    // The dashboard routes in the browser (/devices/:id, /alarms): a page address that is not a
+    // file gets index.html, so a reload or a shared link opens the page (a missing asset stays 404).
+    app.get('/{*page}', (req, res, next) => {
+      if (/\.(js|css|map|svg|png|ico|json|txt|woff2?)$/i.test(req.path) || !req.accepts('html'))
+        return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(deps.dashboardDir, 'index.html'));
+    });
   } else {
     app.get('/', (_req, res) => {
       res

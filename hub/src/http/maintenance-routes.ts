@@ -1,7 +1,8 @@
+import type { AssetsResponse } from '@caretaker/protocol';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Maintenance } from '../alarms/maintenance.js';
-import { actorOf } from '../people/actor.js';
+import { actorOf, canSeeSite } from '../people/actor.js';
 import { firstIssue, sendError } from './errors.js';
 
 /**
@@ -45,6 +46,13 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
       .map((a) => ({ ...a, detail: JSON.parse(a.detail || '{}') as unknown }))
       .sort((a, b) => (b.raised_at ?? 0) - (a.raised_at ?? 0));
     res.json({ alarms });
+  });
+
+  // The board groups devices by site and building; a user sees only their sites.
+  router.get('/assets', (req, res) => {
+    const actor = actorOf(req);
+    const sites = maintenance.engine.assets.sites.filter((s) => !actor || canSeeSite(actor, s.id));
+    res.json({ sites } satisfies AssetsResponse);
   });
 
   router.get('/maintenance-windows', async (_req, res) => {

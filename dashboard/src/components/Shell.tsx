@@ -1,0 +1,79 @@
+import { type ReactNode, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { NavLink } from 'react-router';
+import { useSession } from '../auth/session.js';
+import { useConnection } from '../store/hooks.js';
+import { LanguageSelect } from './LanguageSelect.js';
+import { TrappedBanner } from './TrappedBanner.js';
+
+/** Only pages that exist get a nav entry (later pages add theirs here). */
+const NAV = [
+  { to: '/', key: 'nav.board', end: true },
+  { to: '/devices', key: 'nav.devices', end: false },
+  { to: '/alarms', key: 'nav.alarms', end: false },
+] as const;
+
+export function Shell({ children, error }: { children: ReactNode; error: string | null }) {
+  const { t } = useTranslation();
+  const connection = useConnection();
+  const { session, signOut } = useSession();
+  const [signingOut, setSigningOut] = useState(false);
+  return (
+    <>
+      <a className="skip" href="#content">
+        {t('app.skip')}
+      </a>
+      <header className="topbar">
+        <p className="brand">{t('app.name')}</p>
+        <nav aria-label={t('nav.label')}>
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end}>
+                  {t(item.key)}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <p className={`connection connection-${connection}`} role="status" data-testid="connection">
+          {t(`connection.${connection}`)}
+        </p>
+        <LanguageSelect />
+        {session.status === 'signed-in' ? (
+          session.demo ? (
+            <p className="user muted">{t('auth.demo')}</p>
+          ) : (
+            <div className="user">
+              <span>
+                {t('auth.signedInAs', {
+                  name: session.me.display_name,
+                  role: t(`roles.${session.me.role}`, { defaultValue: session.me.role }),
+                })}
+              </span>
+              <button
+                type="button"
+                disabled={signingOut}
+                onClick={() => {
+                  setSigningOut(true);
+                  void signOut().finally(() => setSigningOut(false));
+                }}
+              >
+                {t('auth.signOut')}
+              </button>
+            </div>
+          )
+        ) : null}
+      </header>
+      <TrappedBanner />
+      <main id="content" tabIndex={-1}>
+        {error ? (
+          <p className="banner" role="alert">
+            {t('error.generic', { error })}
+          </p>
+        ) : null}
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,63 @@
+import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AlarmList } from '../components/AlarmList.js';
+import { DeviceTile } from '../components/DeviceTile.js';
+import { useTitle } from '../components/use-title.js';
+import { useLayout } from '../store/hooks.js';
+import type { BoardLayout } from '../store/live-store.js';
+
+/**
+ * The wall screen: sites → buildings → device tiles, and the active alarms beside them. The page
+ * re-renders only when the layout changes (a device appears, moves or changes state); values
+ * reach the tiles through their own subscriptions.
+ */
+export function BoardPage() {
+  const { t } = useTranslation();
+  const layout = useLayout();
+  useTitle(t('board.title'));
+  const { counts } = layout;
+  return (
+    <div className="board-page">
+      <section className="board-main" aria-labelledby="board-title">
+        <div className="page-head">
+          <h1 id="board-title">{t('board.title')}</h1>
+          <p className="muted" data-testid="board-summary" data-total={counts.total}>
+            {t('board.summary', {
+              total: counts.total,
+              alarm: counts.alarm,
+              warning: counts.warning,
+              offline: counts.offline,
+            })}
+          </p>
+        </div>
+        {counts.total === 0 ? <p className="muted">{t('board.empty')}</p> : <Sites sites={layout.sites} />}
+      </section>
+      <aside className="board-alarms" aria-labelledby="alarms-title">
+        <h2 id="alarms-title">{t('alarms.active')}</h2>
+        <AlarmList limit={30} />
+      </aside>
+    </div>
+  );
+}
+
+const Sites = memo(function Sites({ sites }: { sites: BoardLayout['sites'] }) {
+  const { t } = useTranslation();
+  return sites.map((site) => (
+    <section key={site.id} className="site" aria-labelledby={`site-${site.id}`}>
+      <h2 id={`site-${site.id}`}>{site.name}</h2>
+      {site.buildings.map((building) => {
+        const name = building.name ?? t('board.unassigned');
+        return (
+          <section key={building.id ?? ''} className="building" aria-label={t('board.equipment', { name })}>
+            <h3>{name}</h3>
+            <div className="tiles">
+              {building.devices.map((id) => (
+                <DeviceTile key={id} id={id} />
+              ))}
+            </div>
+          </section>
+        );
+      })}
+    </section>
+  ));
+});

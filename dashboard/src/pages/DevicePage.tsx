@@ -1,0 +1,338 @@
+import type { AlarmSummary } from '@caretaker/protocol';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { api } from '../api/client.js';
+import { AlarmList } from '../components/AlarmList.js';
+import { pointLabel } from '../components/point-label.js';
+import { StateBadge } from '../components/StateBadge.js';
+import { useTitle } from '../components/use-title.js';
+import { type Formatters, formatLatest, useFormat } from '../i18n/format.js';
+import { useAlarms, useDevice, useLiveStore } from '../store/hooks.js';
+import {
+  alarmPeriods,
+  appendLive,
+  bucketsToColumns,
+  type ChartColumns,
+  LIVE_SPAN_MS,
+  RANGES,
+  type RangeKey,
+  thresholds,
+} from './device-chart.js';
+
+const CHART_HEIGHT = 170;
+
+/**
+ * One device: its values now, and a chart of every point over a chosen range (15 minutes to a
+ * year), downsampled by the hub's store to about one bucket per pixel, live readings appended
+ * on short ranges, alarm periods shaded and the alarm limits drawn.
+ */
+export default function DevicePage() {
+  const { id = '' } = useParams();
+  const { t } = useTranslation();
+  const format = useFormat();
+  const view = useDevice(id);
+  const alarms = useAlarms();
+  const [range, setRange] = useState<RangeKey>('1h');
+  useTitle(id);
+  const deviceAlarms = useMemo(() => alarms.filter((a) => a.device === id), [alarms, id]);
+  // Only a new point (not a new value) changes the list of charts.
+  const pointNames = view ? Object.keys(view.summary.latest).join('\u0000') : '';
+  const keys = view?.keys;
+  const points = useMemo(() => {
+    const all = pointNames.split('\u0000').filter(Boolean);
+    return [...(keys ?? []), ...all.filter((p) => !keys?.includes(p)).sort()];
+  }, [pointNames, keys]);
+
+  if (!view) {
+    return (
+      <section>
+        <p>
+          <Link to="/">{t('device.back')}</Link>
+        </p>
+        <p role="status">{t('device.notFound', { device: id })}</p>
+      </section>
+    );
+  }
+  const { summary } = view;
+  return (
+    <section aria-labelledby="device-title" className="device-page" data-device-page={id}>
+      <p className="small">
+        <Link to="/">← {t('device.back')}</Link>
+      </p>
+      <div className="page-head">
+        <h1 id="device-title">{id}</h1>
+        <StateBadge state={view.state} />
+        <p className="muted">
+          {t(`types.${summary.type}`)} · {view.site.name}
+          {view.building ? ` · ${view.building.name}` : ''} · {summary.gateway}
+          {summary.last_seen !== null
+            ? ` · ${t('device.lastSeen', { time: format.time(summary.last_seen) })}`
+            : ''}
+        </p>
+      </div>
+      <div className="device-top">
+        <section aria-labelledby="values-title" className="panel">
+          <h2 id="values-title">{t('device.valuesNow')}</h2>
+          <table className="table compact">
+            <tbody>
+              {points.map((point) => {
+                const latest = summary.latest[point];
+                if (!latest) return null;
+                return (
+                  <tr key={point}>
+                    <th scope="row">{pointLabel(t, point)}</th>
+                    <td className="num" data-testid={`now-${point}`}>
+                      {formatLatest(latest, format, t('values.on'), t('values.off'))}
+                      {latest.unit && typeof latest.value === 'number' ? ` ${latest.unit}` : ''}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+        <section aria-labelledby="device-alarms-title" className="panel">
+          <h2 id="device-alarms-title">{t('device.openAlarms')}</h2>
+          <AlarmList device={id} />
+        </section>
+      </div>
+      <section aria-labelledby="charts-title">
+        <div className="page-head">
+          <h2 id="charts-title">{t('device.charts')}</h2>
+          <fieldset className="ranges">
+            <legend className="visually-hidden">{t('device.range')}</legend>
+            {(Object.keys(RANGES) as RangeKey[]).map((key) => (
+              <button
+                key={key}
+                type="button"
+                aria-pressed={range === key}
+                data-range={key}
+                onClick={() => setRange(key)}
+              >
+                {t(`ranges.${key}`)}
+              </button>
+            ))}
+          </fieldset>
+        </div>
+        <p className="muted small">
+          <span className="legend-shade" aria-hidden="true" /> {t('device.alarmPeriods')} ·{' '}
+          <span className="legend-dash" aria-hidden="true" /> {t('device.thresholds')}
+        </p>
+        <div className="charts">
+          {points
+            .filter((p) => typeof summary.latest[p]?.value !== 'string')
+            .map((point) => (
+              <PointChart
+                key={point}
+                device={id}
+                point={point}
+                unit={summary.latest[point]?.unit}
+                range={range}
+                alarms={deviceAlarms}
+                format={format}
+              />
+            ))}
+        </div>
+      </section>
+    </section>
+  );
+}
+
+interface PointChartProps {
+  device: string;
+  point: string;
+  unit: string | undefined;
+  range: RangeKey;
+  alarms: readonly AlarmSummary[];
+  format: Formatters;
+}
+
+const PointChart = memo(function PointChart({ device, point, unit, range, alarms, format }: PointChartProps) {
+  const { t } = useTranslation();
+  const store = useLiveStore();
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const columns = useRef<ChartColumns>([[], [], [], []]);
+  const overlay = useRef({ periods: [] as Array<[number, number]>, limits: [] as number[] });
+  const [status, setStatus] = useState<'loading' | 'ready' | 'empty' | { error: string }>('loading');
+  const [extent, setExtent] = useState<{ min: number; max: number } | null>(null);
+  const spanMs = RANGES[range];
+  const label = pointLabel(t, point);
+
+  overlay.current = {
+    periods: alarmPeriods(alarms, device, Date.now()),
+    limits: thresholds(alarms, device, point),
+  };
+
+  // One uPlot per chart and range; language and theme are read when it is built.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (name: string) => css.getPropertyValue(name).trim();
+    const line = color('--accent') || '#1f6feb';
+    const text = color('--muted') || '#566573';
+    const grid = color('--border') || '#d5dbe1';
+    const shade = color('--alarm-shade') || 'rgba(176,42,55,0.15)';
+    const limitColor = color('--offline') || '#b02a37';
+    const number = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : format.number(v));
+    const opts: uPlot.Options = {
+      width: Math.max(240, el.clientWidth),
+      height: CHART_HEIGHT,
+      // The chosen range up to now, also while live readings are appended.
+      scales: {
+        x: {
+          time: true,
+          range: () => {
+            const to = Date.now() / 1000;
+            return [to - spanMs / 1000, to];
+          },
+        },
+      },
+      series: [
+        { value: (_u, v) => (v === null || v === undefined ? '—' : format.dateTime(v * 1000)) },
+        { label: t('device.mean'), stroke: line, width: 1.5, value: number, spanGaps: false },
+        { label: t('device.min'), stroke: `${line}66`, width: 1, value: number },
+        { label: t('device.max'), stroke: `${line}66`, width: 1, value: number },
+      ],
+      bands: [{ series: [3, 2], fill: `${line}22` }],
+      axes: [
+        {
+          stroke: text,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          values: (_u, splits, _axis, _space, step) => splits.map((s) => format.axis(s * 1000, step * 1000)),
+        },
+        {
+          stroke: text,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          size: 56,
+          values: (_u, splits) => splits.map((s) => format.number(s)),
+        },
+      ],
+      hooks: {
+        drawClear: [
+          (u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            ctx.fillStyle = shade;
+            for (const [start, end] of overlay.current.periods) {
+              const x0 = Math.max(bbox.left, u.valToPos(start / 1000, 'x', true));
+              const x1 = Math.min(bbox.left + bbox.width, u.valToPos(end / 1000, 'x', true));
+              if (x1 > x0) ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
+            }
+            ctx.restore();
+          },
+        ],
+        draw: [
+          (u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            ctx.strokeStyle = limitColor;
+            ctx.setLineDash([6, 4]);
+            ctx.lineWidth = 1.5;
+            for (const limit of overlay.current.limits) {
+              const y = u.valToPos(limit, 'y', true);
+              if (y < bbox.top || y > bbox.top + bbox.height) continue;
+              ctx.beginPath();
+              ctx.moveTo(bbox.left, y);
+              ctx.lineTo(bbox.left + bbox.width, y);
+              ctx.stroke();
+            }
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    const chart = new uPlot(opts, columns.current as uPlot.AlignedData, el);
+    plot.current = chart;
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(240, el.clientWidth), height: CHART_HEIGHT }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [format, t, spanMs]);
+
+  // History from the store, about one bucket per pixel.
+  useEffect(() => {
+    const controller = new AbortController();
+    const to = Date.now();
+    const from = to - spanMs;
+    const buckets = Math.min(1000, Math.max(100, Math.round(box.current?.clientWidth ?? 600)));
+    setStatus('loading');
+    api.series(device, { point, from, to, buckets }, controller.signal).then(
+      (res) => {
+        columns.current = bucketsToColumns(res.buckets);
+        plot.current?.setData(columns.current as uPlot.AlignedData);
+        const present = res.buckets.filter((b) => b.count > 0);
+        setExtent(
+          present.length > 0
+            ? { min: Math.min(...present.map((b) => b.min)), max: Math.max(...present.map((b) => b.max)) }
+            : null,
+        );
+        setStatus(present.length > 0 ? 'ready' : 'empty');
+      },
+      (err: Error) => {
+        if (!controller.signal.aborted) setStatus({ error: err.message });
+      },
+    );
+    return () => controller.abort();
+  }, [device, point, spanMs]);
+
+  // Live readings on short ranges: appended as they reach the store.
+  useEffect(() => {
+    if (spanMs > LIVE_SPAN_MS) return;
+    return store.subscribeDevice(device, () => {
+      const latest = store.device(device)?.summary.latest[point];
+      if (!latest || latest.value === null || status === 'loading') return;
+      const value = typeof latest.value === 'boolean' ? Number(latest.value) : latest.value;
+      const next = appendLive(columns.current, latest.ts, value, Date.now() - spanMs);
+      if (next === columns.current) return;
+      columns.current = next;
+      plot.current?.setData(next as uPlot.AlignedData);
+    });
+  }, [store, device, point, spanMs, status]);
+
+  // Alarms change the shading and limits without new data.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: redraw when the alarms change
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [alarms]);
+
+  const title = unit ? `${label} (${unit})` : label;
+  return (
+    <figure className="chart panel" data-chart={point}>
+      <figcaption>
+        {title}
+        {status === 'loading' ? <span className="muted small"> · {t('device.loading')}</span> : null}
+        {status === 'empty' ? <span className="muted small"> · {t('device.noData')}</span> : null}
+        {typeof status === 'object' ? (
+          <span className="error small"> · {t('device.failed', { error: status.error })}</span>
+        ) : null}
+      </figcaption>
+      <div
+        ref={box}
+        className="chart-box"
+        role="img"
+        aria-label={
+          extent
+            ? t('device.chartOf', {
+                point: label,
+                range: t(`ranges.${range}`),
+                min: format.number(extent.min),
+                max: format.number(extent.max),
+              })
+            : title
+        }
+      />
+    </figure>
+  );
+});

@@ -1,0 +1,78 @@
+import { api, connectLive, signalUnauthorized } from '../api/client.js';
+import type { LiveStore } from './live-store.js';
+
+const ALARM_REFRESH_MS = 300;
+
+/**
+ * Feeds a LiveStore from the hub: socket.io first, then the REST snapshots, so anything that
+ * arrives in between is merged by timestamp (nothing missed, nothing goes back in time). Alarms
+ * are refetched when the hub says they changed (a burst of changes costs one request).
+ * Returns the function that disconnects.
+ */
+export function connectStore(store: LiveStore, onError: (message: string | null) => void): () => void {
+  const socket = connectLive();
+  const controller = new AbortController();
+  let alarmTimer: ReturnType<typeof setTimeout> | null = null;
+  let alarmsInFlight = false;
+  let alarmsAgain = false;
+
+  const report = (err: unknown) => {
+    if (!controller.signal.aborted) onError(err instanceof Error ? err.message : String(err));
+  };
+  const loadAlarms = async () => {
+    alarmTimer = null;
+    if (alarmsInFlight) {
+      alarmsAgain = true;
+      return;
+    }
+    alarmsInFlight = true;
+    try {
+      store.setAlarms((await api.alarms(controller.signal)).alarms);
+    } catch (err) {
+      report(err);
+    } finally {
+      alarmsInFlight = false;
+      if (alarmsAgain) {
+        alarmsAgain = false;
+        void loadAlarms();
+      }
+    }
+  };
+  const refreshAlarms = () => {
+    alarmTimer ??= setTimeout(() => void loadAlarms(), ALARM_REFRESH_MS);
+  };
+  const loadAll = async () => {
+    try {
+      const [devices, assets] = await Promise.all([
+        api.devices(controller.signal),
+        // An older hub has no assets: the board then groups by site only.
+        api.assets(controller.signal).catch(() => ({ sites: [] })),
+      ]);
+      store.setAssets(assets);
+      store.loadDevices(devices.devices);
+      await loadAlarms();
+      onError(null);
+    } catch (err) {
+      report(err);
+    }
+  };
+
+  socket.on('device.changed', ({ device }) => store.deviceChanged(device));
+  socket.on('readings.updated', (event) => store.readingsUpdated(event));
+  socket.on('maintenance.changed', refreshAlarms);
+  socket.on('connect', () => {
+    store.setConnection('live');
+    void loadAll();
+  });
+  socket.on('disconnect', () => store.setConnection('reconnecting'));
+  socket.on('connect_error', (err) => {
+    store.setConnection('reconnecting');
+    if (err.message === 'unauthorized') signalUnauthorized();
+    else report(err);
+  });
+  return () => {
+    controller.abort();
+    if (alarmTimer) clearTimeout(alarmTimer);
+    socket.close();
+  };
+}
