@@ -25,13 +25,16 @@ import { IngestService } from './ingest/ingest.service.js';
 import { Journal } from './ingest/journal.js';
 import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
+import { partsRoutes } from './parts/parts.routes.js';
 import { PeopleService } from './people/people.service.js';
+import { reportsRoutes } from './reports/reports.routes.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
 import { slaRoutes } from './sla/sla.routes.js';
 import { InfluxStore } from './storage/influx.store.js';
 import { SqliteStore } from './storage/sqlite.store.js';
 import type { TimeSeriesStore } from './storage/time-series-store.js';
+import { webhookRoutes } from './webhooks/webhook.routes.js';
 
 export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
 
@@ -233,6 +236,9 @@ export class Hub {
         peopleRoutes({ people }),
         slaRoutes({ sla: maintenance.sla }),
         dispatchRoutes({ dispatch: maintenance.dispatch, shifts: maintenance.shifts }),
+        partsRoutes({ parts: maintenance.parts }),
+        webhookRoutes({ webhooks: maintenance.webhooks }),
+        reportsRoutes({ reports: maintenance.reports }),
       ],
       // The QR report form: no login, its own signature and rate limits.
       publicRoutes: [publicReportRoutes({ lifecycle: maintenance.lifecycle })],

@@ -4,10 +4,13 @@ import { type DatabaseConfig, type OpenDatabase, openDatabase } from '../db/data
 import { DispatchService } from '../dispatch/dispatch.service.js';
 import { DispatchRules } from '../dispatch/dispatch-rules.js';
 import { ShiftService } from '../dispatch/shift.service.js';
+import { PartsService } from '../parts/parts.service.js';
 import { liveCounterReader, PreventiveService, readPlansFile } from '../preventive/preventive.service.js';
+import { ReportsService } from '../reports/reports.service.js';
 import type { LiveStateService } from '../services/live-state.service.js';
 import { ServiceLevels } from '../sla/service-levels.js';
 import { SlaService } from '../sla/sla.service.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 import { OrderLifecycle } from '../workorders/order-lifecycle.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
 import { loadWorkflow } from '../workorders/workflow.js';
@@ -44,6 +47,10 @@ export class Maintenance {
   sla!: SlaService;
   dispatch!: DispatchService;
   shifts!: ShiftService;
+  /** Spare parts, webhooks and the managers' figures (issue 7). */
+  parts!: PartsService;
+  webhooks!: WebhookService;
+  reports!: ReportsService;
 
   private constructor(
     readonly database: OpenDatabase,
@@ -116,6 +123,22 @@ export class Maintenance {
     });
     await sla.start();
     await dispatch.start();
+    const parts = new PartsService(database.db, orders, now);
+    const webhooks = new WebhookService({
+      db: database.db,
+      orders,
+      now,
+      log: log.child({ component: 'webhooks' }),
+    });
+    webhooks.listen(orders, parts);
+    const ruleDeviceTypes = new Map<string, string>(rules.rules.map((r) => [r.id, r.device_type]));
+    const reports = new ReportsService({
+      db: database.db,
+      now,
+      deviceType: (device, ruleId) =>
+        live.get(device)?.type ?? (ruleId ? ruleDeviceTypes.get(ruleId) : undefined),
+      responseEnds: levels.responseEnds,
+    });
     const engine = new AlarmEngine({
       db: database.db,
       orders,
@@ -136,7 +159,7 @@ export class Maintenance {
     );
     return Object.assign(
       new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice), lifecycle),
-      { sla, dispatch, shifts: new ShiftService(database.db), preventive },
+      { sla, dispatch, shifts: new ShiftService(database.db), preventive, parts, webhooks, reports },
     );
   }
 
@@ -145,6 +168,7 @@ export class Maintenance {
     this.engine.tick();
     void this.preventive.tick();
     void this.sla.tick();
+    void this.webhooks.tick();
   }
 
   async close(): Promise<void> {
@@ -152,6 +176,7 @@ export class Maintenance {
     await this.dispatch.stop();
     await this.sla.stop();
     await this.preventive.stop();
+    await this.webhooks.close();
     await this.engine.stop();
     await this.database.close();
   }

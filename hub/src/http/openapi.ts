@@ -1,8 +1,11 @@
 import express from 'express';
 import { dispatchPaths } from '../dispatch/openapi.js';
+import { partsPaths } from '../parts/openapi.js';
 import { peoplePaths } from '../people/openapi.js';
 import { preventivePaths } from '../preventive/openapi.js';
+import { reportsPaths } from '../reports/openapi.js';
 import { slaPaths } from '../sla/openapi.js';
+import { webhookPaths } from '../webhooks/openapi.js';
 import { workOrderPaths } from '../workorders/openapi.js';
 import { corePaths } from './core.openapi.js';
 import type { OpenApiPaths } from './openapi-helpers.js';
@@ -19,6 +22,9 @@ const MODULE_PATHS: readonly OpenApiPaths[] = [
   preventivePaths,
   slaPaths,
   dispatchPaths,
+  partsPaths,
+  webhookPaths,
+  reportsPaths,
   // Each module registers its paths here (people, sla/dispatch, preventive, parts, webhooks, reports).
 ];
 

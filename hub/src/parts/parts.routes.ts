@@ -39,7 +39,7 @@ const timeParam = z.string().transform((raw, ctx) => {
   return ms;
 });
 
-const partBody = z
+export const partBody = z
   .object({
     part_no: codeSchema,
     name: text(200),
@@ -49,7 +49,7 @@ const partBody = z
     description: z.string().max(2000).default(''),
   })
   .strict();
-const partPatch = z
+export const partPatch = z
   .object({
     name: text(200),
     unit: text(20),
@@ -60,7 +60,7 @@ const partPatch = z
   })
   .partial()
   .strict();
-const storeBody = z
+export const storeBody = z
   .object({
     code: codeSchema,
     name: text(200),
@@ -68,8 +68,10 @@ const storeBody = z
     location: z.string().max(500).nullable().default(null),
   })
   .strict();
-const minimumBody = z.object({ part: refSchema, store: refSchema, min_quantity: levelSchema }).strict();
-const movementBody = z.discriminatedUnion('kind', [
+export const minimumBody = z
+  .object({ part: refSchema, store: refSchema, min_quantity: levelSchema })
+  .strict();
+export const movementBody = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('receive'),
@@ -106,7 +108,7 @@ const movementBody = z.discriminatedUnion('kind', [
     })
     .strict(),
 ]);
-const orderPartsBody = z
+export const orderPartsBody = z
   .object({
     part: refSchema,
     store: refSchema,
@@ -116,26 +118,26 @@ const orderPartsBody = z
   })
   .strict();
 
-const partsQuery = z.object({
+export const partsQuery = z.object({
   category: z.string().max(64).optional(),
   device_type: z.enum(DEVICE_TYPES).optional(),
   q: z.string().max(100).optional(),
   active: flag.optional(),
 });
-const stockQuery = z.object({
+export const stockQuery = z.object({
   part: queryRef.optional(),
   store: queryRef.optional(),
   site: idSchema.optional(),
   low: flag.optional(),
 });
-const movementsQuery = z.object({
+export const movementsQuery = z.object({
   store: queryRef.optional(),
   from: timeParam.optional(),
   to: timeParam.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
-const lowStockQuery = z.object({ all: flag.optional(), site: idSchema.optional() });
-const storesQuery = z.object({ site: idSchema.optional() });
+export const lowStockQuery = z.object({ all: flag.optional(), site: idSchema.optional() });
+export const storesQuery = z.object({ site: idSchema.optional() });
 
 export function presentPart(p: PartRow) {
   return { ...p, device_types: JSON.parse(p.device_types) as string[], active: p.active === 1 };

@@ -141,8 +141,8 @@ export function computeKpis(
   const last = periods[periods.length - 1];
   const whole: Period = { start: first?.start ?? now, end: last?.end ?? now, label: 'total' };
   return {
-    periods: periods.map((p) => windowKpis(judged, intervals, p, now)),
-    total: windowKpis(judged, intervals, whole, now),
+    periods: computeWindows(judged, intervals, periods, now),
+    total: computeWindows(judged, intervals, [whole], now)[0] as KpiWindow,
     load: loadNow(orders),
   };
 }
@@ -180,8 +180,6 @@ function judge(
   return { due: state.due_at, verdict: state.met_at !== null ? 'on_time' : 'pending' };
 }
 
-const within = (t: number | null, p: Period): t is number => t !== null && t >= p.start && t < p.end;
-
 function mean(values: readonly number[]): Mean {
   if (values.length === 0) return { mean_ms: null, count: 0 };
   return { mean_ms: Math.round(values.reduce((s, v) => s + v, 0) / values.length), count: values.length };
@@ -191,24 +189,19 @@ function rate(good: number, total: number): number | null {
   return total === 0 ? null : Math.round((good / total) * 10_000) / 10_000;
 }
 
-function onTime(
-  list: readonly Judged[],
-  kind: 'response' | 'completion',
-  p: Period,
-  priority?: number,
-): OnTime {
-  const out: OnTime = { on_time: 0, late: 0, pending: 0, no_due_time: 0, cancelled: 0, rate: null };
-  for (const j of list) {
-    if (priority !== undefined && j.order.priority !== priority) continue;
-    const verdict = j[kind];
-    if (verdict === null) {
-      if (within(j.order.created_at, p) && j.order.status !== 'cancelled') out.no_due_time += 1;
-      continue;
-    }
-    if (within(verdict.due, p)) out[verdict.verdict] += 1;
+/** The index of the period holding `t` (periods sorted and not overlapping), or -1. */
+function periodOf(periods: readonly Period[], t: number | null): number {
+  if (t === null) return -1;
+  let lo = 0;
+  let hi = periods.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = periods[mid] as Period;
+    if (t < p.start) hi = mid - 1;
+    else if (t >= p.end) lo = mid + 1;
+    else return mid;
   }
-  out.rate = rate(out.on_time, out.on_time + out.late);
-  return out;
+  return -1;
 }
 
 /** The status an order had just before `t`, from its event log; null: it did not exist yet. */
@@ -233,18 +226,20 @@ export function operatingIntervals(orders: readonly KpiOrder[]): OperatingInterv
   const byDevice = new Map<string, KpiOrder[]>();
   for (const o of orders) {
     if (o.kind !== 'corrective' || o.device === null || o.status === 'cancelled') continue;
-    byDevice.set(o.device, [...(byDevice.get(o.device) ?? []), o]);
+    const list = byDevice.get(o.device);
+    if (list) list.push(o);
+    else byDevice.set(o.device, [o]);
   }
   const out: OperatingInterval[] = [];
   for (const [device, failures] of byDevice) {
     failures.sort((a, b) => a.created_at - b.created_at || a.id - b.id);
-    for (let i = 1; i < failures.length; i += 1) {
-      const f = failures[i] as KpiOrder;
-      const earlier = failures.slice(0, i);
-      const restored = earlier.every((e) => e.completed_at !== null && e.completed_at <= f.created_at);
-      if (!restored) continue;
-      const since = Math.max(...earlier.map((e) => e.completed_at as number));
-      out.push({ device, device_type: f.device_type, end: f.created_at, ms: f.created_at - since });
+    // When the device was last back in operation; infinite while an earlier failure is unrepaired.
+    let upSince = Number.NEGATIVE_INFINITY;
+    for (const f of failures) {
+      if (upSince !== Number.NEGATIVE_INFINITY && upSince <= f.created_at) {
+        out.push({ device, device_type: f.device_type, end: f.created_at, ms: f.created_at - upSince });
+      }
+      upSince = Math.max(upSince, f.completed_at ?? Number.POSITIVE_INFINITY);
     }
   }
   return out;
@@ -252,7 +247,11 @@ export function operatingIntervals(orders: readonly KpiOrder[]): OperatingInterv
 
 function mtbf(intervals: readonly OperatingInterval[], key: (i: OperatingInterval) => string): MtbfFigure[] {
   const groups = new Map<string, OperatingInterval[]>();
-  for (const i of intervals) groups.set(key(i), [...(groups.get(key(i)) ?? []), i]);
+  for (const i of intervals) {
+    const list = groups.get(key(i));
+    if (list) list.push(i);
+    else groups.set(key(i), [i]);
+  }
   return [...groups.entries()]
     .map(([k, list]) => {
       const m = mean(list.map((i) => i.ms));
@@ -266,143 +265,242 @@ function mtbf(intervals: readonly OperatingInterval[], key: (i: OperatingInterva
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 
+const newOnTime = (): OnTime => ({
+  on_time: 0,
+  late: 0,
+  pending: 0,
+  no_due_time: 0,
+  cancelled: 0,
+  rate: null,
+});
+
+/** One period's running sums, filled in one pass over the orders. */
+class WindowSums {
+  created = 0;
+  completed = 0;
+  cancelled = 0;
+  readonly mtta: number[] = [];
+  readonly mttr: number[] = [];
+  readonly fromDispatch: number[] = [];
+  /** Index 0-3: priorities 1-4; 4: all. */
+  readonly response = Array.from({ length: 5 }, newOnTime);
+  readonly completion = Array.from({ length: 5 }, newOnTime);
+  open = 0;
+  overdue = 0;
+  deferred = 0;
+  readonly byAge = Object.fromEntries(AGE_BANDS.map((b) => [b.name, 0])) as Record<AgeBand, number>;
+  correctiveCompleted = 0;
+  firstTime = 0;
+  readonly pm = { due: 0, on_time: 0, late: 0, pending: 0, cancelled: 0, rate: null as number | null };
+  ratings = 0;
+  ratingSum = 0;
+  lowRatings = 0;
+  readonly techs = new Map<string, TechnicianFigures & { sum: number }>();
+  readonly failures = { total: 0, byType: {} as Record<string, number>, bySite: {}, byCause: {} } as {
+    total: number;
+    byType: Record<string, number>;
+    bySite: Record<string, number>;
+    byCause: Record<string, number>;
+  };
+  readonly intervals: OperatingInterval[] = [];
+
+  constructor(
+    readonly period: Period,
+    readonly at: number,
+  ) {}
+
+  tech(username: string) {
+    let t = this.techs.get(username);
+    if (!t) {
+      t = { username, completed: 0, assisted: 0, ratings: 0, mean_rating: null, low_ratings: 0, sum: 0 };
+      this.techs.set(username, t);
+    }
+    return t;
+  }
+
+  finish(): KpiWindow {
+    const onTime = (list: OnTime[]) =>
+      Object.fromEntries(
+        [...PRIORITIES, 'all'].map((name, i) => {
+          const o = list[i] as OnTime;
+          return [name, { ...o, rate: rate(o.on_time, o.on_time + o.late) }];
+        }),
+      );
+    const f = this.failures;
+    return {
+      start: this.period.start,
+      end: this.period.end,
+      label: this.period.label,
+      orders: { created: this.created, completed: this.completed, cancelled: this.cancelled },
+      mtta: mean(this.mtta),
+      mttr: { ...mean(this.mttr), from_dispatch: mean(this.fromDispatch) },
+      on_time: { response: onTime(this.response), completion: onTime(this.completion) },
+      backlog: {
+        at: this.at,
+        open: this.open,
+        overdue: this.overdue,
+        deferred: this.deferred,
+        by_age: this.byAge,
+      },
+      first_time_fix: {
+        completed: this.correctiveCompleted,
+        first_time: this.firstTime,
+        rate: rate(this.firstTime, this.correctiveCompleted),
+      },
+      pm_compliance: { ...this.pm, rate: rate(this.pm.on_time, this.pm.on_time + this.pm.late) },
+      ratings: {
+        count: this.ratings,
+        mean: this.ratings === 0 ? null : Math.round((this.ratingSum / this.ratings) * 100) / 100,
+        low: this.lowRatings,
+      },
+      technicians: [...this.techs.values()]
+        .map(({ sum, ...t }) => ({
+          ...t,
+          mean_rating: t.ratings === 0 ? null : Math.round((sum / t.ratings) * 100) / 100,
+        }))
+        .sort((a, b) => a.username.localeCompare(b.username)),
+      failures: { total: f.total, by_device_type: f.byType, by_site: f.bySite, by_cause: f.byCause },
+      mtbf: {
+        by_device_type: mtbf(this.intervals, (i) => i.device_type),
+        by_device: mtbf(this.intervals, (i) => i.device),
+      },
+    };
+  }
+}
+
 function count(into: Record<string, number>, key: string): void {
   into[key] = (into[key] ?? 0) + 1;
 }
 
-function windowKpis(
+/**
+ * Every period's figures in one pass over the orders: each instant an order is counted by
+ * (created, acknowledged, completed, due, the end of an operating interval) is placed in its
+ * period by a binary search, and each stretch an order was open is matched with the period ends
+ * it covers, so the cost grows with orders plus periods, not their product.
+ */
+function computeWindows(
   judged: readonly Judged[],
   intervals: readonly OperatingInterval[],
-  p: Period,
+  periods: readonly Period[],
   now: number,
-): KpiWindow {
-  const orders = judged.map((j) => j.order);
-  const completed = orders.filter((o) => within(o.completed_at, p));
-  const correctiveCompleted = completed.filter((o) => o.kind === 'corrective');
+): KpiWindow[] {
+  const sums = periods.map((p) => new WindowSums(p, Math.min(p.end, now)));
+  const at = (i: number) => sums[i] as WindowSums;
+  const ats = sums.map((s) => s.at);
 
-  // Backlog: open at the end of the period (or now, for a period still running).
-  const at = Math.min(p.end, now);
-  const byAge = Object.fromEntries(AGE_BANDS.map((b) => [b.name, 0])) as Record<AgeBand, number>;
-  let open = 0;
-  let overdue = 0;
-  let deferred = 0;
-  for (const o of orders) {
-    const status = statusBefore(o, at);
-    if (status === null || CLOSED.has(status)) continue;
-    open += 1;
-    const age = at - o.created_at;
-    // The last band's bound is infinite: every age finds one.
-    const band = AGE_BANDS.find((b) => age < b.upTo) as (typeof AGE_BANDS)[number];
-    byAge[band.name] += 1;
-    if (status === 'deferred') deferred += 1;
-    else if (o.completion_due_at !== null && o.completion_due_at < at) overdue += 1;
-  }
-
-  const ftf = correctiveCompleted.filter(
-    (o) => o.reopen_count === 0 && o.reject_count === 0 && o.first_time_fix === 1,
-  );
-
-  const pm = { due: 0, on_time: 0, late: 0, pending: 0, cancelled: 0, rate: null as number | null };
-  for (const j of judged) {
-    if (j.order.source !== 'preventive' || !j.completion || !within(j.completion.due, p)) continue;
-    pm.due += 1;
-    pm[j.completion.verdict] += 1;
-  }
-  pm.rate = rate(pm.on_time, pm.on_time + pm.late);
-
-  const techs = new Map<string, TechnicianFigures & { sum: number }>();
-  const tech = (username: string) => {
-    let t = techs.get(username);
-    if (!t) {
-      t = { username, completed: 0, assisted: 0, ratings: 0, mean_rating: null, low_ratings: 0, sum: 0 };
-      techs.set(username, t);
-    }
-    return t;
-  };
-  const rated = completed.filter((o) => o.rating !== null);
-  for (const o of completed) {
-    if (o.assignee) {
-      const t = tech(o.assignee);
-      t.completed += 1;
-      if (o.rating !== null) {
-        t.ratings += 1;
-        t.sum += o.rating;
-        if (o.rating <= 2) t.low_ratings += 1;
+  for (const { order: o, response, completion } of judged) {
+    const prio = o.priority >= 1 && o.priority <= 4 ? o.priority - 1 : -1;
+    const created = periodOf(periods, o.created_at);
+    if (created >= 0) {
+      const w = at(created);
+      w.created += 1;
+      if (o.kind === 'corrective' && o.status !== 'cancelled') {
+        w.failures.total += 1;
+        count(w.failures.byType, o.device_type);
+        count(w.failures.bySite, o.site);
+        count(w.failures.byCause, o.fault_category ?? 'unclassified');
       }
     }
-    for (const h of o.helpers) if (h !== o.assignee) tech(h).assisted += 1;
+    const acked = periodOf(periods, o.acknowledged_at);
+    if (acked >= 0) at(acked).mtta.push((o.acknowledged_at as number) - o.created_at);
+    if (o.status === 'cancelled') {
+      const cancelled = periodOf(periods, o.cancelled_at);
+      if (cancelled >= 0) at(cancelled).cancelled += 1;
+    }
+    const done = periodOf(periods, o.completed_at);
+    if (done >= 0) {
+      const w = at(done);
+      const completedAt = o.completed_at as number;
+      w.completed += 1;
+      if (o.kind === 'corrective') {
+        w.mttr.push(completedAt - o.created_at);
+        if (o.dispatched_at !== null) w.fromDispatch.push(completedAt - o.dispatched_at);
+        w.correctiveCompleted += 1;
+        if (o.reopen_count === 0 && o.reject_count === 0 && o.first_time_fix === 1) w.firstTime += 1;
+      }
+      if (o.rating !== null) {
+        w.ratings += 1;
+        w.ratingSum += o.rating;
+        if (o.rating <= 2) w.lowRatings += 1;
+      }
+      if (o.assignee) {
+        const t = w.tech(o.assignee);
+        t.completed += 1;
+        if (o.rating !== null) {
+          t.ratings += 1;
+          t.sum += o.rating;
+          if (o.rating <= 2) t.low_ratings += 1;
+        }
+      }
+      for (const h of o.helpers) if (h !== o.assignee) w.tech(h).assisted += 1;
+    }
+    for (const [judgement, kind] of [
+      [response, 'response'],
+      [completion, 'completion'],
+    ] as const) {
+      if (judgement === null) {
+        if (created >= 0 && o.status !== 'cancelled') {
+          const list = at(created)[kind];
+          (list[4] as OnTime).no_due_time += 1;
+          if (prio >= 0) (list[prio] as OnTime).no_due_time += 1;
+        }
+        continue;
+      }
+      const due = periodOf(periods, judgement.due);
+      if (due < 0) continue;
+      const list = at(due)[kind];
+      (list[4] as OnTime)[judgement.verdict] += 1;
+      if (prio >= 0) (list[prio] as OnTime)[judgement.verdict] += 1;
+      if (kind === 'completion' && o.source === 'preventive') {
+        const pm = at(due).pm;
+        pm.due += 1;
+        pm[judgement.verdict] += 1;
+      }
+    }
+    addBacklog(o, sums, ats);
   }
-
-  const failures = orders.filter(
-    (o) => o.kind === 'corrective' && o.status !== 'cancelled' && within(o.created_at, p),
-  );
-  const byType: Record<string, number> = {};
-  const bySite: Record<string, number> = {};
-  const byCause: Record<string, number> = {};
-  for (const f of failures) {
-    count(byType, f.device_type);
-    count(bySite, f.site);
-    count(byCause, f.fault_category ?? 'unclassified');
+  for (const i of intervals) {
+    const p = periodOf(periods, i.end);
+    if (p >= 0) at(p).intervals.push(i);
   }
-  const ending = intervals.filter((i) => within(i.end, p));
-  const ratingSum = rated.reduce((s, o) => s + (o.rating as number), 0);
+  return sums.map((s) => s.finish());
+}
 
-  return {
-    start: p.start,
-    end: p.end,
-    label: p.label,
-    orders: {
-      created: orders.filter((o) => within(o.created_at, p)).length,
-      completed: completed.length,
-      cancelled: orders.filter((o) => o.status === 'cancelled' && within(o.cancelled_at, p)).length,
-    },
-    mtta: mean(
-      orders
-        .filter((o) => within(o.acknowledged_at, p))
-        .map((o) => (o.acknowledged_at as number) - o.created_at),
-    ),
-    mttr: {
-      ...mean(correctiveCompleted.map((o) => (o.completed_at as number) - o.created_at)),
-      from_dispatch: mean(
-        correctiveCompleted
-          .filter((o) => o.dispatched_at !== null)
-          .map((o) => (o.completed_at as number) - (o.dispatched_at as number)),
-      ),
-    },
-    on_time: {
-      response: Object.fromEntries([
-        ...PRIORITIES.map((pr) => [pr, onTime(judged, 'response', p, Number(pr))]),
-        ['all', onTime(judged, 'response', p)],
-      ]),
-      completion: Object.fromEntries([
-        ...PRIORITIES.map((pr) => [pr, onTime(judged, 'completion', p, Number(pr))]),
-        ['all', onTime(judged, 'completion', p)],
-      ]),
-    },
-    backlog: { at, open, overdue, deferred, by_age: byAge },
-    first_time_fix: {
-      completed: correctiveCompleted.length,
-      first_time: ftf.length,
-      rate: rate(ftf.length, correctiveCompleted.length),
-    },
-    pm_compliance: pm,
-    ratings: {
-      count: rated.length,
-      mean: rated.length === 0 ? null : Math.round((ratingSum / rated.length) * 100) / 100,
-      low: rated.filter((o) => (o.rating as number) <= 2).length,
-    },
-    technicians: [...techs.values()]
-      .map(({ sum, ...t }) => ({
-        ...t,
-        mean_rating: t.ratings === 0 ? null : Math.round((sum / t.ratings) * 100) / 100,
-      }))
-      .sort((a, b) => a.username.localeCompare(b.username)),
-    failures: { total: failures.length, by_device_type: byType, by_site: bySite, by_cause: byCause },
-    mtbf: {
-      by_device_type: mtbf(ending, (i) => i.device_type),
-      by_device: mtbf(ending, (i) => i.device),
-    },
+/**
+ * Counts an order in the backlog of every period whose end falls in a stretch it was open:
+ * its status just before an instant t is that of its last status change before t.
+ */
+function addBacklog(o: KpiOrder, sums: readonly WindowSums[], ats: readonly number[]): void {
+  const steps = o.timeline;
+  const stretch = (from: number, to: number, status: string) => {
+    if (CLOSED.has(status)) return;
+    // The first period end after `from`, then every one up to `to` inclusive.
+    let lo = 0;
+    let hi = ats.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ats[mid] as number) > from) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < ats.length && (ats[i] as number) <= to; i += 1) {
+      const w = sums[i] as WindowSums;
+      w.open += 1;
+      const age = w.at - o.created_at;
+      // The last band's bound is infinite: every age finds one.
+      const band = AGE_BANDS.find((b) => age < b.upTo) as (typeof AGE_BANDS)[number];
+      w.byAge[band.name] += 1;
+      if (status === 'deferred') w.deferred += 1;
+      else if (o.completion_due_at !== null && o.completion_due_at < w.at) w.overdue += 1;
+    }
   };
+  const first = steps[0];
+  if (!first || first.ts > o.created_at) {
+    stretch(o.created_at, first ? first.ts : Number.POSITIVE_INFINITY, 'pending_acceptance');
+  }
+  steps.forEach((step, i) => {
+    const next = steps[i + 1];
+    stretch(Math.max(step.ts, o.created_at), next ? next.ts : Number.POSITIVE_INFINITY, step.status);
+  });
 }
 
 function loadNow(orders: readonly KpiOrder[]): Array<{ username: string; open: number }> {

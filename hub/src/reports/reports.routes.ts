@@ -28,7 +28,7 @@ const timeParam = z.string().transform((raw, ctx) => {
   return ms;
 });
 
-const reportQuery = z
+export const reportQuery = z
   .object({
     from: timeParam.optional(),
     to: timeParam.optional(),

@@ -390,7 +390,10 @@ export class ReportsService {
     const timelines = new Map<number, Array<{ ts: number; status: string }>>();
     for (const e of await events.orderBy('e.ts').orderBy('e.id').execute()) {
       const id = Number(e.order_id);
-      timelines.set(id, [...(timelines.get(id) ?? []), { ts: Number(e.ts), status: e.to_status as string }]);
+      const step = { ts: Number(e.ts), status: e.to_status as string };
+      const list = timelines.get(id);
+      if (list) list.push(step);
+      else timelines.set(id, [step]);
     }
 
     let helpers = this.db
@@ -403,7 +406,9 @@ export class ReportsService {
     const helpersOf = new Map<number, string[]>();
     for (const h of await helpers.execute()) {
       const id = Number(h.order_id);
-      helpersOf.set(id, [...(helpersOf.get(id) ?? []), h.username]);
+      const list = helpersOf.get(id);
+      if (list) list.push(h.username);
+      else helpersOf.set(id, [h.username]);
     }
 
     const typeOf = new Map<string, string>();

@@ -17,7 +17,7 @@ const eventName = z
 const urlSchema = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000);
 const secretSchema = z.string().min(16, 'must be at least 16 characters').max(200);
 
-const webhookBody = z
+export const webhookBody = z
   .object({
     name: z.string().trim().min(1, 'must not be empty').max(200),
     url: urlSchema,
@@ -28,7 +28,7 @@ const webhookBody = z
     active: z.boolean().optional(),
   })
   .strict();
-const webhookPatch = z
+export const webhookPatch = z
   .object({
     name: z.string().trim().min(1, 'must not be empty').max(200),
     url: urlSchema,
@@ -40,7 +40,7 @@ const webhookPatch = z
   })
   .partial()
   .strict();
-const deliveriesQuery = z.object({
+export const deliveriesQuery = z.object({
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
