@@ -48,6 +48,7 @@ const store: JsonSchema = {
     name: { type: 'string' },
     site: { type: 'string' },
     location: { type: ['string', 'null'] },
+    active: { type: 'boolean' },
   },
 };
 const stock: JsonSchema = {

@@ -64,6 +64,7 @@ describe('spare parts over HTTP', () => {
     const partId = r.body.part.id as number;
     r = await api.call('sup', 'POST', '/api/stores', { code: 'A-MAIN', name: 'Main store', site: 'site-a' });
     expect(r.status).toBe(201);
+    expect(r.body.store).toMatchObject({ code: 'A-MAIN', site: 'site-a', active: true });
     r = await api.call('sup', 'POST', '/api/stock/movements', {
       kind: 'receive',
       part: '6205-2RS',

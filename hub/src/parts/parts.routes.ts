@@ -5,7 +5,7 @@ import { firstIssue, sendError } from '../http/errors.js';
 import { type Actor, actorOf } from '../people/actor.js';
 import { PartsError, type PartsService, type Ref } from './parts.service.js';
 import { deltaSchema, levelSchema, quantitySchema } from './quantity.js';
-import type { PartRow } from './schema.js';
+import type { PartRow, StoreRow } from './schema.js';
 
 /**
  * Spare parts over HTTP: the catalogue (/parts), stores (/stores), stock and its movements
@@ -139,6 +139,10 @@ export const movementsQuery = z.object({
 export const lowStockQuery = z.object({ all: flag.optional(), site: idSchema.optional() });
 export const storesQuery = z.object({ site: idSchema.optional() });
 
+export function presentStore(s: StoreRow) {
+  return { ...s, active: s.active === 1 };
+}
+
 export function presentPart(p: PartRow) {
   return { ...p, device_types: JSON.parse(p.device_types) as string[], active: p.active === 1 };
 }
@@ -262,7 +266,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const q = parse(storesQuery, req.query, res, 'query');
       if (!q) return;
-      res.json({ stores: await parts.listStores(actor, q) });
+      res.json({ stores: (await parts.listStores(actor, q)).map(presentStore) });
     }),
   );
 
@@ -271,7 +275,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const body = parse(storeBody, req.body, res, 'body');
       if (!body) return;
-      res.status(201).json({ store: await parts.createStore(actor, body) });
+      res.status(201).json({ store: presentStore(await parts.createStore(actor, body)) });
     }),
   );
 
