@@ -160,9 +160,9 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
         counter: { device: 'p1', point: 'running_hours', value: 12_000, every: 2000, used_since_last: 2000 },
       });
       // Each order carries its checklist: one result row per item.
-      const inspections = await r.service.listInspections(ADMIN, { plan: plan.id, limit: 10 });
+      const inspections = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 10 });
       expect(inspections).toHaveLength(3);
-      const detail = await r.service.getInspection(ADMIN, inspections[2]?.id ?? 0);
+      const detail = await r.service.inspections.get(ADMIN, inspections[2]?.id ?? 0);
       expect(detail.items.map((i) => i.item_key)).toEqual(['no_leaks', 'vibration', 'hours']);
       expect(detail.order?.id).toBe(first?.id);
       const view = await r.service.getPlan(ADMIN, plan.id);
@@ -314,7 +314,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       r.clock.now = Date.UTC(2026, 0, 14, 4);
       await r.service.tick(r.clock.now);
       expect(await r.preventiveOrders(plan.id)).toHaveLength(0);
-      const skipped = await r.service.listInspections(ADMIN, { status: 'skipped', limit: 10 });
+      const skipped = await r.service.inspections.list(ADMIN, { status: 'skipped', limit: 10 });
       expect(skipped.map((i) => i.occurrence)).toEqual([
         '2026-01-12T00:00:00.000Z',
         '2026-01-05T00:00:00.000Z',
@@ -338,12 +338,12 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       });
       r.counter('p1', 'running_hours', 13_140);
       await r.service.tick(r.advance(1000));
-      const [inspection] = await r.service.listInspections(ADMIN, { plan: plan.id, limit: 5 });
-      const detail = await r.service.getInspection(ADMIN, inspection?.id ?? 0);
+      const [inspection] = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 5 });
+      const detail = await r.service.inspections.get(ADMIN, inspection?.id ?? 0);
       const item = (key: string) => detail.items.find((i) => i.item_key === key)?.id ?? 0;
 
       r.clock.now += HOUR;
-      const after = await r.service.recordResults(ADMIN, detail.id, {
+      const after = await r.service.inspections.record(ADMIN, detail.id, {
         results: [
           { item_id: item('vibration'), value: 7.1, note: 'rough' },
           { item_id: item('no_leaks'), passed: true },
@@ -373,7 +373,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
         reason: '7.1 mm/s is above 4.5 mm/s',
       });
       // Recording the same failure again (a correction) does not open a second repair order.
-      await r.service.recordResults(ADMIN, detail.id, {
+      await r.service.inspections.record(ADMIN, detail.id, {
         results: [{ item_id: item('vibration'), value: 8 }],
       });
       const again = await r.database.db
@@ -404,11 +404,11 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       });
       r.counter('p1', 'running_hours', 500);
       await r.service.tick(r.advance(1000));
-      const [inspection] = await r.service.listInspections(ADMIN, { plan: plan.id, limit: 5 });
-      const detail = await r.service.getInspection(ADMIN, inspection?.id ?? 0);
+      const [inspection] = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 5 });
+      const detail = await r.service.inspections.get(ADMIN, inspection?.id ?? 0);
       const item = (key: string) => detail.items.find((i) => i.item_key === key)?.id ?? 0;
       await expect(
-        r.service.recordResults(ADMIN, detail.id, {
+        r.service.inspections.record(ADMIN, detail.id, {
           results: [
             { item_id: item('no_leaks'), passed: true },
             { item_id: item('vibration'), passed: true },
@@ -418,10 +418,10 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
         status: 400,
         message: 'results.1.value: required for a number item ("Bearing vibration")',
       });
-      const unchanged = await r.service.getInspection(ADMIN, detail.id);
+      const unchanged = await r.service.inspections.get(ADMIN, detail.id);
       expect(unchanged.answered_count).toBe(0);
       await expect(
-        r.service.recordResults({ username: 'tom', role: 'technician', sites: [SITE] }, detail.id, {
+        r.service.inspections.record({ username: 'tom', role: 'technician', sites: [SITE] }, detail.id, {
           results: [{ item_id: item('no_leaks'), passed: true }],
         }),
       ).rejects.toMatchObject({ status: 403 });
@@ -441,25 +441,25 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       const monday = Date.UTC(2026, 0, 5, 0);
       r.clock.now = monday;
       await r.service.tick(monday);
-      expect((await r.service.listInspections(ADMIN, { status: 'open', limit: 10 })).length).toBe(1);
-      expect(await r.service.listInspections(ADMIN, { status: 'overdue', limit: 10 })).toEqual([]);
+      expect((await r.service.inspections.list(ADMIN, { status: 'open', limit: 10 })).length).toBe(1);
+      expect(await r.service.inspections.list(ADMIN, { status: 'overdue', limit: 10 })).toEqual([]);
       // A day and a second later, not done: overdue.
       r.clock.now = monday + DAY + 1000;
-      const overdue = await r.service.listInspections(ADMIN, { status: 'overdue', limit: 10 });
+      const overdue = await r.service.inspections.list(ADMIN, { status: 'overdue', limit: 10 });
       expect(overdue).toHaveLength(1);
       const id = overdue[0]?.id ?? 0;
       // One item answered, then the order is completed: the other two are skipped.
-      const detail = await r.service.getInspection(ADMIN, id);
-      await r.service.recordResults(ADMIN, id, {
+      const detail = await r.service.inspections.get(ADMIN, id);
+      await r.service.inspections.record(ADMIN, id, {
         results: [{ item_id: detail.items[0]?.id ?? 0, passed: true }],
       });
       await r.orders.transition(detail.order?.id ?? 0, 'completed', 'sup');
-      expect(await r.service.listInspections(ADMIN, { status: 'overdue', limit: 10 })).toEqual([]);
-      const skipped = await r.service.listInspections(ADMIN, { status: 'skipped', limit: 10 });
+      expect(await r.service.inspections.list(ADMIN, { status: 'overdue', limit: 10 })).toEqual([]);
+      const skipped = await r.service.inspections.list(ADMIN, { status: 'skipped', limit: 10 });
       expect(skipped.map((s) => [s.id, s.skipped_items.map((i) => i.label)])).toEqual([
         [id, ['Bearing vibration', 'Running hours']],
       ]);
-      expect((await r.service.getInspection(ADMIN, id)).items.map((i) => i.status)).toEqual([
+      expect((await r.service.inspections.get(ADMIN, id)).items.map((i) => i.status)).toEqual([
         'pass',
         'skipped',
         'skipped',
@@ -467,11 +467,11 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       // The next Monday's occurrence is cancelled by a supervisor: skipped as well.
       r.clock.now = monday + 7 * DAY;
       await r.service.tick(r.clock.now);
-      const [next] = await r.service.listInspections(ADMIN, { status: 'open', limit: 10 });
-      const cancelled = await r.service.cancelOccurrence(ADMIN, next?.id ?? 0, 'pump room flooded');
+      const [next] = await r.service.inspections.list(ADMIN, { status: 'open', limit: 10 });
+      const cancelled = await r.service.inspections.cancel(ADMIN, next?.id ?? 0, 'pump room flooded');
       expect(cancelled.status).toBe('skipped');
       expect(
-        (await r.service.listInspections(ADMIN, { status: 'skipped', limit: 10 })).map((s) => s.id),
+        (await r.service.inspections.list(ADMIN, { status: 'skipped', limit: 10 })).map((s) => s.id),
       ).toEqual([next?.id, id]);
       const order = await r.orders.get(cancelled.order?.id ?? 0);
       expect(order).toMatchObject({ status: 'cancelled', cancel_reason: 'occurrence_cancelled' });
@@ -490,14 +490,14 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       });
       const monday = (week: number) => Date.UTC(2026, 0, 5 + 7 * week, 0);
       const inspectionAt = async (week: number) => {
-        const list = await r.service.listInspections(ADMIN, { plan: plan.id, limit: 20 });
+        const list = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 20 });
         const found = list.find((i) => i.occurrence_at === monday(week));
-        return r.service.getInspection(ADMIN, found?.id ?? 0);
+        return r.service.inspections.get(ADMIN, found?.id ?? 0);
       };
       const answerAll = async (week: number, at: number, vibration: number) => {
         r.clock.now = at;
         const d = await inspectionAt(week);
-        await r.service.recordResults(ADMIN, d.id, {
+        await r.service.inspections.record(ADMIN, d.id, {
           results: [
             { item_id: d.items[0]?.id ?? 0, passed: true },
             { item_id: d.items[1]?.id ?? 0, value: vibration },
@@ -512,10 +512,15 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
         await r.service.tick(r.clock.now);
         if (week === 0) await answerAll(0, monday(0) + 2 * HOUR, 5.2);
         if (week === 1) await answerAll(1, monday(1) + DAY + HOUR, 2.0);
-        if (week === 3) await r.service.cancelOccurrence(ADMIN, (await inspectionAt(3)).id, 'holiday');
+        if (week === 3) await r.service.inspections.cancel(ADMIN, (await inspectionAt(3)).id, 'holiday');
       }
       r.clock.now = monday(4) + 3 * HOUR;
-      const report = await r.service.report(ADMIN, plan.id, Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 9));
+      const report = await r.service.inspections.report(
+        ADMIN,
+        plan.id,
+        Date.UTC(2026, 0, 1),
+        Date.UTC(2026, 1, 9),
+      );
       expect(report.figures).toEqual({
         due: 5,
         done_on_time: 1,
@@ -547,7 +552,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
         }),
       ]);
       // A period that only holds weeks 1 and 2.
-      const part = await r.service.report(ADMIN, plan.id, monday(1), monday(3));
+      const part = await r.service.inspections.report(ADMIN, plan.id, monday(1), monday(3));
       expect(part.figures).toMatchObject({ due: 2, done_late: 1, overdue: 1, compliance: 0 });
     });
 

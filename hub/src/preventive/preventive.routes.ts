@@ -4,8 +4,9 @@ import express, { type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { firstIssue, sendError } from '../http/errors.js';
 import { type Actor, actorOf } from '../people/actor.js';
+import { PreventiveError } from './access.js';
 import { cancelBody, inspectionsQuery, listQuery, reportQuery, resultsBody } from './preventive.inputs.js';
-import { PreventiveError, type PreventiveService } from './preventive.service.js';
+import type { PreventiveService } from './preventive.service.js';
 import { localTime } from './schedule.js';
 
 /**
@@ -130,7 +131,7 @@ export function preventiveRoutes(deps: PreventiveRoutesDeps): express.Router {
     handle(async (req, res, actor) => {
       const id = idOf(req);
       const query = valid(reportQuery, req.query, 'query');
-      const report = await preventive.report(actor, id, query.from, query.to);
+      const report = await preventive.inspections.report(actor, id, query.from, query.to);
       if (query.format === 'json') {
         res.json(report);
         return;
@@ -145,13 +146,13 @@ export function preventiveRoutes(deps: PreventiveRoutesDeps): express.Router {
     '/inspections',
     handle(async (req, res, actor) => {
       const query = valid(inspectionsQuery, req.query, 'query');
-      res.json({ inspections: await preventive.listInspections(actor, query) });
+      res.json({ inspections: await preventive.inspections.list(actor, query) });
     }),
   );
   router.get(
     '/inspections/:id',
     handle(async (req, res, actor) => {
-      res.json(await preventive.getInspection(actor, idOf(req)));
+      res.json(await preventive.inspections.get(actor, idOf(req)));
     }),
   );
   router.post(
@@ -159,7 +160,7 @@ export function preventiveRoutes(deps: PreventiveRoutesDeps): express.Router {
     handle(async (req, res, actor) => {
       const id = idOf(req);
       const body = valid(resultsBody, req.body, 'body');
-      res.json(await preventive.recordResults(actor, id, body));
+      res.json(await preventive.inspections.record(actor, id, body));
     }),
   );
   router.post(
@@ -167,7 +168,7 @@ export function preventiveRoutes(deps: PreventiveRoutesDeps): express.Router {
     handle(async (req, res, actor) => {
       const id = idOf(req);
       const body = valid(cancelBody, req.body, 'body');
-      res.json(await preventive.cancelOccurrence(actor, id, body.reason));
+      res.json(await preventive.inspections.cancel(actor, id, body.reason));
     }),
   );
 
@@ -181,7 +182,7 @@ function cell(text: string | null): string {
 }
 
 /** The report as CSV: one row per occurrence, times in the site's timezone. */
-export function reportCsv(report: Awaited<ReturnType<PreventiveService['report']>>): string {
+export function reportCsv(report: Awaited<ReturnType<PreventiveService['inspections']['report']>>): string {
   const zone = report.plan.timezone;
   const at = (ms: number | null) => (ms === null ? '' : localTime(ms, zone));
   const failedBy = new Map<number, string[]>();
