@@ -3,6 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Maintenance } from '../alarms/maintenance.js';
 import { actorOf, canSeeSite } from '../people/actor.js';
+import { scopeToSites } from '../people/site-scope.js';
 import { firstIssue, sendError } from './errors.js';
 
 /**
@@ -30,19 +31,26 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '64kb' }));
 
-  const mayChange = async (req: Request, res: Response) => {
+  // Administrators anywhere, supervisors on their own sites.
+  const mayChange = (req: Request, res: Response, site: string) => {
     const actor = actorOf(req);
-    if (actor?.role !== 'admin') {
-      sendError(res, 403, 'your role may not change maintenance windows');
+    if (actor?.role !== 'admin' && actor?.role !== 'supervisor') {
+      sendError(res, 403, `role ${actor?.role ?? 'anonymous'} may not change maintenance windows`);
+      return null;
+    }
+    if (!canSeeSite(actor, site)) {
+      sendError(res, 403, `site: ${site} is not one of your sites`);
       return null;
     }
     return { name: actor.username, role: actor.role };
   };
 
-  router.get('/alarms', (_req, res) => {
+  // Live alarms of the caller's sites only.
+  router.get('/alarms', (req, res) => {
+    const actor = actorOf(req);
     const alarms = maintenance.engine
       .listOpen()
-      .filter((a) => a.id !== 0 && a.state !== 'pending')
+      .filter((a) => a.id !== 0 && a.state !== 'pending' && (!actor || canSeeSite(actor, a.site)))
       .map((a) => ({ ...a, detail: JSON.parse(a.detail || '{}') as unknown }))
       .sort((a, b) => (b.raised_at ?? 0) - (a.raised_at ?? 0));
     res.json({ alarms });
@@ -55,24 +63,22 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
     res.json({ sites } satisfies AssetsResponse);
   });
 
-  router.get('/maintenance-windows', async (_req, res) => {
-    const windows = await maintenance.database.db
-      .selectFrom('maintenance_windows')
-      .selectAll()
-      .orderBy('starts_at', 'desc')
-      .limit(500)
-      .execute();
+  router.get('/maintenance-windows', async (req, res) => {
+    const actor = actorOf(req);
+    let query = maintenance.database.db.selectFrom('maintenance_windows').selectAll();
+    if (actor) query = scopeToSites(query, actor, 'site');
+    const windows = await query.orderBy('starts_at', 'desc').limit(500).execute();
     res.json({ maintenance_windows: windows });
   });
 
   router.post('/maintenance-windows', async (req, res) => {
-    const actor = await mayChange(req, res);
-    if (!actor) return;
     const body = windowBody.safeParse(req.body);
     if (!body.success) {
       sendError(res, 400, firstIssue(body.error, 'body'));
       return;
     }
+    const actor = mayChange(req, res, body.data.site);
+    if (!actor) return;
     const row = await maintenance.database.db
       .insertInto('maintenance_windows')
       .values({ ...body.data, created_by: actor.name })
