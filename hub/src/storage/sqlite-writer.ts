@@ -30,6 +30,8 @@ type WriterReply = { id: number; ok: true } | { id: number; ok: false; error: st
 
 /** Transactions handed to the thread at once: it always has the next one in hand. */
 const MAX_IN_FLIGHT = 2;
+/** Readings a transaction is first sized for. */
+const MIN_CAPACITY = 1024;
 
 /**
  * Readings of one group commit, encoded as they arrive: the objects they came in can then die
@@ -38,16 +40,21 @@ const MAX_IN_FLIGHT = 2;
 class BatchBuilder {
   readonly series: WriterBatch['series'] = [];
   private readonly seriesByDevice = new Map<string, Map<string, number>>();
-  private index = new Int32Array(1024);
-  private ts = new Float64Array(1024);
-  private value = new Float64Array(1024);
-  private quality = new Uint8Array(1024);
+  private index: Int32Array<ArrayBuffer>;
+  private ts: Float64Array<ArrayBuffer>;
+  private value: Float64Array<ArrayBuffer>;
+  private quality: Uint8Array<ArrayBuffer>;
   length = 0;
   readonly done: Promise<void>;
   resolve: () => void = () => undefined;
   reject: (err: Error) => void = () => undefined;
 
-  constructor() {
+  /** `capacity`: readings expected, so a busy stream's transactions are not grown step by step. */
+  constructor(capacity: number) {
+    this.index = new Int32Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.quality = new Uint8Array(capacity);
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -155,6 +162,7 @@ export class SqliteWriter {
   private next: BatchBuilder | null = null;
   private inFlight = 0;
   private scheduled = false;
+  private capacity = MIN_CAPACITY;
 
   constructor(private readonly options: { path: string; durability: 'full' | 'normal' }) {}
 
@@ -166,7 +174,7 @@ export class SqliteWriter {
   /** Resolves once the readings are committed. */
   write(readings: ReadingsToStore): Promise<void> {
     if (readingCount(readings) === 0) return Promise.resolve();
-    this.next ??= new BatchBuilder();
+    this.next ??= new BatchBuilder(this.capacity);
     this.next.add(readings);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -198,6 +206,8 @@ export class SqliteWriter {
     this.next = null;
     this.inFlight += 1;
     const batch = builder.build();
+    // The next transaction is likely about as large as this one.
+    this.capacity = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(builder.length)));
     const sent = (this.worker ? Promise.resolve(this.worker) : this.ready()).then((worker) =>
       this.request(worker, { type: 'write', id: this.nextId++, batch }, [
         batch.index.buffer,
