@@ -23,7 +23,10 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'router', test: /node_modules[\\/]react-router[\\/]/ },
-            { name: 'live', test: /node_modules[\\/](socket\.io|engine\.io|@socket\.io|i18next|react-i18next)/ },
+            {
+              name: 'live',
+              test: /node_modules[\\/](socket\.io|engine\.io|@socket\.io|i18next|react-i18next)/,
+            },
           ],
         },
       },

@@ -1,13 +1,15 @@
 import type { LatestValue } from '@caretaker/protocol';
-import { memo } from 'react';
+import type { TFunction } from 'i18next';
+import { memo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { formatLatest, useFormat } from '../i18n/format.js';
-import { useDevice, useLiveStore } from '../store/hooks.js';
+import { type Formatters, formatLatest, useFormat } from '../i18n/format.js';
+import { useLiveStore, useTileDevice } from '../store/hooks.js';
 import { pointLabel } from './point-label.js';
 import { SeverityLabel } from './SeverityLabel.js';
 import { Sparkline } from './Sparkline.js';
 import { StateBadge } from './StateBadge.js';
+import { useInView } from './use-in-view.js';
 
 /**
  * One device on the board: its state (icon, word and colour), its worst alarm, its key values
@@ -15,15 +17,24 @@ import { StateBadge } from './StateBadge.js';
  * device never re-renders it.
  */
 export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
-  const view = useDevice(id);
+  const ref = useRef<HTMLElement>(null);
+  const inView = useInView(ref);
+  const view = useTileDevice(id, inView);
   const store = useLiveStore();
   const { t } = useTranslation();
+  const format = useFormat();
   if (!view) return null;
   const { summary, state, alarm, building, keys } = view;
   const titleId = `tile-${id}`;
   const end = summary.last_seen ?? 0;
   return (
-    <article className={`tile state-${state}`} aria-labelledby={titleId} data-device={id} data-state={state}>
+    <article
+      ref={ref}
+      className={`tile state-${state}`}
+      aria-labelledby={titleId}
+      data-device={id}
+      data-state={state}
+    >
       <header className="tile-header">
         <h4 id={titleId}>
           <Link to={`/devices/${encodeURIComponent(id)}`} aria-label={t('board.openDevice', { device: id })}>
@@ -42,7 +53,10 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
         </p>
       ) : null}
       {state === 'offline' && summary.error ? <p className="tile-error">{summary.error}</p> : null}
-      {keys.length === 0 ? (
+      {!inView ? (
+        // Off screen: values are drawn when the tile scrolls into view.
+        <div className="metrics-placeholder" />
+      ) : keys.length === 0 ? (
         <p className="muted small">{t('board.noValues')}</p>
       ) : (
         <dl className="metrics">
@@ -55,7 +69,7 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
                 {/* Long point names: the cell shows what fits, the title the whole name. */}
                 <dt title={label}>{label}</dt>
                 <dd>
-                  <ValueText latest={latest} point={point} />
+                  <ValueText latest={latest} point={point} t={t} format={format} />
                   <Sparkline
                     series={store.history.series(id, point, end)}
                     windowMs={store.history.windowMs}
@@ -70,9 +84,18 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
   );
 });
 
-function ValueText({ latest, point }: { latest: LatestValue; point: string }) {
-  const { t } = useTranslation();
-  const format = useFormat();
+/** A value with its unit; the tile passes its translations (no hooks in a thousand of these). */
+function ValueText({
+  latest,
+  point,
+  t,
+  format,
+}: {
+  latest: LatestValue;
+  point: string;
+  t: TFunction;
+  format: Formatters;
+}) {
   const numeric = typeof latest.value === 'number';
   return (
     <span className="value" data-testid={`value-${point}`} data-ts={latest.ts}>

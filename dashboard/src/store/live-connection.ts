@@ -4,8 +4,8 @@ import type { LiveStore } from './live-store.js';
 const ALARM_REFRESH_MS = 300;
 
 /**
- * Feeds a LiveStore from the hub: socket.io first, then the REST snapshots, so anything that
- * arrives in between is merged by timestamp (nothing missed, nothing goes back in time). Alarms
+ * Feeds a LiveStore from the hub: the socket.io stream and the REST snapshots, merged by
+ * timestamp whatever the order they arrive in (nothing goes back in time). Alarms
  * are refetched when the hub says they changed (a burst of changes costs one request).
  * Returns the function that disconnects.
  */
@@ -60,9 +60,14 @@ export function connectStore(store: LiveStore, onError: (message: string | null)
   socket.on('device.changed', ({ device }) => store.deviceChanged(device));
   socket.on('readings.updated', (event) => store.readingsUpdated(event));
   socket.on('maintenance.changed', refreshAlarms);
+  // The snapshot loads while the socket connects (a first screen sooner); readings in the gap
+  // are replaced by the next ones within a second. After a reconnect everything is loaded again.
+  let connectedBefore = false;
+  void loadAll();
   socket.on('connect', () => {
     store.setConnection('live');
-    void loadAll();
+    if (connectedBefore) void loadAll();
+    connectedBefore = true;
   });
   socket.on('disconnect', () => store.setConnection('reconnecting'));
   socket.on('connect_error', (err) => {

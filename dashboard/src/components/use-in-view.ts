@@ -1,0 +1,40 @@
+import { type RefObject, useEffect, useState } from 'react';
+
+/**
+ * Whether an element is on screen (or about to scroll onto it). One IntersectionObserver for all
+ * tiles: a board of a thousand devices renders the values of the few dozen a person can see.
+ */
+type Callback = (inView: boolean) => void;
+const callbacks = new WeakMap<Element, Callback>();
+let observer: IntersectionObserver | null = null;
+
+function shared(): IntersectionObserver | null {
+  if (typeof IntersectionObserver === 'undefined') return null;
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) callbacks.get(entry.target)?.(entry.isIntersecting);
+    },
+    // A screen's height ahead: a tile scrolled to is already drawn.
+    { rootMargin: '100% 0px' },
+  );
+  return observer;
+}
+
+export function useInView(ref: RefObject<Element | null>): boolean {
+  const [inView, setInView] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    const io = shared();
+    if (!el || !io) {
+      setInView(true);
+      return;
+    }
+    callbacks.set(el, setInView);
+    io.observe(el);
+    return () => {
+      io.unobserve(el);
+      callbacks.delete(el);
+    };
+  }, [ref]);
+  return inView;
+}
