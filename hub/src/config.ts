@@ -47,16 +47,16 @@ export const hubEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   HUB_RULES_FILE: z.string().min(1).optional(),
   HUB_ASSETS_FILE: z.string().min(1).optional(),
-  /** The work-order transition table (YAML); hub/config/workflow.yaml when unset. */
-  HUB_WORKFLOW_FILE: z.string().min(1).optional(),
-  /** The hub's address as phones reach it: printed in device QR codes (default: the request's). */
-  HUB_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Preventive objects, templates and plans to create at start (YAML); the demo's plans in the demo. */
   HUB_PLANS_FILE: z.string().min(1).optional(),
   /** Priorities and time limits per problem type (YAML); hub/config/service-levels.yaml when unset. */
   HUB_SERVICE_LEVELS_FILE: z.string().min(1).optional(),
   /** Automatic dispatch rules (YAML); hub/config/dispatch.yaml when unset. */
   HUB_DISPATCH_FILE: z.string().min(1).optional(),
+  /** The work-order transition table (YAML); hub/config/workflow.yaml when unset. */
+  HUB_WORKFLOW_FILE: z.string().min(1).optional(),
+  /** The hub's address as phones reach it: printed in device QR codes (default: the request's). */
+  HUB_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_URL: z.url({ protocol: /^https?$/ }).optional(),
   INFLUX_API: z.enum(['v1', 'v2', 'v3']).optional(),
   INFLUX_DATABASE: z.string().min(1).default('caretaker'),
@@ -202,13 +202,13 @@ export function loadHubConfig(
       ...(e.HUB_RULES_FILE ? { rulesFile: resolve(e.HUB_RULES_FILE) } : {}),
       ...(e.HUB_SERVICE_LEVELS_FILE ? { serviceLevelsFile: resolve(e.HUB_SERVICE_LEVELS_FILE) } : {}),
       ...(e.HUB_DISPATCH_FILE ? { dispatchFile: resolve(e.HUB_DISPATCH_FILE) } : {}),
-      ...(e.HUB_WORKFLOW_FILE ? { workflowFile: resolve(e.HUB_WORKFLOW_FILE) } : {}),
-      dataDir,
       ...(e.HUB_PLANS_FILE
         ? { plansFile: resolve(e.HUB_PLANS_FILE) }
         : e.CARETAKER_DEMO
           ? { plansFile: DEMO_PLANS_FILE }
           : {}),
+      ...(e.HUB_WORKFLOW_FILE ? { workflowFile: resolve(e.HUB_WORKFLOW_FILE) } : {}),
+      dataDir,
       ...(e.HUB_ASSETS_FILE
         ? { assetsFile: resolve(e.HUB_ASSETS_FILE) }
         : e.CARETAKER_DEMO

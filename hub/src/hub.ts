@@ -27,6 +27,7 @@ import { MqttSubscriber } from './ingest/mqtt-subscriber.js';
 import { StoreWriter } from './ingest/store-writer.js';
 import { partsRoutes } from './parts/parts.routes.js';
 import { PeopleService } from './people/people.service.js';
+import { preventiveRoutes } from './preventive/preventive.routes.js';
 import { reportsRoutes } from './reports/reports.routes.js';
 import { restoreLatest } from './services/live-restore.js';
 import { LiveStateService } from './services/live-state.service.js';
@@ -226,6 +227,10 @@ export class Hub {
       // Routers mounted under /api, each module its own.
       apiRoutes: [
         maintenanceRoutes({ maintenance }),
+        preventiveRoutes({
+          preventive: maintenance.preventive,
+          log: this.log.child({ component: 'preventive' }),
+        }),
         workOrderRoutes({
           orders: maintenance.orders,
           lifecycle: maintenance.lifecycle,
@@ -234,11 +239,11 @@ export class Hub {
         openApiRoutes(),
         accountRoutes(auth),
         peopleRoutes({ people }),
-        slaRoutes({ sla: maintenance.sla }),
-        dispatchRoutes({ dispatch: maintenance.dispatch, shifts: maintenance.shifts }),
         partsRoutes({ parts: maintenance.parts }),
         webhookRoutes({ webhooks: maintenance.webhooks }),
         reportsRoutes({ reports: maintenance.reports }),
+        slaRoutes({ sla: maintenance.sla }),
+        dispatchRoutes({ dispatch: maintenance.dispatch, shifts: maintenance.shifts }),
       ],
       // The QR report form: no login, its own signature and rate limits.
       publicRoutes: [publicReportRoutes({ lifecycle: maintenance.lifecycle })],
@@ -337,7 +342,7 @@ export class Hub {
 
     this.sweeper = setInterval(() => {
       this.live.sweep();
-      maintenance.engine.tick();
+      maintenance.tick();
     }, 1000);
     this.sweeper.unref();
     this.log.info({ url: this.url, demo: config.demo }, 'hub ready');

@@ -24,16 +24,16 @@ export interface MaintenanceConfig {
   rulesFile?: string;
   /** Sites, buildings and their devices (YAML), for alarm topology. */
   assetsFile?: string;
-  /** The work-order transition table (YAML); hub/config/workflow.yaml when absent. */
-  workflowFile?: string;
-  /** Where attachments and the QR secret are kept (default: beside the SQLite database, or ./data). */
-  dataDir?: string;
   /** Preventive objects, templates and plans to create at start (YAML: HUB_PLANS_FILE, the demo's plans). */
   plansFile?: string;
   /** Priorities and time limits per problem type (YAML); hub/config/service-levels.yaml when absent. */
   serviceLevelsFile?: string;
   /** Automatic dispatch rules (YAML); hub/config/dispatch.yaml when absent. */
   dispatchFile?: string;
+  /** The work-order transition table (YAML); hub/config/workflow.yaml when absent. */
+  workflowFile?: string;
+  /** Where attachments and the QR secret are kept (default: beside the SQLite database, or ./data). */
+  dataDir?: string;
 }
 
 /**
@@ -70,24 +70,12 @@ export class Maintenance {
     // Configuration errors first, before anything is opened.
     const rules = loadRules(config.rulesFile);
     const assets = config.assetsFile ? AssetMap.load(config.assetsFile) : new AssetMap();
-    const workflow = loadWorkflow(config.workflowFile);
     const plans = config.plansFile ? await readPlansFile(config.plansFile) : null;
     const levels = ServiceLevels.load(config.serviceLevelsFile);
     const dispatchRules = DispatchRules.load(config.dispatchFile);
+    const workflow = loadWorkflow(config.workflowFile);
     const database = await openDatabase(config.database);
     const orders = new WorkOrderService(database.db, now);
-    const lifecycle = new OrderLifecycle({
-      db: database.db,
-      orders,
-      workflow,
-      now,
-      dataDir:
-        config.dataDir ??
-        (config.database.kind === 'sqlite' && config.database.path !== ':memory:'
-          ? dirname(config.database.path)
-          : resolve('data')),
-      deviceSite: (device) => live.siteOf(device) ?? assets.buildingOf(device)?.split('/')[0],
-    });
     const preventive = new PreventiveService({
       db: database.db,
       orders,
@@ -102,6 +90,34 @@ export class Maintenance {
       });
       log.info({ ...created, file: config.plansFile }, 'preventive plans file applied');
     }
+    const lifecycle = new OrderLifecycle({
+      db: database.db,
+      orders,
+      workflow,
+      now,
+      dataDir:
+        config.dataDir ??
+        (config.database.kind === 'sqlite' && config.database.path !== ':memory:'
+          ? dirname(config.database.path)
+          : resolve('data')),
+      deviceSite: (device) => live.siteOf(device) ?? assets.buildingOf(device)?.split('/')[0],
+    });
+    const parts = new PartsService(database.db, orders, now);
+    const webhooks = new WebhookService({
+      db: database.db,
+      orders,
+      now,
+      log: log.child({ component: 'webhooks' }),
+    });
+    webhooks.listen(orders, parts);
+    const ruleDeviceTypes = new Map<string, string>(rules.rules.map((r) => [r.id, r.device_type]));
+    const reports = new ReportsService({
+      db: database.db,
+      now,
+      deviceType: (device, ruleId) =>
+        live.get(device)?.type ?? (ruleId ? ruleDeviceTypes.get(ruleId) : undefined),
+      responseEnds: levels.responseEnds,
+    });
     // Listening before the alarm engine can raise an order, so every new order gets its limits.
     const sla = new SlaService({
       db: database.db,
@@ -123,22 +139,6 @@ export class Maintenance {
     });
     await sla.start();
     await dispatch.start();
-    const parts = new PartsService(database.db, orders, now);
-    const webhooks = new WebhookService({
-      db: database.db,
-      orders,
-      now,
-      log: log.child({ component: 'webhooks' }),
-    });
-    webhooks.listen(orders, parts);
-    const ruleDeviceTypes = new Map<string, string>(rules.rules.map((r) => [r.id, r.device_type]));
-    const reports = new ReportsService({
-      db: database.db,
-      now,
-      deviceType: (device, ruleId) =>
-        live.get(device)?.type ?? (ruleId ? ruleDeviceTypes.get(ruleId) : undefined),
-      responseEnds: levels.responseEnds,
-    });
     const engine = new AlarmEngine({
       db: database.db,
       orders,

@@ -43,6 +43,7 @@ describe('alarms and maintenance windows by site', () => {
           raised_at: now,
           occurrences: 1,
           flapping: 0,
+          detail: '{}',
           updated_at: now,
         })
         .execute();
