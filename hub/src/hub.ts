@@ -276,6 +276,25 @@ export class Hub {
         ...(event.orderId !== undefined ? { order_id: event.orderId } : {}),
       });
     };
+    // People's changes to orders (actions, dispatch, escalation, parts) reach the boards too; the
+    // sensor side announces its own through the engine above.
+    maintenance.orders.onEvent((event) => {
+      if (event.actor === 'sensor') return;
+      maintenance.orders
+        .get(event.orderId)
+        .then((order) => {
+          if (!order) return;
+          io.to([liveRooms.all, liveRooms.site(order.site)]).emit('maintenance.changed', {
+            kind: 'order',
+            site: order.site,
+            device: order.device,
+            order_id: order.id,
+          });
+        })
+        .catch((err: unknown) =>
+          this.log.warn({ err: (err as Error).message, order: event.orderId }, 'order change not broadcast'),
+        );
+    });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.http.port, config.http.host, () => {

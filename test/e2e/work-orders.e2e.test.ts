@@ -103,10 +103,17 @@ describe('sensor-raised work orders from simulated faults', () => {
       (await orders()).find((o) => o.rule_id === 'elevator.passenger_trapped'),
     );
     expect(order).toMatchObject({ device: 'elevator-1', severity: 'critical', priority: 1 });
+    // Nobody has to accept it first: the dispatch rules skip acceptance for a trapped passenger.
+    await waitFor('the hub to accept the passenger-trapped order', async () => {
+      const detail = (await (await fetch(`${stack.hub.url}/api/work-orders/${order.id}`)).json()) as {
+        events: Array<{ type: string; actor: string }>;
+      };
+      return detail.events.find((e) => e.type === 'accept' && e.actor === 'system');
+    });
   });
 
   it('a work-order action is validated, checked and recorded', async () => {
-    const [order] = await orders();
+    const order = (await orders()).find((o) => o.rule_id === 'pump.motor_trip');
     const action = (name: string, body: unknown) =>
       fetch(`${stack.hub.url}/api/work-orders/${order?.id}/actions/${name}`, {
         method: 'POST',
@@ -118,8 +125,13 @@ describe('sensor-raised work orders from simulated faults', () => {
     expect(((await bad.json()) as { error: string }).error).toMatch(/^note:/);
     const unknown = await action('repaired', {});
     expect(unknown.status).toBe(404);
+    events.length = 0;
     const ok = await action('accept', { note: 'seen on the board' });
     expect(ok.status).toBe(200);
+    // A person's action reaches every board too.
+    await expect
+      .poll(() => events.filter((e) => e.kind === 'order' && e.order_id === order?.id).length)
+      .toBeGreaterThan(0);
     expect(((await ok.json()) as { work_order: OrderJson }).work_order.status).toBe('to_dispatch');
     // The wrong status is refused, and the change is in the order's log.
     expect((await action('accept', {})).status).toBe(409);
