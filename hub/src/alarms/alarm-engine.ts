@@ -183,14 +183,17 @@ export class AlarmEngine {
     if (ctx.live.list.length === 0) return;
     this.stats.evaluated_batches += 1;
     // Readings of one poll share a timestamp; judge the device once per distinct time, in order.
-    const readings = inTimeOrder(batch.readings)
-      ? batch.readings
-      : [...batch.readings].sort((a, b) => a.ts - b.ts);
+    // Usually the whole batch is one poll: then one scan tells it is in order and its one time.
+    const single = oneTime(batch.readings);
+    const readings =
+      single || inTimeOrder(batch.readings)
+        ? batch.readings
+        : [...batch.readings].sort((a, b) => a.ts - b.ts);
     const n = readings.length;
     let i = 0;
     while (i < n) {
       const ts = (readings[i] as (typeof readings)[number]).ts;
-      let end = i + 1;
+      let end = single ? n : i + 1;
       while (end < n && (readings[end] as (typeof readings)[number]).ts === ts) end += 1;
       const live = ts > ctx.live.watermark;
       let timeline = ctx.live;
@@ -832,6 +835,13 @@ function slotAt(ctx: DeviceContext, i: number, point: string): number {
   ctx.pointOrder[i] = point;
   ctx.slotOrder[i] = slot;
   return slot;
+}
+
+/** Whether every reading has the first one's time. */
+function oneTime(readings: TelemetryBatch['readings']): boolean {
+  const ts = readings[0]?.ts;
+  for (let i = 1; i < readings.length; i += 1) if ((readings[i] as { ts: number }).ts !== ts) return false;
+  return true;
 }
 
 function inTimeOrder(readings: TelemetryBatch['readings']): boolean {

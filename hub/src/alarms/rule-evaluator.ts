@@ -139,11 +139,6 @@ function read(c: Compiled, values: SlotValues): number {
   return c.expr === null ? (values[c.slot] as number) : c.expr(values);
 }
 
-/** Whether the comparison holds against its raise value (false while unknown). */
-function raises(c: Compiled, values: SlotValues): boolean {
-  return known(c, values) && holds(c.op, read(c, values), c.value);
-}
-
 function holds(op: Op, v: number, limit: number): boolean {
   switch (op) {
     case Op.Gt:
@@ -161,6 +156,19 @@ function holds(op: Op, v: number, limit: number): boolean {
     case Op.OffLevel:
       return Math.abs(v - Math.round(v)) > limit;
   }
+}
+
+/** Whether the comparison holds against its raise value (false while unknown). */
+function raises(c: Compiled, values: SlotValues): boolean {
+  let v: number;
+  if (c.expr === null) {
+    v = values[c.slot] as number;
+    if (v === undefined || Number.isNaN(v)) return false;
+  } else {
+    if (!known(c, values)) return false;
+    v = c.expr(values);
+  }
+  return holds(c.op, v, c.value);
 }
 
 /** Appends a transition; the shared empty list is never written to. */
@@ -212,6 +220,8 @@ export class RuleEvaluator {
   private witness = 0;
   /** A condition rule, normal, no N-of-M window filling: only the witness needs a look. */
   private quiet = false;
+  /** The time of the reading being judged. */
+  private now = Number.NaN;
   private readonly regression: WindowedRegression | null;
   private readonly line: LineFit = { slope: 0, level: 0, n: 0 };
   private readonly trendSlot: number;
@@ -221,7 +231,8 @@ export class RuleEvaluator {
   private readonly trendMinPoints: number;
   /** The trend's latest prediction (trend rules). */
   private eta = Number.POSITIVE_INFINITY;
-  private slope: number | undefined;
+  /** The fitted slope per second (NaN: no fit): a number field, so storing it allocates nothing. */
+  private slope = Number.NaN;
   private readonly pointSlots: number[];
   private readonly anomalySlots: Int32Array;
   private readonly monitor: PcaMonitor | null;
@@ -293,7 +304,7 @@ export class RuleEvaluator {
     return {
       values: seen,
       timeToLimitMs: this.eta,
-      ...(this.slope !== undefined ? { slopePerHour: this.slope * 3600 } : {}),
+      ...(Number.isNaN(this.slope) ? {} : { slopePerHour: this.slope * 3600 }),
     };
   }
 
@@ -336,15 +347,19 @@ export class RuleEvaluator {
     // Nothing can happen while one comparison fails its raise value (or is unknown). Kept small
     // so it inlines into the engine's loop; the rest is `step`.
     if (this.quiet && !raises(this.when[this.witness] as Compiled, values)) return NONE;
-    const out = this.step(ts, values);
+    // The time goes by a field, not as an argument: a double passed to a call that is not
+    // inlined is boxed, an allocation per rule and reading.
+    this.now = ts;
+    const out = this.step(values);
     const s = this.state;
     this.quiet = this.kind === CONDITION && s.phase === 'normal' && (this.nOfM === null || this.nOfM.idle);
     return out;
   }
 
-  private step(ts: number, values: SlotValues): Transition[] {
+  private step(values: SlotValues): Transition[] {
+    const ts = this.now;
     const s = this.state;
-    const judged = this.judge(ts, values);
+    const judged = this.judge(values);
     if (judged === UNKNOWN) return NONE;
     const raise = (judged & RAISE) !== 0;
     const clear = (judged & CLEAR) !== 0;
@@ -412,7 +427,8 @@ export class RuleEvaluator {
   }
 
   /** RAISE and CLEAR bits of the raise and clear conditions, or UNKNOWN when a point is. */
-  private judge(ts: number, values: SlotValues): number {
+  private judge(values: SlotValues): number {
+    const ts = this.now;
     let raise: boolean;
     let clear: boolean;
     if (this.kind === ANOMALY) {
@@ -457,7 +473,7 @@ export class RuleEvaluator {
       const sign = this.trendSign;
       const fit = this.line;
       const fitted = regression.fit(ts, this.trendMinPoints, fit);
-      this.slope = fitted ? fit.slope : undefined;
+      this.slope = fitted ? fit.slope : Number.NaN;
       if (sign * (value - this.trendLimit) >= 0) this.eta = 0;
       else if (fitted && sign * fit.slope > 0)
         this.eta = Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000);
@@ -472,8 +488,14 @@ export class RuleEvaluator {
       let failing = -1;
       for (let i = 0; i < when.length; i += 1) {
         const c = when[i] as Compiled;
-        if (!known(c, values)) return UNKNOWN;
-        const value = read(c, values);
+        let value: number;
+        if (c.expr === null) {
+          value = values[c.slot] as number;
+          if (value === undefined || Number.isNaN(value)) return UNKNOWN;
+        } else {
+          if (!known(c, values)) return UNKNOWN;
+          value = c.expr(values);
+        }
         if (!holds(c.op, value, c.value)) {
           raise = false;
           if (failing < 0) failing = i;
@@ -491,11 +513,13 @@ export class RuleEvaluator {
 
   private escalated(values: SlotValues, current: Severity): Severity {
     let severity = current;
-    for (const step of this.escalations) {
+    const escalations = this.escalations;
+    for (let e = 0; e < escalations.length; e += 1) {
+      const step = escalations[e] as (typeof escalations)[number];
       if (step.rank <= severityRank(severity)) continue;
       let all = true;
-      for (const c of step.when) {
-        if (!raises(c, values)) {
+      for (let i = 0; i < step.when.length; i += 1) {
+        if (!raises(step.when[i] as Compiled, values)) {
           all = false;
           break;
         }

@@ -100,9 +100,10 @@ export class NOfM {
 
   step(condition: boolean): boolean {
     const bit = condition ? 1 : 0;
-    this.count += bit - (this.ring[this.next] ?? 0);
-    this.ring[this.next] = bit;
-    this.next = (this.next + 1) % this.m;
+    const next = this.next;
+    this.count += bit - (this.ring[next] as number);
+    this.ring[next] = bit;
+    this.next = next + 1 === this.m ? 0 : next + 1;
     return this.count >= this.n;
   }
 }

@@ -150,7 +150,9 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
   /** Smoothed and baseline z-scores per point; NaN until the point's first finite value. */
   private smooth: Float64Array = new Float64Array(0);
   private baseline: Float64Array = new Float64Array(0);
-  private lastTs: number | undefined;
+  /** The latest row's time (NaN before the first): a number field, so storing it allocates nothing. */
+  private lastTs = Number.NaN;
+  private now = Number.NaN;
   private readonly alarm: AlarmState;
   private dev: Float64Array = new Float64Array(0);
   private frozen = false;
@@ -204,7 +206,8 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
       this.spe = 0;
       return;
     }
-    this.smoothStep(ts, values, m.center, m.scale);
+    this.now = ts;
+    this.smoothStep(values, m.center, m.scale);
     const d = this.dev;
     const dim = m.dim;
     const smooth = this.smooth;
@@ -262,7 +265,7 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
         : null,
       smooth: toJson(this.smooth),
       baseline: toJson(this.baseline),
-      lastTs: this.lastTs ?? null,
+      lastTs: Number.isNaN(this.lastTs) ? null : this.lastTs,
       frozen: this.frozen,
       alarm: this.alarm.snapshot(),
     };
@@ -312,21 +315,18 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     }
     this.smooth = Float64Array.from(fromJson(state.smooth, Number.NaN));
     this.baseline = Float64Array.from(fromJson(state.baseline, Number.NaN));
-    this.lastTs = state.lastTs ?? undefined;
+    this.lastTs = state.lastTs ?? Number.NaN;
     this.frozen = state.frozen;
     this.alarm.restore(state.alarm);
     this.active = state.alarm.active;
     this.fittedJustNow = false;
   }
 
-  private smoothStep(
-    ts: number,
-    values: ArrayLike<number>,
-    center: ArrayLike<number>,
-    scale: ArrayLike<number>,
-  ): void {
-    const dt = this.lastTs === undefined ? 0 : Math.max(0, ts - this.lastTs);
-    const first = this.lastTs === undefined;
+  /** Smooths one row taken at `now` (a field: a double argument would be boxed). */
+  private smoothStep(values: ArrayLike<number>, center: ArrayLike<number>, scale: ArrayLike<number>): void {
+    const ts = this.now;
+    const first = Number.isNaN(this.lastTs);
+    const dt = first ? 0 : Math.max(0, ts - this.lastTs);
     this.lastTs = ts;
     // Readings usually come at a steady pace: the weights are computed once per distinct gap.
     if (dt !== this.weightsDt) {
@@ -419,7 +419,8 @@ export class PcaMonitor implements RowDetector<PcaVerdict> {
     // Smooth the training rows exactly as live rows will be smoothed.
     const smoothed: number[][] = [];
     for (const r of rows) {
-      this.smoothStep(r.ts, r.values, center, scale);
+      this.now = r.ts;
+      this.smoothStep(r.values, center, scale);
       const row: number[] = [];
       for (let i = 0; i < dim; i += 1) {
         // A point with no finite value yet counts as at its centre.
