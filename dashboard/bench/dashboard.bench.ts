@@ -148,7 +148,7 @@ async function profile(cdp: CDPSession) {
   const { profile: p } = await cdp.send('Profiler.stop');
   const self = new Map<string, number>();
   const dt = new Map<number, number>();
-  p.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas?.[i] ?? 0)));
+  for (const [i, id] of (p.samples ?? []).entries()) dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas?.[i] ?? 0));
   for (const node of p.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
     const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber}`;
@@ -156,6 +156,29 @@ async function profile(cdp: CDPSession) {
   }
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
   for (const [name, ms] of top) progress(`profile ${ms.toFixed(0).padStart(6)} ms  ${name}`);
+  // What the long tasks are made of: a 5 s timeline trace, the biggest events inside each.
+  const events: Array<{ name: string; ph: string; ts: number; dur?: number; tid: number }> = [];
+  cdp.on('Tracing.dataCollected', (d) => events.push(...(d.value as unknown as typeof events)));
+  const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+  await cdp.send('Tracing.start', {
+    categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8.execute',
+    transferMode: 'ReportEvents',
+  });
+  await sleep(5_000);
+  await cdp.send('Tracing.end');
+  await done;
+  const tasks = events.filter((e) => e.name === 'RunTask' && (e.dur ?? 0) > 50_000);
+  for (const task of tasks.slice(0, 8)) {
+    const inside = events
+      .filter(
+        (e) =>
+          e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0) && e.name !== 'RunTask',
+      )
+      .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+      .slice(0, 5)
+      .map((e) => `${e.name} ${((e.dur ?? 0) / 1000).toFixed(0)}ms`);
+    progress(`long task ${((task.dur ?? 0) / 1000).toFixed(0)} ms: ${inside.join(', ')}`);
+  }
 }
 
 async function main() {

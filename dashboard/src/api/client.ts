@@ -89,3 +89,21 @@ export function connectLive(): LiveSocket {
   // only if a proxy blocks it.
   return io({ transports: ['websocket', 'polling'] });
 }
+
+let prefetched: Promise<[DevicesResponse, AssetsResponse]> | null = null;
+
+/**
+ * Starts loading the board's snapshot as the page starts, alongside the session check (on a
+ * wall screen the board is the first page); the live store takes it once. A 401 here changes
+ * nothing: the session check decides what is shown.
+ */
+export function prefetchBoard(): void {
+  prefetched = Promise.all([api.devices(), api.assets().catch(() => ({ sites: [] }))]);
+  prefetched.catch(() => undefined);
+}
+
+export function takePrefetchedBoard(): Promise<[DevicesResponse, AssetsResponse]> | null {
+  const taken = prefetched;
+  prefetched = null;
+  return taken;
+}

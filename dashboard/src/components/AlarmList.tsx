@@ -44,7 +44,7 @@ function AlarmItem({ alarm }: { alarm: AlarmSummary }) {
   return (
     <li className={`alarm severity-${alarm.severity}`} data-alarm={alarm.id} data-rule={alarm.rule_id}>
       <div className="alarm-head">
-        <SeverityLabel severity={alarm.severity} />
+        <SeverityLabel severity={alarm.severity} t={t} />
         {alarm.state === 'clearing' ? (
           <span className="muted small"> · {t('alarmState.clearing')}</span>
         ) : null}

@@ -1,10 +1,9 @@
 import type { LatestValue } from '@caretaker/protocol';
 import type { TFunction } from 'i18next';
 import { memo, useRef } from 'react';
-import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
-import { type Formatters, formatLatest, useFormat } from '../i18n/format.js';
+import { type Formatters, formatLatest } from '../i18n/format.js';
 import { useLiveStore, useTileDevice } from '../store/hooks.js';
+import { useBoardText } from './board-text.js';
 import { pointLabel } from './point-label.js';
 import { SeverityLabel } from './SeverityLabel.js';
 import { Sparkline } from './Sparkline.js';
@@ -21,8 +20,7 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
   const inView = useInView(ref);
   const view = useTileDevice(id, inView);
   const store = useLiveStore();
-  const { t } = useTranslation();
-  const format = useFormat();
+  const { t, format } = useBoardText();
   if (!view) return null;
   const { summary, state, alarm, building, keys } = view;
   const titleId = `tile-${id}`;
@@ -37,11 +35,12 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
     >
       <header className="tile-header">
         <h4 id={titleId}>
-          <Link to={`/devices/${encodeURIComponent(id)}`} aria-label={t('board.openDevice', { device: id })}>
+          {/* A plain link: the board handles its clicks (one handler, not a router hook per tile). */}
+          <a href={`/devices/${encodeURIComponent(id)}`} aria-label={t('board.openDevice', { device: id })}>
             {id}
-          </Link>
+          </a>
         </h4>
-        <StateBadge state={state} />
+        <StateBadge state={state} t={t} />
       </header>
       <p className="muted small">
         {t(`types.${summary.type}`)}
@@ -49,7 +48,7 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
       </p>
       {alarm ? (
         <p className="tile-alarm" data-testid="tile-alarm">
-          <SeverityLabel severity={alarm.severity} /> {alarm.title}
+          <SeverityLabel severity={alarm.severity} t={t} /> {alarm.title}
         </p>
       ) : null}
       {state === 'offline' && summary.error ? <p className="tile-error">{summary.error}</p> : null}

@@ -1,10 +1,10 @@
 import type { AlarmSeverity } from '@caretaker/protocol';
-import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 
 const ICONS: Record<AlarmSeverity, string> = { critical: '‼', major: '⚠', warning: '▲', info: 'ℹ' };
 
-export function SeverityLabel({ severity }: { severity: AlarmSeverity }) {
-  const { t } = useTranslation();
+/** `t` comes from the caller: the board renders a thousand of these without a hook each. */
+export function SeverityLabel({ severity, t }: { severity: AlarmSeverity; t: TFunction }) {
   return (
     <span className={`severity severity-${severity}`}>
       <span aria-hidden="true">{ICONS[severity]}</span> {t(`severity.${severity}`)}

@@ -1,9 +1,8 @@
-import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { TILE_ICONS, type TileState } from '../store/tile-state.js';
 
 /** A device's state as an icon and a word (and a colour): never colour alone. */
-export function StateBadge({ state }: { state: TileState }) {
-  const { t } = useTranslation();
+export function StateBadge({ state, t }: { state: TileState; t: TFunction }) {
   return (
     <span
       className={`badge badge-${state}`}

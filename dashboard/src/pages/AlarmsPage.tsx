@@ -48,7 +48,7 @@ export function AlarmsPage() {
                 return (
                   <tr key={alarm.id} data-alarm={alarm.id}>
                     <td>
-                      <SeverityLabel severity={alarm.severity} />
+                      <SeverityLabel severity={alarm.severity} t={t} />
                     </td>
                     <td>{alarm.title}</td>
                     <td>

@@ -1,8 +1,11 @@
-import { memo } from 'react';
+import { type MouseEvent, memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
 import { AlarmList } from '../components/AlarmList.js';
+import { BoardTextContext } from '../components/board-text.js';
 import { DeviceTile } from '../components/DeviceTile.js';
 import { useTitle } from '../components/use-title.js';
+import { useFormat } from '../i18n/format.js';
 import { useLayout } from '../store/hooks.js';
 import type { BoardLayout } from '../store/live-store.js';
 
@@ -13,11 +16,24 @@ import type { BoardLayout } from '../store/live-store.js';
  */
 export function BoardPage() {
   const { t } = useTranslation();
+  const format = useFormat();
+  const text = useMemo(() => ({ t, format }), [t, format]);
   const layout = useLayout();
+  const navigate = useNavigate();
   useTitle(t('board.title'));
   const { counts } = layout;
+  // Tiles link with plain anchors; a plain click opens the page in the app (others: new tab etc.).
+  const followLink = (event: MouseEvent) => {
+    const link = (event.target as Element).closest('a');
+    const href = link?.getAttribute('href');
+    if (!href?.startsWith('/') || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey)
+      return;
+    event.preventDefault();
+    void navigate(href);
+  };
   return (
-    <div className="board-page">
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: delegates the links' own clicks (Enter on a link clicks it)
+    <div className="board-page" onClick={followLink}>
       <section className="board-main" aria-labelledby="board-title">
         <div className="page-head">
           <h1 id="board-title">{t('board.title')}</h1>
@@ -30,7 +46,13 @@ export function BoardPage() {
             })}
           </p>
         </div>
-        {counts.total === 0 ? <p className="muted">{t('board.empty')}</p> : <Sites sites={layout.sites} />}
+        {counts.total === 0 ? (
+          <p className="muted">{t('board.empty')}</p>
+        ) : (
+          <BoardTextContext.Provider value={text}>
+            <Sites sites={layout.sites} />
+          </BoardTextContext.Provider>
+        )}
       </section>
       <aside className="board-alarms" aria-labelledby="alarms-title">
         <h2 id="alarms-title">{t('alarms.active')}</h2>

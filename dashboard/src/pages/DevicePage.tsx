@@ -64,7 +64,7 @@ export default function DevicePage() {
       </p>
       <div className="page-head">
         <h1 id="device-title">{id}</h1>
-        <StateBadge state={view.state} />
+        <StateBadge state={view.state} t={t} />
         <p className="muted">
           {t(`types.${summary.type}`)} · {view.site.name}
           {view.building ? ` · ${view.building.name}` : ''} · {summary.gateway}

@@ -80,7 +80,7 @@ const DeviceRow = memo(function DeviceRow({ id }: { id: string }) {
       <td>{view.site.name}</td>
       <td>{view.building?.name ?? '—'}</td>
       <td>
-        <StateBadge state={view.state} />
+        <StateBadge state={view.state} t={t} />
       </td>
       <td>{view.summary.last_seen === null ? t('values.never') : format.time(view.summary.last_seen)}</td>
     </tr>

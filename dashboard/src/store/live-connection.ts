@@ -1,4 +1,4 @@
-import { api, connectLive, signalUnauthorized } from '../api/client.js';
+import { api, connectLive, signalUnauthorized, takePrefetchedBoard } from '../api/client.js';
 import type { LiveStore } from './live-store.js';
 
 const ALARM_REFRESH_MS = 300;
@@ -43,11 +43,17 @@ export function connectStore(store: LiveStore, onError: (message: string | null)
   };
   const loadAll = async () => {
     try {
-      const [devices, assets] = await Promise.all([
-        api.devices(controller.signal),
-        // An older hub has no assets: the board then groups by site only.
-        api.assets(controller.signal).catch(() => ({ sites: [] })),
-      ]);
+      const [devices, assets] = await (
+        takePrefetchedBoard()?.catch(() => null) ?? Promise.resolve(null)
+      ).then(
+        (early) =>
+          early ??
+          Promise.all([
+            api.devices(controller.signal),
+            // An older hub has no assets: the board then groups by site only.
+            api.assets(controller.signal).catch(() => ({ sites: [] })),
+          ]),
+      );
       store.setAssets(assets);
       store.loadDevices(devices.devices);
       await loadAlarms();
