@@ -11,9 +11,11 @@ import { loadRules } from './rules.js';
 /**
  * What live detection costs per reading: the shipped rule pack judging a pump's polls (13
  * points a batch, normal running with noise, so nothing is written), through the same
- * `onTelemetry` the hub calls on every accepted batch. Two million readings by default: shorter
- * runs mostly time the JIT warming up.
+ * `onTelemetry` the hub calls on every accepted batch. Two million readings by default, in five
+ * rounds (the best counts): shorter runs mostly time the JIT warming up.
  */
+const ROUNDS = 5;
+
 export async function measureDetectionCost(
   readings = 2_000_000,
 ): Promise<{ ns_per_reading: number; rules: number }> {
@@ -78,19 +80,32 @@ export async function measureDetectionCost(
       for (const r of b.readings) r.ts = clock;
       return b;
     };
+    // CPU time of this process, not wall time: on a shared machine a wall clock mostly times the
+    // other processes (the hub's ingest figure is CPU time too).
+    const cpuNs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) * 1000;
+    };
     const run = (n: number, judge: boolean) => {
-      const start = process.hrtime.bigint();
+      const start = cpuNs();
       for (let i = 0; i < n; i += 1) {
         const b = stamp(pool[i % pool.length] as TelemetryBatch);
         if (judge) engine.onTelemetry(ref, b);
       }
-      return Number(process.hrtime.bigint() - start);
+      return cpuNs() - start;
     };
     run(Math.min(5000, batches), true); // warm the JIT
     run(Math.min(5000, batches), false);
-    const judged = run(batches, true);
-    const baseline = run(batches, false);
-    const ns = Math.max(0, judged - baseline) / (batches * perBatch);
+    // The readings in rounds, each timed against its own baseline (the re-stamping alone); the
+    // best round is the cost: interference from other work only ever adds.
+    const perRound = Math.ceil(batches / ROUNDS);
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const judged = run(perRound, true);
+      const baseline = run(perRound, false);
+      best = Math.min(best, Math.max(0, judged - baseline) / (perRound * perBatch));
+    }
+    const ns = best;
     await engine.idle();
     return {
       ns_per_reading: Number(ns.toFixed(1)),

@@ -139,36 +139,66 @@ function read(c: Compiled, values: SlotValues): number {
   return c.expr === null ? (values[c.slot] as number) : c.expr(values);
 }
 
-function holds(op: Op, v: number, limit: number): boolean {
-  switch (op) {
-    case Op.Gt:
-      return v > limit;
-    case Op.Ge:
-      return v >= limit;
-    case Op.Lt:
-      return v < limit;
-    case Op.Le:
-      return v <= limit;
-    case Op.Eq:
-      return v === limit;
-    case Op.Ne:
-      return v !== limit;
-    case Op.OffLevel:
-      return Math.abs(v - Math.round(v)) > limit;
+const KNOWN = 1;
+const AT_RAISE = 2;
+const AT_CLEAR = 4;
+/** An expression's value on its way to a comparison (see `compare`). */
+const scratch = new Float64Array(1);
+
+/**
+ * KNOWN (every point it reads is), AT_RAISE (it holds against its raise value) and AT_CLEAR
+ * (against its clear value) bits of a comparison. No number leaves this function, and a point's
+ * value and an expression's meet only as numbers: a value crossing a call that is not inlined,
+ * or merging with a call's result, would be boxed, an allocation per comparison and reading.
+ */
+function compare(c: Compiled, values: SlotValues): number {
+  if (!known(c, values)) return 0;
+  let v: number;
+  if (c.expr === null) v = values[c.slot] as number;
+  else {
+    scratch[0] = c.expr(values);
+    v = scratch[0] as number;
   }
+  let atRaise: boolean;
+  let atClear: boolean;
+  switch (c.op) {
+    case Op.Gt:
+      atRaise = v > c.value;
+      atClear = v > c.clear;
+      break;
+    case Op.Ge:
+      atRaise = v >= c.value;
+      atClear = v >= c.clear;
+      break;
+    case Op.Lt:
+      atRaise = v < c.value;
+      atClear = v < c.clear;
+      break;
+    case Op.Le:
+      atRaise = v <= c.value;
+      atClear = v <= c.clear;
+      break;
+    case Op.Eq:
+      atRaise = v === c.value;
+      atClear = v === c.clear;
+      break;
+    case Op.Ne:
+      atRaise = v !== c.value;
+      atClear = v !== c.clear;
+      break;
+    case Op.OffLevel: {
+      const off = Math.abs(v - Math.round(v));
+      atRaise = off > c.value;
+      atClear = off > c.clear;
+      break;
+    }
+  }
+  return KNOWN | (atRaise ? AT_RAISE : 0) | (atClear ? AT_CLEAR : 0);
 }
 
 /** Whether the comparison holds against its raise value (false while unknown). */
 function raises(c: Compiled, values: SlotValues): boolean {
-  let v: number;
-  if (c.expr === null) {
-    v = values[c.slot] as number;
-    if (v === undefined || Number.isNaN(v)) return false;
-  } else {
-    if (!known(c, values)) return false;
-    v = c.expr(values);
-  }
-  return holds(c.op, v, c.value);
+  return (compare(c, values) & AT_RAISE) !== 0;
 }
 
 /** Appends a transition; the shared empty list is never written to. */
@@ -428,87 +458,87 @@ export class RuleEvaluator {
 
   /** RAISE and CLEAR bits of the raise and clear conditions, or UNKNOWN when a point is. */
   private judge(values: SlotValues): number {
+    // One small method per kind: each stays compact for the optimiser.
+    const bits =
+      this.kind === CONDITION
+        ? this.judgeCondition(values)
+        : this.kind === TREND
+          ? this.judgeTrend(values)
+          : this.judgeAnomaly(values);
+    if (bits === UNKNOWN || this.nOfM === null) return bits;
+    const raise = this.nOfM.step((bits & RAISE) !== 0);
+    return raise ? RAISE : bits & CLEAR;
+  }
+
+  private judgeCondition(values: SlotValues): number {
+    let raise = true;
+    let clear = false;
+    const when = this.when;
+    let failing = -1;
+    for (let i = 0; i < when.length; i += 1) {
+      const bits = compare(when[i] as Compiled, values);
+      if (bits === 0) return UNKNOWN;
+      if ((bits & AT_RAISE) === 0) {
+        raise = false;
+        if (failing < 0) failing = i;
+      }
+      if ((bits & AT_CLEAR) === 0) clear = true;
+    }
+    if (failing >= 0) this.witness = failing;
+    return (raise ? RAISE : 0) | (clear ? CLEAR : 0);
+  }
+
+  private judgeTrend(values: SlotValues): number {
     const ts = this.now;
-    let raise: boolean;
-    let clear: boolean;
-    if (this.kind === ANOMALY) {
-      const guard = this.guard;
-      const frame = this.frame;
-      for (let i = 0; i < guard.length; i += 1) {
-        if (!raises(guard[i] as Compiled, values)) {
-          // A frame holds consecutive rows of normal running only.
-          this.frameRows = 0;
-          frame.fill(0);
-          return UNKNOWN;
-        }
-      }
-      const slots = this.anomalySlots;
-      for (let i = 0; i < slots.length; i += 1) {
-        const v = values[slots[i] as number];
-        if (v === undefined || Number.isNaN(v)) {
-          this.frameRows = 0;
-          frame.fill(0);
-          return UNKNOWN;
-        }
-        frame[i] = (frame[i] as number) + v;
-      }
-      const monitor = this.monitor as PcaMonitor;
-      this.frameRows += 1;
-      if (this.frameRows === ANOMALY_FRAME_ROWS) {
-        const row = this.row;
-        for (let i = 0; i < row.length; i += 1) row[i] = (frame[i] as number) / ANOMALY_FRAME_ROWS;
+    const value = values[this.trendSlot];
+    if (value === undefined || Number.isNaN(value)) return UNKNOWN;
+    const regression = this.regression as WindowedRegression;
+    regression.add(ts, value);
+    const sign = this.trendSign;
+    const fit = this.line;
+    const fitted = regression.fit(ts, this.trendMinPoints, fit);
+    this.slope = fitted ? fit.slope : Number.NaN;
+    if (sign * (value - this.trendLimit) >= 0) this.eta = 0;
+    else if (fitted && sign * fit.slope > 0)
+      this.eta = Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000);
+    else this.eta = Number.POSITIVE_INFINITY;
+    if (!fitted && this.eta !== 0) return NEITHER;
+    return (this.eta <= this.trendHorizon ? RAISE : 0) | (this.eta > 1.5 * this.trendHorizon ? CLEAR : 0);
+  }
+
+  private judgeAnomaly(values: SlotValues): number {
+    const guard = this.guard;
+    const frame = this.frame;
+    for (let i = 0; i < guard.length; i += 1) {
+      if (!raises(guard[i] as Compiled, values)) {
+        // A frame holds consecutive rows of normal running only.
         this.frameRows = 0;
         frame.fill(0);
-        monitor.step(ts, row);
-        this.revision += 1;
+        return UNKNOWN;
       }
-      if (!monitor.fitted) return NEITHER;
-      raise = monitor.active;
-      clear = !raise;
-    } else if (this.kind === TREND) {
-      const value = values[this.trendSlot];
-      if (value === undefined || Number.isNaN(value)) return UNKNOWN;
-      const regression = this.regression as WindowedRegression;
-      regression.add(ts, value);
-      const sign = this.trendSign;
-      const fit = this.line;
-      const fitted = regression.fit(ts, this.trendMinPoints, fit);
-      this.slope = fitted ? fit.slope : Number.NaN;
-      if (sign * (value - this.trendLimit) >= 0) this.eta = 0;
-      else if (fitted && sign * fit.slope > 0)
-        this.eta = Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000);
-      else this.eta = Number.POSITIVE_INFINITY;
-      if (!fitted && this.eta !== 0) return NEITHER;
-      raise = this.eta <= this.trendHorizon;
-      clear = this.eta > 1.5 * this.trendHorizon;
-    } else {
-      raise = true;
-      clear = false;
-      const when = this.when;
-      let failing = -1;
-      for (let i = 0; i < when.length; i += 1) {
-        const c = when[i] as Compiled;
-        let value: number;
-        if (c.expr === null) {
-          value = values[c.slot] as number;
-          if (value === undefined || Number.isNaN(value)) return UNKNOWN;
-        } else {
-          if (!known(c, values)) return UNKNOWN;
-          value = c.expr(values);
-        }
-        if (!holds(c.op, value, c.value)) {
-          raise = false;
-          if (failing < 0) failing = i;
-        }
-        if (!holds(c.op, value, c.clear)) clear = true;
+    }
+    const slots = this.anomalySlots;
+    for (let i = 0; i < slots.length; i += 1) {
+      const v = values[slots[i] as number];
+      if (v === undefined || Number.isNaN(v)) {
+        this.frameRows = 0;
+        frame.fill(0);
+        return UNKNOWN;
       }
-      if (failing >= 0) this.witness = failing;
+      frame[i] = (frame[i] as number) + v;
     }
-    if (this.nOfM) {
-      raise = this.nOfM.step(raise);
-      clear = clear && !raise;
+    const monitor = this.monitor as PcaMonitor;
+    this.frameRows += 1;
+    if (this.frameRows === ANOMALY_FRAME_ROWS) {
+      const row = this.row;
+      for (let i = 0; i < row.length; i += 1) row[i] = (frame[i] as number) / ANOMALY_FRAME_ROWS;
+      this.frameRows = 0;
+      frame.fill(0);
+      monitor.step(this.now, row);
+      this.revision += 1;
     }
-    return (raise ? RAISE : 0) | (clear ? CLEAR : 0);
+    if (!monitor.fitted) return NEITHER;
+    return monitor.active ? RAISE : CLEAR;
   }
 
   private escalated(values: SlotValues, current: Severity): Severity {
