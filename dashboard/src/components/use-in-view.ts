@@ -1,4 +1,4 @@
-import { type RefObject, useEffect, useState } from 'react';
+import { type RefObject, useEffect, useLayoutEffect, useState } from 'react';
 
 /**
  * Whether an element is on screen (or about to scroll onto it). One IntersectionObserver for all
@@ -20,8 +20,20 @@ function shared(): IntersectionObserver | null {
   return observer;
 }
 
+/** The same test the observer makes, for the first render (the observer answers a frame later). */
+function nearScreen(el: Element): boolean {
+  const rect = el.getBoundingClientRect();
+  const margin = window.innerHeight * 0.25;
+  return rect.bottom >= -margin && rect.top <= window.innerHeight + margin;
+}
+
 export function useInView(ref: RefObject<Element | null>): boolean {
   const [inView, setInView] = useState(false);
+  // Before the first paint: what is on screen at load shows its values in the first frame.
+  useLayoutEffect(() => {
+    if (ref.current && typeof IntersectionObserver !== 'undefined' && nearScreen(ref.current))
+      setInView(true);
+  }, [ref]);
   useEffect(() => {
     const el = ref.current;
     const io = shared();

@@ -1,9 +1,10 @@
-import { type MouseEvent, memo, useMemo } from 'react';
+import { type MouseEvent, memo, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { AlarmList } from '../components/AlarmList.js';
 import { BoardTextContext } from '../components/board-text.js';
 import { DeviceTile } from '../components/DeviceTile.js';
+import { useInView } from '../components/use-in-view.js';
 import { useTitle } from '../components/use-title.js';
 import { useFormat } from '../i18n/format.js';
 import { useLayout } from '../store/hooks.js';
@@ -67,19 +68,48 @@ const Sites = memo(function Sites({ sites }: { sites: BoardLayout['sites'] }) {
   return sites.map((site) => (
     <section key={site.id} className="site" aria-labelledby={`site-${site.id}`}>
       <h2 id={`site-${site.id}`}>{site.name}</h2>
-      {site.buildings.map((building) => {
-        const name = building.name ?? t('board.unassigned');
-        return (
-          <section key={building.id ?? ''} className="building" aria-label={t('board.equipment', { name })}>
-            <h3>{name}</h3>
-            <div className="tiles">
-              {building.devices.map((id) => (
-                <DeviceTile key={id} id={id} />
-              ))}
-            </div>
-          </section>
-        );
-      })}
+      {site.buildings.map((building) => (
+        <Building
+          key={building.id ?? ''}
+          name={building.name ?? t('board.unassigned')}
+          devices={building.devices}
+          label={t('board.equipment', { name: building.name ?? t('board.unassigned') })}
+        />
+      ))}
     </section>
   ));
+});
+
+/**
+ * A building's tiles, created when the building first comes near the screen (and kept): the
+ * first screen of a thousand-device board mounts the tiles it shows, not all of them.
+ */
+const Building = memo(function Building({
+  name,
+  devices,
+  label,
+}: {
+  name: string;
+  devices: readonly string[];
+  label: string;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  const near = useInView(ref);
+  const [seen, setSeen] = useState(false);
+  if (near && !seen) setSeen(true);
+  return (
+    <section ref={ref} className="building" aria-label={label}>
+      <h3>{name}</h3>
+      {seen ? (
+        <div className="tiles">
+          {devices.map((id) => (
+            <DeviceTile key={id} id={id} />
+          ))}
+        </div>
+      ) : (
+        // About the height the tiles will take (four to a row), so the page does not jump much.
+        <div className="tiles-placeholder" style={{ height: `${Math.ceil(devices.length / 4) * 12.6}rem` }} />
+      )}
+    </section>
+  );
 });
