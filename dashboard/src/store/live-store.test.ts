@@ -83,7 +83,7 @@ describe('LiveStore', () => {
     expect(store.device('p2')).toBe(p2Before);
   });
 
-  it('never goes back in time and ignores readings of devices it does not know yet', () => {
+  it('never goes back in time and keeps readings of a device it does not know until its summary', () => {
     const { frames, frame } = manualFrames();
     const store = new LiveStore(frames);
     store.loadDevices([device('p1')]);
@@ -97,6 +97,10 @@ describe('LiveStore', () => {
     frame();
     expect(store.device('p1')).toBe(before);
     expect(store.device('ghost')).toBeUndefined();
+    // Its summary arrives without the point (reported before, unchanged since): the early reading fills it.
+    store.deviceChanged(device('ghost', { latest: {} }));
+    frame();
+    expect(store.device('ghost')?.summary.latest.flow?.value).toBe(1);
     // A later summary merges without losing newer live values.
     store.deviceChanged(
       device('p1', { status: 'offline', latest: { flow: { value: 9, ts: 90, quality: 'good' } } }),

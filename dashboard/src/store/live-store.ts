@@ -31,6 +31,10 @@ export interface BoardLayout {
   counts: Record<TileState, number> & { total: number };
 }
 
+/** Bounds on readings kept for devices whose summary has not arrived (a stray device id). */
+const MAX_ORPHANS = 5_000;
+const MAX_ORPHAN_READINGS = 200;
+
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
 type Listener = () => void;
@@ -83,6 +87,7 @@ export class LiveStore {
    */
   onFlush: ((changed: number, queuedSince: number) => void) | null = null;
   private queuedSince = 0;
+  private readonly orphans = new Map<string, ReadingsReceivedEvent['readings']>();
 
   constructor(
     private readonly frames: FrameScheduler = animationFrames,
@@ -203,10 +208,17 @@ export class LiveStore {
     const readings = this.queuedReadings;
     this.queuedDevices = [];
     this.queuedReadings = [];
+    const receivedAt = this.now();
     for (const incoming of devices) {
       const current = this.views.get(incoming.id);
       if (!current || current.summary.site !== incoming.site) layoutChanged = true;
-      const merged = mergeDevice(current?.summary, incoming);
+      let merged = mergeDevice(current?.summary, incoming);
+      const early = this.orphans.get(incoming.id);
+      if (early) {
+        // Readings that came before the device's summary (a lift reports a point only when it changes).
+        merged = mergeReadings(merged, early, merged.last_seen ?? receivedAt);
+        this.orphans.delete(incoming.id);
+      }
       const before = current?.state;
       if (this.replace(merged)) changed.add(incoming.id);
       const view = this.views.get(incoming.id);
@@ -216,11 +228,16 @@ export class LiveStore {
         if (typeof latest?.value === 'number') this.history.add(merged.id, point, latest.ts, latest.value);
       }
     }
-    const receivedAt = this.now();
     for (const update of readings) {
       const current = this.views.get(update.device_id);
-      // A device the board does not know yet waits for its summary (device.changed or REST).
-      if (!current) continue;
+      // A device the board does not know yet: its readings wait for its summary (device.changed or REST).
+      if (!current) {
+        const early = this.orphans.get(update.device_id) ?? [];
+        if (this.orphans.size < MAX_ORPHANS || early.length > 0) {
+          this.orphans.set(update.device_id, [...early, ...update.readings].slice(-MAX_ORPHAN_READINGS));
+        }
+        continue;
+      }
       const merged = mergeReadings(current.summary, update.readings, receivedAt);
       if (merged === current.summary) continue;
       for (const r of update.readings) {
