@@ -201,7 +201,14 @@ export interface CoreTables {
 }
 
 /** All tables: the core and every module's (`CoreTables & PeopleTables & ...`). */
-export type Database = CoreTables & DetectorStateTables & PeopleTables & SlaDispatchTables & PartsTables & WebhookTables & WorkOrderTables & PreventiveTables;
+export type Database = CoreTables &
+  DetectorStateTables &
+  PeopleTables &
+  SlaDispatchTables &
+  PartsTables &
+  WebhookTables &
+  WorkOrderTables &
+  PreventiveTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;
