@@ -67,7 +67,7 @@ interface DeviceContext {
   beforeGap: Timeline | undefined;
   /** Late readings (a gateway's backlog after an outage) judged on their own timestamps. */
   late: Timeline | undefined;
-  /** The latest readings of every point, for an order's evidence. */
+  /** Every point's value at the device's latest reading times, for an order's evidence. */
   evidence: EvidenceRows;
   slots: PointSlots;
   /** The point names of the last batch, by position, and their slots. */
@@ -216,7 +216,6 @@ export class AlarmEngine {
         this.stats.late_readings += 1;
       }
       const values = timeline.values;
-      if (live) ctx.evidence.begin(ts);
       for (; i < end; i += 1) {
         const r = readings[i] as (typeof readings)[number];
         const raw = r.value;
@@ -226,9 +225,9 @@ export class AlarmEngine {
         const slot = ctx.pointOrder[i] === r.point ? (ctx.slotOrder[i] as number) : slotAt(ctx, i, r.point);
         while (values.length <= slot) values.push(Number.NaN);
         values[slot] = value;
-        if (live) ctx.evidence.set(slot, value);
       }
       timeline.watermark = ts;
+      if (live) ctx.evidence.record(ts, values);
       const evaluators = timeline.list;
       for (let e = 0; e < evaluators.length; e += 1) {
         const evaluator = evaluators[e] as RuleEvaluator;

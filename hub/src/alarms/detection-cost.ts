@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRandom, type TelemetryBatch } from '@caretaker/protocol';
+import { createRandom, parsePayload, type TelemetryBatch, telemetryBatchSchema } from '@caretaker/protocol';
 import { createLogger } from '@caretaker/protocol/log';
 import { openDatabase } from '../db/database.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
@@ -72,7 +72,12 @@ export async function measureDetectionCost(
     // A small pool of parsed batches, re-stamped in place: the engine's cost, not the garbage of
     // building a million objects (in the hub, parsing is ingest's cost). The re-stamping alone is
     // timed too and taken off.
-    const pool = Array.from({ length: 512 }, (_, i) => batch(i));
+    // Parsed and validated as ingest does, so the batches have the shapes the hub hands over.
+    const pool = Array.from({ length: 512 }, (_, i) => {
+      const parsed = parsePayload(telemetryBatchSchema, JSON.stringify(batch(i)));
+      if (!parsed.ok) throw new Error(`detection-cost batch: ${parsed.error}`);
+      return parsed.value;
+    });
     let clock = t0;
     const stamp = (b: TelemetryBatch) => {
       clock += 1000;

@@ -1,14 +1,13 @@
 /**
- * A device's latest readings for a work order's evidence: the last `capacity` reading times,
- * one row each with a value per point slot (NaN: that point had no reading then). Fixed typed
- * arrays: keeping a reading is one store, and nothing is allocated per reading.
+ * A device's latest readings for a work order's evidence: its last `capacity` reading times,
+ * one row each holding every point's value at that time (the latest known reading; NaN: never
+ * seen). A row is one copy of the device's values per reading time, in fixed typed arrays:
+ * nothing is allocated and nothing is done per reading.
  */
 export class EvidenceRows {
   private width = 0;
   private values = new Float64Array(0);
   private readonly times: Float64Array;
-  /** Offset of the current row's slot 0 in `values`. */
-  private base = 0;
   private row = -1;
   private count = 0;
 
@@ -16,22 +15,21 @@ export class EvidenceRows {
     this.times = new Float64Array(capacity);
   }
 
-  /** Starts the row of a new reading time (the oldest row makes room). */
-  begin(ts: number): void {
+  /** Records the device's values (by point slot) at a reading time; the oldest row makes room. */
+  record(ts: number, values: readonly number[]): void {
+    if (values.length > this.width) this.widen(values.length);
     this.row = this.row + 1 === this.capacity ? 0 : this.row + 1;
     if (this.count < this.capacity) this.count += 1;
     this.times[this.row] = ts;
-    this.base = this.row * this.width;
-    this.values.fill(Number.NaN, this.base, this.base + this.width);
+    const base = this.row * this.width;
+    const row = this.values;
+    const n = values.length;
+    // A plain loop: TypedArray#set from an array goes through the runtime, dearer for ~20 values.
+    for (let i = 0; i < n; i += 1) row[base + i] = values[i] as number;
+    for (let i = n; i < this.width; i += 1) row[base + i] = Number.NaN;
   }
 
-  /** The current row's reading of a slot. */
-  set(slot: number, value: number): void {
-    if (slot >= this.width) this.widen(slot + 1);
-    this.values[this.base + slot] = value;
-  }
-
-  /** A slot's readings, oldest first, as [time, value]. */
+  /** A slot's values, oldest first, as [time, value]. */
   series(slot: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     if (slot >= this.width) return out;
@@ -51,6 +49,5 @@ export class EvidenceRows {
       values.set(this.values.subarray(r * this.width, (r + 1) * this.width), r * width);
     this.values = values;
     this.width = width;
-    this.base = Math.max(0, this.row) * width;
   }
 }
