@@ -380,17 +380,20 @@ export class RuleEvaluator {
     // The time goes by a field, not as an argument: a double passed to a call that is not
     // inlined is boxed, an allocation per rule and reading.
     this.now = ts;
-    const out = this.step(values);
+    const judged = this.judge(values);
+    if (judged === UNKNOWN) return NONE;
     const s = this.state;
+    // Normal and not raising: nothing to move (the usual case for trends and learned behaviour).
+    let out = NONE;
+    if (s.phase !== 'normal' || (judged & RAISE) !== 0) out = this.step(judged, values);
     this.quiet = this.kind === CONDITION && s.phase === 'normal' && (this.nOfM === null || this.nOfM.idle);
     return out;
   }
 
-  private step(values: SlotValues): Transition[] {
+  /** Moves the state machine on a judgement (RAISE and CLEAR bits). */
+  private step(judged: number, values: SlotValues): Transition[] {
     const ts = this.now;
     const s = this.state;
-    const judged = this.judge(values);
-    if (judged === UNKNOWN) return NONE;
     const raise = (judged & RAISE) !== 0;
     const clear = (judged & CLEAR) !== 0;
     // Most readings change nothing: allocate only when something happens.
