@@ -252,6 +252,12 @@ export class RuleEvaluator {
   private quiet = false;
   /** The time of the reading being judged. */
   private now = Number.NaN;
+  /** Trend rules: when the line is next refitted, every how long, and the latest fit. */
+  private nextFit = Number.NEGATIVE_INFINITY;
+  private readonly fitEveryMs: number;
+  private fitted = false;
+  private fitTs = Number.NaN;
+  private fitEta = Number.POSITIVE_INFINITY;
   private readonly regression: WindowedRegression | null;
   private readonly line: LineFit = { slope: 0, level: 0, n: 0 };
   private readonly trendSlot: number;
@@ -299,6 +305,7 @@ export class RuleEvaluator {
     this.trendLimit = trend?.limit ?? 0;
     this.trendHorizon = trend?.horizon ?? 0;
     this.trendMinPoints = trend?.min_points ?? 0;
+    this.fitEveryMs = trend ? trend.window / 64 : 0;
     this.anomalySlots = Int32Array.from((rule.anomaly?.points ?? []).map((name) => slots.slot(name)));
     // The relation model judges every frame with its own hold times; the rule's come on top. The
     // rule names its points deliberately, so slow ones (flow following demand) stay in. It
@@ -498,14 +505,21 @@ export class RuleEvaluator {
     const regression = this.regression as WindowedRegression;
     regression.add(ts, value);
     const sign = this.trendSign;
-    const fit = this.line;
-    const fitted = regression.fit(ts, this.trendMinPoints, fit);
-    this.slope = fitted ? fit.slope : Number.NaN;
-    if (sign * (value - this.trendLimit) >= 0) this.eta = 0;
-    else if (fitted && sign * fit.slope > 0)
-      this.eta = Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000);
-    else this.eta = Number.POSITIVE_INFINITY;
-    if (!fitted && this.eta !== 0) return NEITHER;
+    if (ts >= this.nextFit) {
+      // The line is refitted once per bucket of its window (a 64th): in between it moves by a few
+      // readings at most, and its prediction just counts down.
+      this.nextFit = ts + this.fitEveryMs;
+      const fit = this.line;
+      this.fitted = regression.fit(ts, this.trendMinPoints, fit);
+      this.slope = this.fitted ? fit.slope : Number.NaN;
+      this.fitTs = ts;
+      this.fitEta =
+        this.fitted && sign * fit.slope > 0
+          ? Math.max(0, ((this.trendLimit - fit.level) / fit.slope) * 1000)
+          : Number.POSITIVE_INFINITY;
+    }
+    this.eta = sign * (value - this.trendLimit) >= 0 ? 0 : Math.max(0, this.fitEta - (ts - this.fitTs));
+    if (!this.fitted && this.eta !== 0) return NEITHER;
     return (this.eta <= this.trendHorizon ? RAISE : 0) | (this.eta > 1.5 * this.trendHorizon ? CLEAR : 0);
   }
 
