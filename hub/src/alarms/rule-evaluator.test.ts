@@ -93,6 +93,43 @@ describe('rule evaluator', () => {
     expect(obs.timeToLimitMs).toBeLessThan(26 * 60_000);
   });
 
+  it('a trend refitted once per bucket still raises at once on a reading past its limit', () => {
+    const e = evaluator({
+      id: 'trend',
+      device_type: 'pump',
+      title: 'vibration will reach zone D',
+      problem_type: 'pump_vibration',
+      severity: 'warning',
+      // Buckets of 10 s: readings each second are refitted every tenth.
+      trend: { point: 'v', direction: 'rising', limit: 7.1, window: '640s', horizon: '15m', min_points: 10 },
+    });
+    const rows: Array<[number, Record<string, number>]> = [];
+    for (let s = 0; s < 120; s += 1) rows.push([s * 1000, { v: 2 }]); // flat: no prediction
+    expect(feed(e, rows)).toEqual([]);
+    // A jump past the limit between two refits: raised on that very reading.
+    expect(feed(e, [[120_500, { v: 8 }]]).map((t) => [t.type, t.ts])).toEqual([['raised', 120_500]]);
+  });
+
+  it('between refits the prediction counts down with time', () => {
+    const e = evaluator({
+      id: 'trend',
+      device_type: 'pump',
+      title: 'bearing will overheat',
+      problem_type: 'pump_bearing',
+      severity: 'warning',
+      trend: { point: 'temp', direction: 'rising', limit: 80, window: '640s', horizon: '1h', min_points: 10 },
+    });
+    const etas: number[] = [];
+    for (let s = 0; s < 200; s += 1) {
+      const values = new Map([['temp', 50 + s / 60]]); // +1 °C a minute
+      feed(e, [[s * 1000, Object.fromEntries(values)]]);
+      etas.push(e.observe(slotted(e, values)).timeToLimitMs ?? Number.NaN);
+    }
+    // 80 °C is reached at s = 1800: the prediction stays within a second of the truth.
+    for (let s = 50; s < 200; s += 1)
+      expect(Math.abs((etas[s] as number) - (1800 - s) * 1000)).toBeLessThan(1000);
+  });
+
   it('learned behaviour flags a broken relation between points, and only while the guard holds', () => {
     const e = evaluator({
       id: 'behaviour',
