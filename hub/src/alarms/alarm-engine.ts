@@ -838,8 +838,10 @@ function slotAt(ctx: DeviceContext, i: number, point: string): number {
 
 /** Whether every reading has the first one's time. */
 function oneTime(readings: TelemetryBatch['readings']): boolean {
-  const ts = readings[0]?.ts;
-  for (let i = 1; i < readings.length; i += 1) if ((readings[i] as { ts: number }).ts !== ts) return false;
+  const n = readings.length;
+  if (n === 0) return true;
+  const ts = (readings[0] as { ts: number }).ts;
+  for (let i = 1; i < n; i += 1) if ((readings[i] as { ts: number }).ts !== ts) return false;
   return true;
 }
 
