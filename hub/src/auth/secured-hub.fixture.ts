@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@caretaker/protocol/log';
+import { expect, onTestFinished } from 'vitest';
 import type { HubConfig } from '../config.js';
 import { Hub, type HubOptions } from '../hub.js';
 import { hashPassword } from './passwords.js';
@@ -80,6 +81,24 @@ export async function startSecuredHub(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A secured hub for the current test with these people signed in, one browser each; the hub
+ * stops when the test finishes.
+ */
+export async function signedIn<const U extends string>(
+  ...users: U[]
+): Promise<{ running: SecuredHub; as: Record<U, Browser> }> {
+  const running = await startSecuredHub();
+  onTestFinished(() => running.stop());
+  const as = {} as Record<U, Browser>;
+  for (const user of users) {
+    const browser = new Browser(running.hub.url);
+    expect((await browser.login(user)).status).toBe(200);
+    as[user] = browser;
+  }
+  return { running, as };
 }
 
 /** A small HTTP client that keeps the session cookie, like a browser. */

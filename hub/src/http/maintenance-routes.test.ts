@@ -1,26 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Browser, type SecuredHub, startSecuredHub } from '../auth/secured-hub.fixture.js';
+import { describe, expect, it } from 'vitest';
+import { type Browser, signedIn } from '../auth/secured-hub.fixture.js';
 
 /** Alarms and maintenance windows on a real hub: each person sees and changes only their sites. */
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function signedIn<const U extends string>(
-  ...users: U[]
-): Promise<{ running: SecuredHub; as: Record<U, Browser> }> {
-  const running = await startSecuredHub();
-  cleanups.push(() => running.stop());
-  const as = {} as Record<U, Browser>;
-  for (const user of users) {
-    const browser = new Browser(running.hub.url);
-    expect((await browser.login(user)).status).toBe(200);
-    as[user] = browser;
-  }
-  return { running, as };
-}
-
 describe('alarms and maintenance windows by site', () => {
   it('lists only the alarms of the caller’s sites', async () => {
     const { running, as } = await signedIn('ada', 'tom', 'bea');

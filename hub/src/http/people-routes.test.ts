@@ -1,26 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Browser, type SecuredHub, startSecuredHub } from '../auth/secured-hub.fixture.js';
+import { describe, expect, it } from 'vitest';
+import { Browser, signedIn } from '../auth/secured-hub.fixture.js';
 
 /** The people API on a real hub: who may manage and read users and sites, and what is refused. */
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function signedIn<const U extends string>(
-  ...users: U[]
-): Promise<{ running: SecuredHub; as: Record<U, Browser> }> {
-  const running = await startSecuredHub();
-  cleanups.push(() => running.stop());
-  const as = {} as Record<U, Browser>;
-  for (const user of users) {
-    const browser = new Browser(running.hub.url);
-    expect((await browser.login(user)).status).toBe(200);
-    as[user] = browser;
-  }
-  return { running, as };
-}
-
 describe('people API', () => {
   it('bootstraps the users file: its people, sites and skills are in the database', async () => {
     const { as } = await signedIn('ada');
