@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readYamlFileSync } from '@caretaker/protocol/yaml-file';
-import { afterAll } from 'vitest';
-import { openDatabase } from '../db/database.js';
+import { sqliteDatabases } from '../../../test/support/contract-databases.js';
 import { DEFAULT_WORKFLOW_FILE, parseWorkflow } from '../workorders/workflow.js';
 import { WorkflowService } from '../workorders/workflow.service.js';
 import { describeDispatchContract } from './dispatch.contract.js';
@@ -13,9 +9,6 @@ import { describeDispatchContract } from './dispatch.contract.js';
  * (WorkflowService.perform as the system actor, its own assignee check), as the hub does.
  * Skipping acceptance needs the table to let the system accept; the shipped table plus that.
  */
-const dir = mkdtempSync(join(tmpdir(), 'caretaker-dispatch-wf-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const table = readYamlFileSync(DEFAULT_WORKFLOW_FILE, 'workflow') as {
   actions: Array<{ name: string; roles: unknown[] }>;
 };
@@ -26,7 +19,7 @@ const workflow = parseWorkflow(table, 'workflow with system acceptance');
 
 describeDispatchContract(
   'SQLite, through the transition table',
-  (name) => openDatabase({ kind: 'sqlite', path: join(dir, `${name}.db`) }),
+  sqliteDatabases('dispatch-wf'),
   true,
   (database, orders, now) => {
     const service = new WorkflowService({ db: database.db, orders, workflow, now });

@@ -1,11 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { openDatabase } from '../db/database.js';
+import { describeOnSqlite } from '../../../test/support/contract-databases.js';
 import { describeWebhookContract } from './webhook.contract.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'caretaker-webhooks-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-describeWebhookContract('SQLite', (name) => openDatabase({ kind: 'sqlite', path: join(dir, `${name}.db`) }));
+describeOnSqlite('webhooks', describeWebhookContract);
