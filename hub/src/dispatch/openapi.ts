@@ -1,5 +1,6 @@
 import {
   errors,
+  idParam,
   jsonBody,
   jsonResponse,
   type OpenApiPaths,
@@ -127,7 +128,7 @@ export const dispatchPaths: OpenApiPaths = {
     delete: {
       tags,
       summary: 'Remove a roster entry',
-      parameters: [pathParam('id', { type: 'integer', minimum: 1 })],
+      parameters: [idParam()],
       responses: { 204: { description: 'removed' }, ...errors(400, 401, 403, 404) },
     },
   },

@@ -50,6 +50,21 @@ export function pathParam(name: string, schema: JsonSchema = { type: 'string' },
   return { name, in: 'path', required: true, schema, ...(description ? { description } : {}) };
 }
 
+/** A numeric id in the path (orders, tokens, webhooks, ...). */
+export function idParam(name = 'id', description?: string) {
+  return pathParam(name, { type: 'integer', minimum: 1 }, description);
+}
+
+/** An object holding one value under `key`: `{ "part": {...} }`. */
+export function keyed(key: string, schema: JsonSchema, required = true): JsonSchema {
+  return { type: 'object', properties: { [key]: schema }, ...(required ? { required: [key] } : {}) };
+}
+
+/** An object holding a list under `key`: `{ "parts": [...] }`. */
+export function listOf(key: string, items: JsonSchema, required = true): JsonSchema {
+  return keyed(key, { type: 'array', items }, required);
+}
+
 export const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
   properties: { error: { type: 'string', description: '"<field>: what is wrong"' } },

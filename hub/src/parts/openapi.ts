@@ -1,8 +1,11 @@
 import {
   errors,
+  idParam,
   type JsonSchema,
   jsonBody,
   jsonResponse,
+  keyed,
+  listOf,
   type OpenApiPaths,
   pathParam,
   queryParams,
@@ -90,16 +93,6 @@ const movement: JsonSchema = {
     actor: { type: 'string' },
   },
 };
-const list = (key: string, items: JsonSchema) => ({
-  type: 'object',
-  properties: { [key]: { type: 'array', items } },
-  required: [key],
-});
-const one = (key: string, item: JsonSchema) => ({
-  type: 'object',
-  properties: { [key]: item },
-  required: [key],
-});
 
 export const partsPaths: OpenApiPaths = {
   '/api/parts': {
@@ -107,13 +100,13 @@ export const partsPaths: OpenApiPaths = {
       tags,
       summary: 'The parts catalogue (every site shares it)',
       parameters: queryParams(partsQuery),
-      responses: { 200: jsonResponse('parts', list('parts', part)), ...errors(400, 401) },
+      responses: { 200: jsonResponse('parts', listOf('parts', part)), ...errors(400, 401) },
     },
     post: {
       tags,
       summary: 'Adds a part to the catalogue (supervisors, administrators)',
       requestBody: jsonBody(partBody),
-      responses: { 201: jsonResponse('the part', one('part', part)), ...errors(400, 401, 403, 409) },
+      responses: { 201: jsonResponse('the part', keyed('part', part)), ...errors(400, 401, 403, 409) },
     },
   },
   '/api/parts/low-stock': {
@@ -123,7 +116,7 @@ export const partsPaths: OpenApiPaths = {
       description:
         'An alert opens when a movement (or a new minimum) takes a stock below its minimum, once, and closes when the stock is back at or above it.',
       parameters: queryParams(lowStockQuery),
-      responses: { 200: jsonResponse('alerts', list('alerts', { type: 'object' })), ...errors(400, 401) },
+      responses: { 200: jsonResponse('alerts', listOf('alerts', { type: 'object' })), ...errors(400, 401) },
     },
   },
   '/api/parts/{ref}': {
@@ -144,7 +137,7 @@ export const partsPaths: OpenApiPaths = {
       summary: 'Changes a part (the unit only while it has no movements)',
       parameters: [ref],
       requestBody: jsonBody(partPatch),
-      responses: { 200: jsonResponse('the part', one('part', part)), ...errors(400, 401, 403, 404, 409) },
+      responses: { 200: jsonResponse('the part', keyed('part', part)), ...errors(400, 401, 403, 404, 409) },
     },
   },
   '/api/parts/{ref}/movements': {
@@ -152,7 +145,7 @@ export const partsPaths: OpenApiPaths = {
       tags,
       summary: 'A part’s ledger in the actor’s stores, newest first',
       parameters: [ref, ...queryParams(movementsQuery)],
-      responses: { 200: jsonResponse('movements', list('movements', movement)), ...errors(400, 401, 404) },
+      responses: { 200: jsonResponse('movements', listOf('movements', movement)), ...errors(400, 401, 404) },
     },
   },
   '/api/stores': {
@@ -160,13 +153,13 @@ export const partsPaths: OpenApiPaths = {
       tags,
       summary: 'Stores of the actor’s sites',
       parameters: queryParams(storesQuery),
-      responses: { 200: jsonResponse('stores', list('stores', store)), ...errors(400, 401) },
+      responses: { 200: jsonResponse('stores', listOf('stores', store)), ...errors(400, 401) },
     },
     post: {
       tags,
       summary: 'Adds a store to a site (supervisors of the site, administrators)',
       requestBody: jsonBody(storeBody),
-      responses: { 201: jsonResponse('the store', one('store', store)), ...errors(400, 401, 403, 409) },
+      responses: { 201: jsonResponse('the store', keyed('store', store)), ...errors(400, 401, 403, 409) },
     },
   },
   '/api/stock': {
@@ -174,7 +167,7 @@ export const partsPaths: OpenApiPaths = {
       tags,
       summary: 'Stock per part and store in the actor’s sites (low=true: below the minimum)',
       parameters: queryParams(stockQuery),
-      responses: { 200: jsonResponse('stock', list('stock', stock)), ...errors(400, 401, 404) },
+      responses: { 200: jsonResponse('stock', listOf('stock', stock)), ...errors(400, 401, 404) },
     },
   },
   '/api/stock/minimum': {
@@ -182,7 +175,7 @@ export const partsPaths: OpenApiPaths = {
       tags,
       summary: 'Sets the minimum level of a part in a store (0: none)',
       requestBody: jsonBody(minimumBody),
-      responses: { 200: jsonResponse('the stock', one('stock', stock)), ...errors(400, 401, 403, 404) },
+      responses: { 200: jsonResponse('the stock', keyed('stock', stock)), ...errors(400, 401, 403, 404) },
     },
   },
   '/api/stock/movements': {
@@ -191,7 +184,7 @@ export const partsPaths: OpenApiPaths = {
       summary: 'Receives, adjusts (with a reason) or transfers stock; never below zero',
       requestBody: jsonBody(movementBody),
       responses: {
-        201: jsonResponse('the ledger rows written (two for a transfer)', list('movements', movement)),
+        201: jsonResponse('the ledger rows written (two for a transfer)', listOf('movements', movement)),
         ...errors(400, 401, 403, 404, 409),
       },
     },
@@ -200,7 +193,7 @@ export const partsPaths: OpenApiPaths = {
     get: {
       tags,
       summary: 'Parts used on an order: its movements and the net per part',
-      parameters: [pathParam('id', { type: 'integer', minimum: 1 })],
+      parameters: [idParam()],
       responses: {
         200: jsonResponse('the order’s parts', {
           type: 'object',
@@ -219,10 +212,10 @@ export const partsPaths: OpenApiPaths = {
       summary: 'Issues parts to an order from a store (or returns them: action=return)',
       description:
         'Technicians on orders they work on; supervisors and administrators on any order of their sites. Recorded as an order event (parts_issued / parts_returned).',
-      parameters: [pathParam('id', { type: 'integer', minimum: 1 })],
+      parameters: [idParam()],
       requestBody: jsonBody(orderPartsBody),
       responses: {
-        201: jsonResponse('the movement', one('movement', movement)),
+        201: jsonResponse('the movement', keyed('movement', movement)),
         ...errors(400, 401, 403, 404, 409),
       },
     },

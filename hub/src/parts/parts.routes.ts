@@ -1,8 +1,8 @@
 import { DEVICE_TYPES, idSchema } from '@caretaker/protocol';
-import express, { type Request, type Response } from 'express';
+import express, { type Response } from 'express';
 import { z } from 'zod';
-import { firstIssue, sendError } from '../http/errors.js';
-import { type Actor, actorOf } from '../people/actor.js';
+import { sendError } from '../http/errors.js';
+import { actorRoute, parseOr400, timeParam } from '../http/route-helpers.js';
 import { PartsError, type PartsService, type Ref } from './parts.service.js';
 import { deltaSchema, levelSchema, quantitySchema } from './quantity.js';
 import type { PartRow, StoreRow } from './schema.js';
@@ -30,14 +30,6 @@ const queryRef = z.string().transform((raw, ctx): Ref => {
 });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
-const timeParam = z.string().transform((raw, ctx) => {
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date' });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 export const partBody = z
   .object({
@@ -147,38 +139,8 @@ export function presentPart(p: PartRow) {
   return { ...p, device_types: JSON.parse(p.device_types) as string[], active: p.active === 1 };
 }
 
-type Handler = (req: Request<Record<string, string>>, res: Response, actor: Actor) => Promise<void>;
-
 /** Runs a handler with the request's actor; a PartsError becomes its HTTP answer. */
-function route(handler: Handler) {
-  return async (req: Request<Record<string, string>>, res: Response) => {
-    const actor = actorOf(req);
-    if (!actor) {
-      sendError(res, 401, 'authentication required');
-      return;
-    }
-    try {
-      await handler(req, res, actor);
-    } catch (err) {
-      if (err instanceof PartsError) sendError(res, err.status, err.message);
-      else throw err;
-    }
-  };
-}
-
-function parse<T extends z.ZodType>(
-  schema: T,
-  input: unknown,
-  res: Response,
-  where: 'query' | 'body',
-): z.output<T> | undefined {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    sendError(res, 400, firstIssue(result.error, where));
-    return undefined;
-  }
-  return result.data;
-}
+const route = actorRoute(PartsError);
 
 function pathRef(raw: string | undefined, res: Response, what: string): Ref | undefined {
   const result = queryRef.safeParse(raw ?? '');
@@ -205,7 +167,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.get(
     '/parts',
     route(async (req, res) => {
-      const q = parse(partsQuery, req.query, res, 'query');
+      const q = parseOr400(partsQuery, req.query, res, 'query');
       if (!q) return;
       res.json({ parts: (await parts.listParts(q)).map(presentPart) });
     }),
@@ -214,7 +176,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.post(
     '/parts',
     route(async (req, res, actor) => {
-      const body = parse(partBody, req.body, res, 'body');
+      const body = parseOr400(partBody, req.body, res, 'body');
       if (!body) return;
       res.status(201).json({ part: presentPart(await parts.createPart(actor, body)) });
     }),
@@ -223,7 +185,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.get(
     '/parts/low-stock',
     route(async (req, res, actor) => {
-      const q = parse(lowStockQuery, req.query, res, 'query');
+      const q = parseOr400(lowStockQuery, req.query, res, 'query');
       if (!q) return;
       res.json({ alerts: await parts.lowStock(actor, q) });
     }),
@@ -244,7 +206,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const ref = pathRef(req.params.ref, res, 'part');
       if (ref === undefined) return;
-      const body = parse(partPatch, req.body, res, 'body');
+      const body = parseOr400(partPatch, req.body, res, 'body');
       if (!body) return;
       res.json({ part: presentPart(await parts.updatePart(actor, ref, body)) });
     }),
@@ -255,7 +217,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const ref = pathRef(req.params.ref, res, 'part');
       if (ref === undefined) return;
-      const q = parse(movementsQuery, req.query, res, 'query');
+      const q = parseOr400(movementsQuery, req.query, res, 'query');
       if (!q) return;
       res.json({ movements: await parts.movements(actor, ref, q) });
     }),
@@ -264,7 +226,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.get(
     '/stores',
     route(async (req, res, actor) => {
-      const q = parse(storesQuery, req.query, res, 'query');
+      const q = parseOr400(storesQuery, req.query, res, 'query');
       if (!q) return;
       res.json({ stores: (await parts.listStores(actor, q)).map(presentStore) });
     }),
@@ -273,7 +235,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.post(
     '/stores',
     route(async (req, res, actor) => {
-      const body = parse(storeBody, req.body, res, 'body');
+      const body = parseOr400(storeBody, req.body, res, 'body');
       if (!body) return;
       res.status(201).json({ store: presentStore(await parts.createStore(actor, body)) });
     }),
@@ -282,7 +244,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.get(
     '/stock',
     route(async (req, res, actor) => {
-      const q = parse(stockQuery, req.query, res, 'query');
+      const q = parseOr400(stockQuery, req.query, res, 'query');
       if (!q) return;
       res.json({ stock: await parts.listStock(actor, q) });
     }),
@@ -291,7 +253,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.put(
     '/stock/minimum',
     route(async (req, res, actor) => {
-      const body = parse(minimumBody, req.body, res, 'body');
+      const body = parseOr400(minimumBody, req.body, res, 'body');
       if (!body) return;
       res.json({ stock: await parts.setMinimum(actor, body) });
     }),
@@ -300,7 +262,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
   router.post(
     '/stock/movements',
     route(async (req, res, actor) => {
-      const body = parse(movementBody, req.body, res, 'body');
+      const body = parseOr400(movementBody, req.body, res, 'body');
       if (!body) return;
       switch (body.kind) {
         case 'receive':
@@ -332,7 +294,7 @@ export function partsRoutes(deps: PartsRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const id = orderId(req.params.id, res);
       if (id === undefined) return;
-      const body = parse(orderPartsBody, req.body, res, 'body');
+      const body = parseOr400(orderPartsBody, req.body, res, 'body');
       if (!body) return;
       const input = {
         part: body.part,

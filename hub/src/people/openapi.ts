@@ -1,9 +1,12 @@
 import { loginBody, tokenBody } from '../http/auth-routes.js';
 import {
   errors,
+  idParam,
   type JsonSchema,
   jsonBody,
   jsonResponse,
+  keyed,
+  listOf,
   type OpenApiPaths,
   pathParam,
   queryParams,
@@ -60,8 +63,7 @@ const user: JsonSchema = {
     updated_at: { type: 'integer' },
   },
 };
-const userResponse = (description: string) =>
-  jsonResponse(description, { type: 'object', properties: { user }, required: ['user'] });
+const userResponse = (description: string) => jsonResponse(description, keyed('user', user));
 const apiToken: JsonSchema = {
   type: 'object',
   properties: {
@@ -117,10 +119,7 @@ export const peoplePaths: OpenApiPaths = {
         "The caller's integration tokens (administrators: everyone's with ?all=true); never the token itself",
       parameters: [{ name: 'all', in: 'query', required: false, schema: { enum: ['true', 'false'] } }],
       responses: {
-        200: jsonResponse('tokens', {
-          type: 'object',
-          properties: { api_tokens: { type: 'array', items: apiToken } },
-        }),
+        200: jsonResponse('tokens', listOf('api_tokens', apiToken, false)),
         ...errors(401, 403),
       },
     },
@@ -142,7 +141,7 @@ export const peoplePaths: OpenApiPaths = {
     delete: {
       tags: authTags,
       summary: 'Revoke a token (own; administrators any)',
-      parameters: [pathParam('id', { type: 'integer', minimum: 1 })],
+      parameters: [idParam()],
       responses: { 204: { description: 'revoked' }, ...errors(401, 403, 404) },
     },
   },
@@ -152,7 +151,7 @@ export const peoplePaths: OpenApiPaths = {
       summary: 'Users: everyone for administrators, the users of their sites for supervisors',
       parameters: queryParams(userListQuery),
       responses: {
-        200: jsonResponse('users', { type: 'object', properties: { users: { type: 'array', items: user } } }),
+        200: jsonResponse('users', listOf('users', user, false)),
         ...errors(400, 401, 403),
       },
     },
@@ -201,7 +200,7 @@ export const peoplePaths: OpenApiPaths = {
       tags: peopleTags,
       summary: "The caller's sites",
       responses: {
-        200: jsonResponse('sites', { type: 'object', properties: { sites: { type: 'array', items: site } } }),
+        200: jsonResponse('sites', listOf('sites', site, false)),
         ...errors(401),
       },
     },

@@ -1,11 +1,12 @@
 import {
   errors,
+  idParam,
   type JsonSchema,
   jsonBody,
   jsonResponse,
+  listOf,
   type OpenApiPaths,
   type PathItem,
-  pathParam,
   queryParams,
   schemaOf,
 } from '../http/openapi-helpers.js';
@@ -27,7 +28,7 @@ import { scheduleSchema } from './schedule.js';
 
 /** Preventive maintenance: objects, templates, plans, inspections, reports (registered in hub/src/http/openapi.ts). */
 const tags = ['preventive maintenance'];
-const id = pathParam('id', { type: 'integer', minimum: 1 });
+const id = idParam();
 
 const inspectionObject: JsonSchema = {
   type: 'object',
@@ -282,10 +283,10 @@ export const preventivePaths: OpenApiPaths = {
       summary: 'Inspections (one per plan occurrence) by status, site, plan and occurrence time',
       parameters: queryParams(inspectionsQuery),
       responses: {
-        200: jsonResponse('inspections, latest due first; skipped ones list their unanswered items', {
-          type: 'object',
-          properties: { inspections: { type: 'array', items: inspection } },
-        }),
+        200: jsonResponse(
+          'inspections, latest due first; skipped ones list their unanswered items',
+          listOf('inspections', inspection, false),
+        ),
         ...errors(400, 401, 403),
       },
     },

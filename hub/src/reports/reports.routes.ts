@@ -1,8 +1,8 @@
 import { idSchema } from '@caretaker/protocol';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import { z } from 'zod';
-import { firstIssue, sendError } from '../http/errors.js';
-import { actorOf } from '../people/actor.js';
+import { sendError } from '../http/errors.js';
+import { actorRoute, parseOr400, timeParam } from '../http/route-helpers.js';
 import {
   REPORT_NAMES,
   REPORT_PERIODS,
@@ -19,15 +19,6 @@ export interface ReportsRoutesDeps {
   reports: ReportsService;
 }
 
-const timeParam = z.string().transform((raw, ctx) => {
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 export const reportQuery = z
   .object({
     from: timeParam.optional(),
@@ -43,63 +34,51 @@ export function reportsRoutes(deps: ReportsRoutesDeps): express.Router {
   const { reports } = deps;
   const router = express.Router();
 
-  router.get('/reports/:name', async (req: Request<{ name: string }>, res: Response) => {
-    const actor = actorOf(req);
-    if (!actor) {
-      sendError(res, 401, 'authentication required');
-      return;
-    }
-    const name = req.params.name as ReportName;
-    if (!REPORT_NAMES.includes(name)) {
-      sendError(res, 404, `name: no report ${req.params.name} (${REPORT_NAMES.join(', ')})`);
-      return;
-    }
-    const parsed = reportQuery.safeParse(req.query);
-    if (!parsed.success) {
-      sendError(res, 400, firstIssue(parsed.error));
-      return;
-    }
-    const { format, ...query } = parsed.data;
-    let report: Awaited<ReturnType<ReportsService['kpis']>>;
-    try {
-      report = await reports.kpis(actor, {
+  // Only the figures' computation throws a ReportError (role, site, time zone, range).
+  const route = actorRoute(ReportError);
+  router.get(
+    '/reports/:name',
+    route(async (req, res, actor) => {
+      const name = req.params.name as ReportName;
+      if (!REPORT_NAMES.includes(name)) {
+        sendError(res, 404, `name: no report ${req.params.name} (${REPORT_NAMES.join(', ')})`);
+        return;
+      }
+      const parsed = parseOr400(reportQuery, req.query, res, 'query');
+      if (!parsed) return;
+      const { format, ...query } = parsed;
+      const report = await reports.kpis(actor, {
         period: query.period,
         ...(query.from !== undefined ? { from: query.from } : {}),
         ...(query.to !== undefined ? { to: query.to } : {}),
         ...(query.site ? { site: query.site } : {}),
         ...(query.tz ? { tz: query.tz } : {}),
       });
-    } catch (err) {
-      if (err instanceof ReportError) {
-        sendError(res, err.status, err.message);
+      if (format === 'csv') {
+        const first = report.periods[0]?.label ?? 'report';
+        const last = report.periods[report.periods.length - 1]?.label ?? first;
+        res.setHeader('content-type', 'text/csv; charset=utf-8');
+        res.setHeader('content-disposition', `attachment; filename="caretaker-${name}-${first}_${last}.csv"`);
+        res.send(reports.csv(name, report));
         return;
       }
-      throw err;
-    }
-    if (format === 'csv') {
-      const first = report.periods[0]?.label ?? 'report';
-      const last = report.periods[report.periods.length - 1]?.label ?? first;
-      res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="caretaker-${name}-${first}_${last}.csv"`);
-      res.send(reports.csv(name, report));
-      return;
-    }
-    if (name === 'kpis') {
-      res.json(report);
-      return;
-    }
-    const { columns, rows } = reports.table(name, report);
-    res.json({
-      report: name,
-      from: report.from,
-      to: report.to,
-      period: report.period,
-      tz: report.tz,
-      as_of: report.as_of,
-      columns,
-      rows: rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))),
-    });
-  });
+      if (name === 'kpis') {
+        res.json(report);
+        return;
+      }
+      const { columns, rows } = reports.table(name, report);
+      res.json({
+        report: name,
+        from: report.from,
+        to: report.to,
+        period: report.period,
+        tz: report.tz,
+        as_of: report.as_of,
+        columns,
+        rows: rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))),
+      });
+    }),
+  );
 
   return router;
 }

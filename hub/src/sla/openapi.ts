@@ -1,4 +1,4 @@
-import { errors, jsonResponse, type OpenApiPaths, pathParam, queryParams } from '../http/openapi-helpers.js';
+import { errors, idParam, jsonResponse, type OpenApiPaths, queryParams } from '../http/openapi-helpers.js';
 import { slaQuery } from './sla.routes.js';
 
 /** Time limits' endpoints (registered in hub/src/http/openapi.ts). */
@@ -31,7 +31,7 @@ export const slaPaths: OpenApiPaths = {
         '`response_ends`), the completion limit until it is completed; both stop while the order ' +
         'is deferred. Warnings are recorded at each `warn_at` share and at 100 %; escalations name ' +
         'who was notified and why.',
-      parameters: [pathParam('id', { type: 'integer', minimum: 1 }), ...queryParams(slaQuery)],
+      parameters: [idParam(), ...queryParams(slaQuery)],
       responses: {
         200: jsonResponse('the SLA state', {
           type: 'object',

@@ -1,10 +1,12 @@
 import {
   errors,
+  idParam,
   type JsonSchema,
   jsonBody,
   jsonResponse,
+  keyed,
+  listOf,
   type OpenApiPaths,
-  pathParam,
   queryParams,
 } from '../http/openapi-helpers.js';
 import { deliveriesQuery, webhookBody, webhookPatch } from './webhook.routes.js';
@@ -13,7 +15,7 @@ import { WEBHOOK_EVENTS } from './webhook-format.js';
 /** Webhook endpoints (registered in hub/src/http/openapi.ts). */
 
 const tags = ['webhooks'];
-const id = pathParam('id', { type: 'integer', minimum: 1 });
+const id = idParam();
 const webhook: JsonSchema = {
   type: 'object',
   description: 'never its secret; the values in the URL query (a robot key) shortened',
@@ -53,11 +55,6 @@ const delivery: JsonSchema = {
     delivered_at: { type: ['integer', 'null'] },
   },
 };
-const one = (key: string, item: JsonSchema) => ({
-  type: 'object',
-  properties: { [key]: item },
-  required: [key],
-});
 
 export const webhookPaths: OpenApiPaths = {
   '/api/webhooks': {
@@ -65,10 +62,7 @@ export const webhookPaths: OpenApiPaths = {
       tags,
       summary: 'Webhook subscriptions (administrators; those of their sites)',
       responses: {
-        200: jsonResponse('subscriptions', {
-          type: 'object',
-          properties: { webhooks: { type: 'array', items: webhook } },
-        }),
+        200: jsonResponse('subscriptions', listOf('webhooks', webhook, false)),
         ...errors(401, 403),
       },
     },
@@ -78,7 +72,10 @@ export const webhookPaths: OpenApiPaths = {
       description:
         'json: `{event, type, ts, actor, from, to, detail, order}`, signed with `X-Caretaker-Signature: sha256=HMAC(secret, "<X-Caretaker-Timestamp>.<body>")` when a secret is set. wecom: a WeCom group robot markdown message. dingtalk: a DingTalk robot markdown message, signed with the timestamp and sign query parameters when a secret is set. Deliveries are retried with exponential backoff.',
       requestBody: jsonBody(webhookBody),
-      responses: { 201: jsonResponse('the subscription', one('webhook', webhook)), ...errors(400, 401, 403) },
+      responses: {
+        201: jsonResponse('the subscription', keyed('webhook', webhook)),
+        ...errors(400, 401, 403),
+      },
     },
   },
   '/api/webhooks/{id}': {
@@ -86,7 +83,10 @@ export const webhookPaths: OpenApiPaths = {
       tags,
       summary: 'One subscription',
       parameters: [id],
-      responses: { 200: jsonResponse('the subscription', one('webhook', webhook)), ...errors(401, 403, 404) },
+      responses: {
+        200: jsonResponse('the subscription', keyed('webhook', webhook)),
+        ...errors(401, 403, 404),
+      },
     },
     patch: {
       tags,
@@ -94,7 +94,7 @@ export const webhookPaths: OpenApiPaths = {
       parameters: [id],
       requestBody: jsonBody(webhookPatch),
       responses: {
-        200: jsonResponse('the subscription', one('webhook', webhook)),
+        200: jsonResponse('the subscription', keyed('webhook', webhook)),
         ...errors(400, 401, 403, 404),
       },
     },
@@ -122,10 +122,7 @@ export const webhookPaths: OpenApiPaths = {
       summary: 'The delivery log, newest first',
       parameters: [id, ...queryParams(deliveriesQuery)],
       responses: {
-        200: jsonResponse('deliveries', {
-          type: 'object',
-          properties: { deliveries: { type: 'array', items: delivery } },
-        }),
+        200: jsonResponse('deliveries', listOf('deliveries', delivery, false)),
         ...errors(400, 401, 403, 404),
       },
     },
@@ -134,9 +131,9 @@ export const webhookPaths: OpenApiPaths = {
     post: {
       tags,
       summary: 'Sends a failed delivery again (its attempts start over)',
-      parameters: [id, pathParam('delivery', { type: 'integer', minimum: 1 })],
+      parameters: [id, idParam('delivery')],
       responses: {
-        200: jsonResponse('the delivery', one('delivery', delivery)),
+        200: jsonResponse('the delivery', keyed('delivery', delivery)),
         ...errors(401, 403, 404, 409),
       },
     },

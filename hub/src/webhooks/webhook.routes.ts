@@ -1,8 +1,8 @@
 import { idSchema } from '@caretaker/protocol';
-import express, { type Request, type Response } from 'express';
+import express, { type Response } from 'express';
 import { z } from 'zod';
-import { firstIssue, sendError } from '../http/errors.js';
-import { type Actor, actorOf } from '../people/actor.js';
+import { sendError } from '../http/errors.js';
+import { actorRoute, parseOr400 } from '../http/route-helpers.js';
 import { WEBHOOK_FORMATS, type WebhookRow } from './schema.js';
 import { WebhookError, type WebhookService } from './webhook.service.js';
 
@@ -70,23 +70,7 @@ export function presentWebhook(w: WebhookRow) {
   };
 }
 
-type Handler = (req: Request<Record<string, string>>, res: Response, actor: Actor) => Promise<void>;
-
-function route(handler: Handler) {
-  return async (req: Request<Record<string, string>>, res: Response) => {
-    const actor = actorOf(req);
-    if (!actor) {
-      sendError(res, 401, 'authentication required');
-      return;
-    }
-    try {
-      await handler(req, res, actor);
-    } catch (err) {
-      if (err instanceof WebhookError) sendError(res, err.status, err.message);
-      else throw err;
-    }
-  };
-}
+const route = actorRoute(WebhookError);
 
 function idOf(raw: string | undefined, res: Response, what = 'webhook'): number | undefined {
   if (!raw || !/^\d{1,15}$/.test(raw)) {
@@ -94,15 +78,6 @@ function idOf(raw: string | undefined, res: Response, what = 'webhook'): number 
     return undefined;
   }
   return Number(raw);
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown, res: Response, where: 'query' | 'body') {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    sendError(res, 400, firstIssue(result.error, where));
-    return undefined;
-  }
-  return result.data as z.output<T>;
 }
 
 export function webhookRoutes(deps: WebhookRoutesDeps): express.Router {
@@ -120,7 +95,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): express.Router {
   router.post(
     '/webhooks',
     route(async (req, res, actor) => {
-      const body = parse(webhookBody, req.body, res, 'body');
+      const body = parseOr400(webhookBody, req.body, res, 'body');
       if (!body) return;
       const { secret, site, active, ...rest } = body;
       const hook = await webhooks.create(actor, {
@@ -147,7 +122,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const id = idOf(req.params.id, res);
       if (id === undefined) return;
-      const body = parse(webhookPatch, req.body, res, 'body');
+      const body = parseOr400(webhookPatch, req.body, res, 'body');
       if (!body) return;
       const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
       res.json({ webhook: presentWebhook(await webhooks.update(actor, id, patch)) });
@@ -178,7 +153,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps): express.Router {
     route(async (req, res, actor) => {
       const id = idOf(req.params.id, res);
       if (id === undefined) return;
-      const q = parse(deliveriesQuery, req.query, res, 'query');
+      const q = parseOr400(deliveriesQuery, req.query, res, 'query');
       if (!q) return;
       const rows = await webhooks.deliveries(actor, id, q);
       res.json({

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
   errors,
+  idParam,
   jsonBody,
   jsonResponse,
+  keyed,
   type OpenApiPaths,
   pathParam,
   queryParams,
@@ -22,10 +24,9 @@ import { ACTION_FIELDS } from './workflow.js';
 
 const tags = ['work orders'];
 const qrTags = ['QR reports'];
-const id = pathParam('id', { type: 'integer', minimum: 1 });
+const id = idParam();
 const order = { type: 'object', description: 'a work order (every column of work_orders; evidence parsed)' };
-const orderResponse = (description: string) =>
-  jsonResponse(description, { type: 'object', properties: { work_order: order }, required: ['work_order'] });
+const orderResponse = (description: string) => jsonResponse(description, keyed('work_order', order));
 const report = {
   type: 'object',
   description: 'a QR report: device, site, reporter_name, reporter_phone, description, has_photo, status',
@@ -138,7 +139,7 @@ export const workOrderPaths: OpenApiPaths = {
     get: {
       tags,
       summary: 'Download an attachment',
-      parameters: [id, pathParam('aid', { type: 'integer', minimum: 1 })],
+      parameters: [id, idParam('aid')],
       responses: { 200: image('image/*'), ...errors(400, 401, 403, 404) },
     },
   },
