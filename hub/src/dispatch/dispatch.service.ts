@@ -3,6 +3,8 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database, WorkOrderStatus } from '../db/schema.js';
 import { type Actor, SYSTEM_ACTOR } from '../people/actor.js';
+import { SerialQueue } from '../services/serial-queue.js';
+import { activeSiteSupervisors } from '../sla/escalation-chain.js';
 import type { OrderEventNotice, WorkOrderService } from '../workorders/work-order.service.js';
 import type { DispatchRules, TypeRule } from './dispatch-rules.js';
 import { onShiftAt, type RosterDay, type WeeklyShift } from './shifts.js';
@@ -96,7 +98,7 @@ function day(ms: number, zone: string): string {
 export class DispatchService {
   private readonly db: Kysely<Database>;
   private readonly now: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: DispatchServiceOptions) {
@@ -122,7 +124,7 @@ export class DispatchService {
       const rule = this.opts.rules.forType(order.problem_type);
       if (!rule.auto || (order.status === 'pending_acceptance' && !rule.skip_acceptance)) continue;
       if (await this.decidedSinceEntered(order.id, order.status)) continue;
-      await this.enqueue(() => this.autoDispatch(order.id));
+      await this.queue.run(() => this.autoDispatch(order.id));
     }
   }
 
@@ -132,25 +134,15 @@ export class DispatchService {
     await this.idle();
   }
 
-  async idle(): Promise<void> {
-    for (;;) {
-      const current = this.queue;
-      await current;
-      if (current === this.queue) return;
-    }
-  }
-
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   private onOrderEvent(event: OrderEventNotice): void {
     const entered = event.to !== null && event.to !== event.from ? event.to : null;
     if (entered !== 'to_dispatch' && entered !== 'pending_acceptance') return;
     if (event.detail.note === SKIP_NOTE) return;
-    void this.enqueue(async () => {
+    void this.queue.run(async () => {
       try {
         await this.autoDispatch(event.orderId);
       } catch (err) {
@@ -404,7 +396,7 @@ export class DispatchService {
         return this.recordFailure(order, ranking, `acceptance not skipped: ${accepted}`, now);
     }
     if (eligible.length === 0) {
-      const notify = await this.siteSupervisors(order.site);
+      const notify = await activeSiteSupervisors(this.db, order.site);
       await this.opts.orders.inTransaction((trx) =>
         this.decision(trx, order.id, now, ranking, 'no_candidate', null, { notify }),
       );
@@ -520,7 +512,7 @@ export class DispatchService {
     why: string,
     now: number,
   ): Promise<DispatchOutcome> {
-    const notify = await this.siteSupervisors(order.site);
+    const notify = await activeSiteSupervisors(this.db, order.site);
     await this.opts.orders.inTransaction((trx) =>
       this.decision(trx, order.id, now, { ...ranking, why: `could not dispatch: ${why}` }, 'failed', null, {
         notify,
@@ -549,19 +541,6 @@ export class DispatchService {
       ...(ranking.requested_by ? { requested_by: ranking.requested_by } : {}),
       ...extra,
     });
-  }
-
-  private async siteSupervisors(site: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('users')
-      .innerJoin('user_sites', 'user_sites.username', 'users.username')
-      .select('users.username')
-      .where('user_sites.site', '=', site)
-      .where('users.role', '=', 'supervisor')
-      .where('users.active', '=', 1)
-      .orderBy('users.username')
-      .execute();
-    return rows.map((r) => r.username);
   }
 }
 

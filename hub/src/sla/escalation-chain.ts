@@ -24,7 +24,13 @@ export async function firstLevel(db: Db, site: string, assignee: string | null):
     const above = await activeAbove(db, assignee, new Set([assignee]));
     if (above) return { notified: [above], basis: `supervisor of ${assignee}` };
   }
-  const supervisors = await db
+  const supervisors = await activeSiteSupervisors(db, site);
+  return { notified: supervisors, basis: supervisors.length > 0 ? `supervisors of site ${site}` : '' };
+}
+
+/** The site's active supervisors by name: who hears of an order nobody above can take. */
+export async function activeSiteSupervisors(db: Db, site: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('users')
     .innerJoin('user_sites', 'user_sites.username', 'users.username')
     .select('users.username')
@@ -33,10 +39,7 @@ export async function firstLevel(db: Db, site: string, assignee: string | null):
     .where('users.active', '=', 1)
     .orderBy('users.username')
     .execute();
-  return {
-    notified: supervisors.map((s) => s.username),
-    basis: supervisors.length > 0 ? `supervisors of site ${site}` : '',
-  };
+  return rows.map((r) => r.username);
 }
 
 /** The next level: whoever each person of the level below reports to, not told before. */

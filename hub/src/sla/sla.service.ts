@@ -3,6 +3,7 @@ import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { CLOSED_ORDER_STATUSES, type Database } from '../db/schema.js';
 import { SYSTEM_ACTOR } from '../people/actor.js';
+import { SerialQueue } from '../services/serial-queue.js';
 import type { OrderEventNotice, WorkOrderService } from '../workorders/work-order.service.js';
 import { firstLevel, nextLevel } from './escalation-chain.js';
 import { LIMIT_KINDS, type LimitKind, type ServiceLevel, type ServiceLevels } from './service-levels.js';
@@ -42,7 +43,7 @@ export class SlaService {
   private readonly db: Kysely<Database>;
   private readonly now: () => number;
   /** One change at a time: events and sweeps of the same order never interleave. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private sweeping = false;
   private unsubscribe: (() => void) | null = null;
 
@@ -70,7 +71,7 @@ export class SlaService {
     // Only what the sweep would not fix by itself; the rest is read, not rewritten.
     const ids = open.filter((o) => this.needsCatchUp(o)).map((o) => o.id);
     for (let i = 0; i < ids.length; i += BATCH) {
-      await this.enqueue(() => this.syncMany(ids.slice(i, i + BATCH), this.now()));
+      await this.queue.run(() => this.syncMany(ids.slice(i, i + BATCH), this.now()));
     }
   }
 
@@ -91,12 +92,8 @@ export class SlaService {
   }
 
   /** Resolves once everything queued so far is done. */
-  async idle(): Promise<void> {
-    for (;;) {
-      const current = this.queue;
-      await current;
-      if (current === this.queue) return;
-    }
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   /** The SLA state of an order (the dashboard's countdown, `GET /api/work-orders/:id/sla`). */
@@ -160,7 +157,7 @@ export class SlaService {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      await this.enqueue(async () => {
+      await this.queue.run(async () => {
         const due = await this.db
           .selectFrom('work_orders')
           .select('id')
@@ -184,13 +181,7 @@ export class SlaService {
     if (event.type.startsWith('sla_') || event.detail.by === 'service_levels') return;
     // Only a priority change may tighten limits: a deadline the order was given stays otherwise.
     const tighten = event.type.includes('priority');
-    void this.enqueue(() => this.sync(event.orderId, this.now(), tighten));
-  }
-
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    void this.queue.run(() => this.sync(event.orderId, this.now(), tighten));
   }
 
   /**
