@@ -1,11 +1,11 @@
 import type { Logger } from '@caretaker/protocol/log';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database, WorkOrderStatus } from '../db/schema.js';
 import { type Actor, SYSTEM_ACTOR } from '../people/actor.js';
-import { SerialQueue } from '../services/serial-queue.js';
+import { OrderEventFollower, type OrderFollowerOptions } from '../services/order-event-follower.js';
 import { activeSiteSupervisors } from '../sla/escalation-chain.js';
-import type { OrderEventNotice, WorkOrderService } from '../workorders/work-order.service.js';
+import type { OrderEventNotice } from '../workorders/work-order.service.js';
 import type { DispatchRules, TypeRule } from './dispatch-rules.js';
 import { onShiftAt, type RosterDay, type WeeklyShift } from './shifts.js';
 
@@ -19,11 +19,8 @@ export type PerformAction = (
   body?: unknown,
 ) => Promise<unknown>;
 
-export interface DispatchServiceOptions {
-  db: Kysely<Database>;
-  orders: WorkOrderService;
+export interface DispatchServiceOptions extends OrderFollowerOptions {
   rules: DispatchRules;
-  now?: () => number;
   log?: Logger;
   /** Dispatch through the transition table; without it the service moves the order itself. */
   perform?: PerformAction;
@@ -95,24 +92,14 @@ function day(ms: number, zone: string): string {
  * order event with the whole ranking and why each other technician was passed over. Nobody
  * suitable: the order stays for manual dispatch and the site's supervisors are told.
  */
-export class DispatchService {
-  private readonly db: Kysely<Database>;
-  private readonly now: () => number;
-  private readonly queue = new SerialQueue();
-  private unsubscribe: (() => void) | null = null;
-
-  constructor(private readonly opts: DispatchServiceOptions) {
-    this.db = opts.db;
-    this.now = opts.now ?? Date.now;
-  }
-
+export class DispatchService extends OrderEventFollower<DispatchServiceOptions> {
   get rules(): DispatchRules {
     return this.opts.rules;
   }
 
   /** Follows order events; then dispatches orders that reached their point while the hub was down. */
   async start(): Promise<void> {
-    this.unsubscribe = this.opts.orders.onEvent((event) => this.onOrderEvent(event));
+    this.follow();
     const waiting = await this.db
       .selectFrom('work_orders')
       .select(['id', 'status', 'problem_type'])
@@ -128,17 +115,7 @@ export class DispatchService {
     }
   }
 
-  async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    await this.idle();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private onOrderEvent(event: OrderEventNotice): void {
+  protected override onOrderEvent(event: OrderEventNotice): void {
     const entered = event.to !== null && event.to !== event.from ? event.to : null;
     if (entered !== 'to_dispatch' && entered !== 'pending_acceptance') return;
     if (event.detail.note === SKIP_NOTE) return;

@@ -1,21 +1,18 @@
 import { formatDuration } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { CLOSED_ORDER_STATUSES, type Database } from '../db/schema.js';
 import { SYSTEM_ACTOR } from '../people/actor.js';
-import { SerialQueue } from '../services/serial-queue.js';
-import type { OrderEventNotice, WorkOrderService } from '../workorders/work-order.service.js';
+import { OrderEventFollower, type OrderFollowerOptions } from '../services/order-event-follower.js';
+import type { OrderEventNotice } from '../workorders/work-order.service.js';
 import { firstLevel, nextLevel } from './escalation-chain.js';
 import { LIMIT_KINDS, type LimitKind, type ServiceLevel, type ServiceLevels } from './service-levels.js';
 import { type LimitState, limitOpen, limitState, type SlaState, slaState } from './sla-state.js';
 
 type OrderRow = Selectable<Database['work_orders']>;
 
-export interface SlaServiceOptions {
-  db: Kysely<Database>;
-  orders: WorkOrderService;
+export interface SlaServiceOptions extends OrderFollowerOptions {
   levels: ServiceLevels;
-  now?: () => number;
   log?: Logger;
   /** PostgreSQL: lock the order row while deciding (SQLite serialises writers anyway). */
   lockRows?: boolean;
@@ -39,18 +36,8 @@ const WHAT_MISSED: Record<LimitKind, string> = { response: 'not dispatched', com
  * Every warning and escalation is a row with a primary key, so each happens once, across
  * restarts and hubs sharing one database.
  */
-export class SlaService {
-  private readonly db: Kysely<Database>;
-  private readonly now: () => number;
-  /** One change at a time: events and sweeps of the same order never interleave. */
-  private readonly queue = new SerialQueue();
+export class SlaService extends OrderEventFollower<SlaServiceOptions> {
   private sweeping = false;
-  private unsubscribe: (() => void) | null = null;
-
-  constructor(private readonly opts: SlaServiceOptions) {
-    this.db = opts.db;
-    this.now = opts.now ?? Date.now;
-  }
 
   get levels(): ServiceLevels {
     return this.opts.levels;
@@ -61,7 +48,7 @@ export class SlaService {
    * resume or priority raise missed while the hub was down).
    */
   async start(): Promise<void> {
-    this.unsubscribe = this.opts.orders.onEvent((event) => this.onOrderEvent(event));
+    this.follow();
     const open = await this.db
       .selectFrom('work_orders')
       .selectAll()
@@ -83,17 +70,6 @@ export class SlaService {
     if (order.completion_limit_ms === null) return true;
     if (order.sla_paused_ms !== order.sla_applied_pause_ms) return true;
     return order.sla_paused_since === null && order.sla_next_check_at === null;
-  }
-
-  async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    await this.idle();
-  }
-
-  /** Resolves once everything queued so far is done. */
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   /** The SLA state of an order (the dashboard's countdown, `GET /api/work-orders/:id/sla`). */
@@ -176,7 +152,7 @@ export class SlaService {
     }
   }
 
-  private onOrderEvent(event: OrderEventNotice): void {
+  protected override onOrderEvent(event: OrderEventNotice): void {
     // Our own records change nothing the sweep has not already planned for.
     if (event.type.startsWith('sla_') || event.detail.by === 'service_levels') return;
     // Only a priority change may tighten limits: a deadline the order was given stays otherwise.
