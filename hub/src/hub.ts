@@ -277,23 +277,33 @@ export class Hub {
       });
     };
     // People's changes to orders (actions, dispatch, escalation, parts) reach the boards too; the
-    // sensor side announces its own through the engine above.
+    // sensor side announces its own through the engine above. One change often records several
+    // events (accept, dispatch, the dispatch decision): each order is read and announced once.
+    const changedOrders = new Set<number>();
+    const announceOrders = () => {
+      const ids = [...changedOrders];
+      changedOrders.clear();
+      for (const id of ids) {
+        maintenance.orders
+          .get(id)
+          .then((order) => {
+            if (!order) return;
+            io.to([liveRooms.all, liveRooms.site(order.site)]).emit('maintenance.changed', {
+              kind: 'order',
+              site: order.site,
+              device: order.device,
+              order_id: order.id,
+            });
+          })
+          .catch((err: unknown) =>
+            this.log.warn({ err: (err as Error).message, order: id }, 'order change not broadcast'),
+          );
+      }
+    };
     maintenance.orders.onEvent((event) => {
       if (event.actor === 'sensor') return;
-      maintenance.orders
-        .get(event.orderId)
-        .then((order) => {
-          if (!order) return;
-          io.to([liveRooms.all, liveRooms.site(order.site)]).emit('maintenance.changed', {
-            kind: 'order',
-            site: order.site,
-            device: order.device,
-            order_id: order.id,
-          });
-        })
-        .catch((err: unknown) =>
-          this.log.warn({ err: (err as Error).message, order: event.orderId }, 'order change not broadcast'),
-        );
+      if (changedOrders.size === 0) setImmediate(announceOrders);
+      changedOrders.add(event.orderId);
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
