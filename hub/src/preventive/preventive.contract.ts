@@ -107,6 +107,23 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       });
     }
 
+    /** A usage plan on one pump, made due by the counter, and its inspection's detail. */
+    async function dueInspection(r: Rig, runningHours: number) {
+      const object = await pumpObject(r.service);
+      const plan = await r.service.createPlan(ADMIN, {
+        site: SITE,
+        name: 'Pump bearings',
+        object_ids: [object.id],
+        schedule: { type: 'usage', device: 'p1', point: 'running_hours', every: 100, last_service_value: 0 },
+      });
+      r.counter('p1', 'running_hours', runningHours);
+      await r.service.tick(r.advance(1000));
+      const [inspection] = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 5 });
+      const detail = await r.service.inspections.get(ADMIN, inspection?.id ?? 0);
+      const item = (key: string) => detail.items.find((i) => i.item_key === key)?.id ?? 0;
+      return { plan, detail, item };
+    }
+
     it('a usage plan fires every 2,000 running hours, once at each threshold, across a counter reset and a restart', async () => {
       const r = await rig(Date.UTC(2026, 0, 5, 0, 0));
       const object = await pumpObject(r.service);
@@ -329,18 +346,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
 
     it('a failed numeric item opens one repair order, linked to the inspection and item', async () => {
       const r = await rig(Date.UTC(2026, 0, 5));
-      const object = await pumpObject(r.service);
-      const plan = await r.service.createPlan(ADMIN, {
-        site: SITE,
-        name: 'Pump bearings',
-        object_ids: [object.id],
-        schedule: { type: 'usage', device: 'p1', point: 'running_hours', every: 100, last_service_value: 0 },
-      });
-      r.counter('p1', 'running_hours', 13_140);
-      await r.service.tick(r.advance(1000));
-      const [inspection] = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 5 });
-      const detail = await r.service.inspections.get(ADMIN, inspection?.id ?? 0);
-      const item = (key: string) => detail.items.find((i) => i.item_key === key)?.id ?? 0;
+      const { plan, detail, item } = await dueInspection(r, 13_140);
 
       r.clock.now += HOUR;
       const after = await r.service.inspections.record(ADMIN, detail.id, {
@@ -395,18 +401,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
 
     it('refuses results that do not fit their item, before writing anything', async () => {
       const r = await rig(Date.UTC(2026, 0, 5));
-      const object = await pumpObject(r.service);
-      const plan = await r.service.createPlan(ADMIN, {
-        site: SITE,
-        name: 'Pump bearings',
-        object_ids: [object.id],
-        schedule: { type: 'usage', device: 'p1', point: 'running_hours', every: 100, last_service_value: 0 },
-      });
-      r.counter('p1', 'running_hours', 500);
-      await r.service.tick(r.advance(1000));
-      const [inspection] = await r.service.inspections.list(ADMIN, { plan: plan.id, limit: 5 });
-      const detail = await r.service.inspections.get(ADMIN, inspection?.id ?? 0);
-      const item = (key: string) => detail.items.find((i) => i.item_key === key)?.id ?? 0;
+      const { detail, item } = await dueInspection(r, 500);
       await expect(
         r.service.inspections.record(ADMIN, detail.id, {
           results: [

@@ -53,6 +53,31 @@ function assignColumns(assign: AssignTo | null): Pick<PlanRow, 'assign_kind' | '
   return { assign_kind: 'contractor', assign_to: assign.contractor };
 }
 
+/** The plan's columns a create and an update both write from the checked input. */
+function planColumns(input: PlanInput, schedule: Schedule) {
+  return {
+    site: input.site,
+    name: input.name,
+    description: input.description,
+    template_id: input.template_id ?? null,
+    schedule_kind: schedule.type,
+    schedule: JSON.stringify(schedule),
+    window_ms: input.window,
+    priority: input.priority,
+    problem_type: input.problem_type,
+    ...assignColumns(input.assign_to),
+    active: input.active ? 1 : 0,
+  };
+}
+
+async function insertPlanObjects(db: Db, planId: number, objectIds: number[] | null | undefined) {
+  if (!objectIds) return;
+  await db
+    .insertInto('preventive_plan_objects')
+    .values(objectIds.map((object_id, position) => ({ plan_id: planId, object_id, position })))
+    .execute();
+}
+
 /**
  * Preventive maintenance: inspection objects (a device or a place and its checklist),
  * templates grouping them, and plans that generate one work order per due occurrence, by
@@ -525,17 +550,7 @@ export class PreventiveService {
         .insertInto('preventive_plans')
         .values({
           key,
-          site: input.site,
-          name: input.name,
-          description: input.description,
-          template_id: input.template_id ?? null,
-          schedule_kind: schedule.type,
-          schedule: JSON.stringify(schedule),
-          window_ms: input.window,
-          priority: input.priority,
-          problem_type: input.problem_type,
-          ...assignColumns(input.assign_to),
-          active: input.active ? 1 : 0,
+          ...planColumns(input, schedule),
           next_due_at: null,
           usage_last_raw: null,
           usage_total: 0,
@@ -551,12 +566,7 @@ export class PreventiveService {
         .returning('id')
         .executeTakeFirstOrThrow();
       const planId = Number(row.id);
-      if (input.object_ids) {
-        await trx
-          .insertInto('preventive_plan_objects')
-          .values(input.object_ids.map((object_id, position) => ({ plan_id: planId, object_id, position })))
-          .execute();
-      }
+      await insertPlanObjects(trx, planId, input.object_ids);
       return planId;
     });
     await this.generator.refresh(id);
@@ -593,29 +603,14 @@ export class PreventiveService {
       await trx
         .updateTable('preventive_plans')
         .set({
-          site: input.site,
-          name: input.name,
-          description: input.description,
-          template_id: input.template_id ?? null,
-          schedule_kind: schedule.type,
-          schedule: JSON.stringify(schedule),
-          window_ms: input.window,
-          priority: input.priority,
-          problem_type: input.problem_type,
-          ...assignColumns(input.assign_to),
-          active: input.active ? 1 : 0,
+          ...planColumns(input, schedule),
           updated_at: this.now(),
           ...state,
         })
         .where('id', '=', id)
         .execute();
       await trx.deleteFrom('preventive_plan_objects').where('plan_id', '=', id).execute();
-      if (input.object_ids) {
-        await trx
-          .insertInto('preventive_plan_objects')
-          .values(input.object_ids.map((object_id, position) => ({ plan_id: id, object_id, position })))
-          .execute();
-      }
+      await insertPlanObjects(trx, id, input.object_ids);
     });
     await this.generator.refresh(id);
     return this.getPlan(actor, id);
