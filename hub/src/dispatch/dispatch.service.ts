@@ -3,6 +3,7 @@ import type { Selectable, Transaction } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database, WorkOrderStatus } from '../db/schema.js';
 import { type Actor, SYSTEM_ACTOR } from '../people/actor.js';
+import { siteMarkers } from '../people/people.input.js';
 import { OrderEventFollower, type OrderFollowerOptions } from '../services/order-event-follower.js';
 import { activeSiteSupervisors } from '../sla/escalation-chain.js';
 import type { OrderEventNotice } from '../workorders/work-order.service.js';
@@ -172,7 +173,7 @@ export class DispatchService extends OrderEventFollower<DispatchServiceOptions> 
       .selectFrom('users')
       .innerJoin('user_sites', 'user_sites.username', 'users.username')
       .select(['users.username', 'users.display_name', 'users.zone', 'users.active'])
-      .where('user_sites.site', '=', order.site)
+      .where('user_sites.site', 'in', siteMarkers(order.site))
       .where('users.role', '=', 'technician')
       .orderBy('users.username')
       .execute();

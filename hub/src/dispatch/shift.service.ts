@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type Actor, canSeeSite } from '../people/actor.js';
+import { ALL_SITES } from '../people/people.input.js';
 import type { RosterDayInput, WeeklyShiftInput } from './dispatch.inputs.js';
 import { formatMinute } from './shifts.js';
 
@@ -37,7 +38,7 @@ export class ShiftService {
     const sites = (
       await this.db.selectFrom('user_sites').select('site').where('username', '=', username).execute()
     ).map((s) => s.site);
-    if (actor.sites !== 'all' && !sites.some((s) => canSeeSite(actor, s))) {
+    if (actor.sites !== 'all' && !sites.includes(ALL_SITES) && !sites.some((s) => canSeeSite(actor, s))) {
       throw new ShiftError(403, `username: ${username} works at none of ${actor.username}'s sites`);
     }
     return sites;

@@ -12,6 +12,13 @@ export const usernameSchema = idSchema;
 
 /** Stored in user_sites for "every site, present and future" (no real site id can be `*`). */
 export const ALL_SITES = '*';
+/**
+ * The user_sites values that place someone at any of these sites: the sites themselves and
+ * ALL_SITES. Every query for "who works at site X" goes through it so nobody forgets the marker.
+ */
+export function siteMarkers(...sites: readonly string[]): string[] {
+  return [...sites, ALL_SITES];
+}
 /** A list of site ids, or `all` (managers, company-wide viewers). */
 export const userSitesSchema = z.union([
   z.literal('all'),

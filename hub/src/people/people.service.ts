@@ -5,7 +5,7 @@ import type { PersonSeed, SiteSeed } from '../auth/users.js';
 import { isUniqueViolation } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Actor, PersonRole } from './actor.js';
-import { ALL_SITES, type SiteInput, type SkillInput, type UserSites } from './people.input.js';
+import { ALL_SITES, type SiteInput, type SkillInput, siteMarkers, type UserSites } from './people.input.js';
 import type { SitesTable, UsersTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -119,7 +119,7 @@ export class PeopleService {
           eb(
             'username',
             'in',
-            eb.selectFrom('user_sites').select('username').where('site', 'in', [site, ALL_SITES]),
+            eb.selectFrom('user_sites').select('username').where('site', 'in', siteMarkers(site)),
           ),
         ]),
       );
@@ -138,7 +138,7 @@ export class PeopleService {
                   eb
                     .selectFrom('user_sites')
                     .select('username')
-                    .where('site', 'in', [...sites, ALL_SITES]),
+                    .where('site', 'in', siteMarkers(...sites)),
                 ),
               ]
             : []),

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { siteMarkers } from '../people/people.input.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -34,7 +35,7 @@ export async function activeSiteSupervisors(db: Db, site: string): Promise<strin
     .selectFrom('users')
     .innerJoin('user_sites', 'user_sites.username', 'users.username')
     .select('users.username')
-    .where('user_sites.site', '=', site)
+    .where('user_sites.site', 'in', siteMarkers(site))
     .where('users.role', '=', 'supervisor')
     .where('users.active', '=', 1)
     .orderBy('users.username')
