@@ -43,7 +43,7 @@ function extreme(xs: Float64Array, sign: 1 | -1): number {
   return best;
 }
 
-function meanOf(xs: Float64Array): number {
+function meanOf(xs: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < xs.length; i += 1) sum += xs[i] as number;
   return sum / xs.length;
@@ -54,9 +54,7 @@ function meanOf(xs: Float64Array): number {
  * voltages and currents): 0.1 is 10 %. Undefined (NaN) with a zero mean.
  */
 export function imbalance(xs: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i += 1) sum += xs[i] as number;
-  const mean = sum / xs.length;
+  const mean = meanOf(xs);
   if (mean === 0) return Number.NaN;
   let worst = 0;
   for (let i = 0; i < xs.length; i += 1) worst = Math.max(worst, Math.abs((xs[i] as number) - mean));

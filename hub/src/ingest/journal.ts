@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  type DeviceReadings,
   isDeviceReadings,
   type ReadingsToStore,
   readingCount,
@@ -21,31 +22,28 @@ type CompactEntry = [
   readings: Array<[string, number, number | null, string]>,
 ];
 
+/** The compact entry of readings that share `head`'s site, gateway and device. */
+function entry(
+  head: { site: string; gateway: string; device: string; device_type: string },
+  readings: DeviceReadings['readings'],
+): string {
+  const e: CompactEntry = [
+    head.site,
+    head.gateway,
+    head.device,
+    head.device_type,
+    readings.map((r) => [r.point, r.ts, storedValue(r.value), r.quality]),
+  ];
+  return JSON.stringify(e);
+}
+
 function compact(input: ReadingsToStore): string {
-  if (isDeviceReadings(input)) {
-    const entry: CompactEntry = [
-      input.site,
-      input.gateway,
-      input.device,
-      input.device_type,
-      input.readings.map((r) => [r.point, r.ts, storedValue(r.value), r.quality]),
-    ];
-    return JSON.stringify(entry);
-  }
-  const readings = input;
-  const first = readings[0];
+  if (isDeviceReadings(input)) return entry(input, input.readings);
+  const first = input[0];
   const shared =
     first !== undefined &&
-    readings.every((r) => r.device === first.device && r.site === first.site && r.gateway === first.gateway);
-  if (!first || !shared) return JSON.stringify(readings);
-  const entry: CompactEntry = [
-    first.site,
-    first.gateway,
-    first.device,
-    first.device_type,
-    readings.map((r) => [r.point, r.ts, r.value, r.quality]),
-  ];
-  return JSON.stringify(entry);
+    input.every((r) => r.device === first.device && r.site === first.site && r.gateway === first.gateway);
+  return first && shared ? entry(first, input) : JSON.stringify(input);
 }
 
 function expand(body: string): StoredReading[] {

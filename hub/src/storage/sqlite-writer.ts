@@ -119,12 +119,13 @@ class BatchBuilder {
 
   build(): WriterBatch {
     const n = this.length;
+    // Views, not copies: their buffers are transferred to the thread and the builder is done.
     return {
       series: this.series,
-      index: this.index.slice(0, n),
-      ts: this.ts.slice(0, n),
-      value: this.value.slice(0, n),
-      quality: this.quality.slice(0, n),
+      index: this.index.subarray(0, n),
+      ts: this.ts.subarray(0, n),
+      value: this.value.subarray(0, n),
+      quality: this.quality.subarray(0, n),
     };
   }
 
