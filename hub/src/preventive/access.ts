@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { firstIssue } from '../http/errors.js';
 import { type Actor, type ActorRole, canSeeSite } from '../people/actor.js';
 
 /**
@@ -44,20 +45,9 @@ export function mayPlan(actor: Actor, site: string): void {
     throw new PreventiveError(403, `site: ${site} is not one of ${actor.username}'s sites`);
 }
 
-/** The sites to list for an actor: one asked for (checked), or all the actor may see. */
-export function siteFilter(actor: Actor, site: string | undefined): readonly string[] | 'all' {
-  mayRead(actor, site);
-  if (site !== undefined) return [site];
-  return actor.sites;
-}
-
 /** Validates input against a schema; the first problem becomes a 400 naming its field. */
 export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new PreventiveError(
-    400,
-    `${issue?.path.map(String).join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
-  );
+  throw new PreventiveError(400, firstIssue(result.error, 'body'));
 }

@@ -2,8 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/database.js';
 import { CLOSED_ORDER_STATUSES, type Database, type WorkOrderRow } from '../db/schema.js';
 import type { Actor } from '../people/actor.js';
+import { scopeToSites } from '../people/site-scope.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
-import { mayPlan, mayRead, PreventiveError, siteFilter } from './access.js';
+import { mayPlan, mayRead, PreventiveError } from './access.js';
 import { type ChecklistItem, type Judgement, judge } from './checklist.js';
 import type { InspectionStatus, ResultsBody } from './preventive.inputs.js';
 import type { InspectionRow, ResultRow } from './schema.js';
@@ -64,8 +65,7 @@ export class InspectionService {
       limit: number;
     },
   ) {
-    const sites = siteFilter(actor, filter.site);
-    if (sites !== 'all' && sites.length === 0) return [];
+    mayRead(actor, filter.site);
     const now = this.now();
     const closed = [...CLOSED_ORDER_STATUSES];
     let q = this.db
@@ -82,7 +82,8 @@ export class InspectionService {
       .orderBy('i.due_at', 'desc')
       .orderBy('i.id', 'desc')
       .limit(filter.limit);
-    if (sites !== 'all') q = q.where('i.site', 'in', sites);
+    q = scopeToSites(q, actor, 'i.site');
+    if (filter.site !== undefined) q = q.where('i.site', '=', filter.site);
     if (filter.plan !== undefined) q = q.where('i.plan_id', '=', filter.plan);
     if (filter.from !== undefined) q = q.where('i.occurrence_at', '>=', filter.from);
     if (filter.to !== undefined) q = q.where('i.occurrence_at', '<', filter.to);

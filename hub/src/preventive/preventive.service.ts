@@ -3,8 +3,9 @@ import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Actor } from '../people/actor.js';
+import { scopeToSites } from '../people/site-scope.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
-import { mayPlan, mayRead, PreventiveError, parseInput, siteFilter } from './access.js';
+import { mayPlan, mayRead, PreventiveError, parseInput } from './access.js';
 import type { ChecklistItem } from './checklist.js';
 import { InspectionService } from './inspection.service.js';
 import { assignOf, PlanGenerator } from './plan-generator.js';
@@ -137,14 +138,13 @@ export class PreventiveService {
   // ---------------------------------------------------------------- objects
 
   async listObjects(actor: Actor, site?: string) {
-    const sites = siteFilter(actor, site);
-    if (sites !== 'all' && sites.length === 0) return [];
-    let q = this.db
-      .selectFrom('inspection_objects')
-      .selectAll()
-      .where('archived_at', 'is', null)
-      .orderBy('id');
-    if (sites !== 'all') q = q.where('site', 'in', sites);
+    mayRead(actor, site);
+    let q = scopeToSites(
+      this.db.selectFrom('inspection_objects').selectAll().where('archived_at', 'is', null).orderBy('id'),
+      actor,
+      'site',
+    );
+    if (site !== undefined) q = q.where('site', '=', site);
     return (await q.execute()).map(presentObject);
   }
 
@@ -271,14 +271,13 @@ export class PreventiveService {
   // ---------------------------------------------------------------- templates
 
   async listTemplates(actor: Actor, site?: string) {
-    const sites = siteFilter(actor, site);
-    if (sites !== 'all' && sites.length === 0) return [];
-    let q = this.db
-      .selectFrom('inspection_templates')
-      .selectAll()
-      .where('archived_at', 'is', null)
-      .orderBy('id');
-    if (sites !== 'all') q = q.where('site', 'in', sites);
+    mayRead(actor, site);
+    let q = scopeToSites(
+      this.db.selectFrom('inspection_templates').selectAll().where('archived_at', 'is', null).orderBy('id'),
+      actor,
+      'site',
+    );
+    if (site !== undefined) q = q.where('site', '=', site);
     const rows = await q.execute();
     const members = await this.members(
       'inspection_template_objects',
@@ -429,10 +428,13 @@ export class PreventiveService {
   // ---------------------------------------------------------------- plans
 
   async listPlans(actor: Actor, site?: string) {
-    const sites = siteFilter(actor, site);
-    if (sites !== 'all' && sites.length === 0) return [];
-    let q = this.db.selectFrom('preventive_plans').selectAll().where('archived_at', 'is', null).orderBy('id');
-    if (sites !== 'all') q = q.where('site', 'in', sites);
+    mayRead(actor, site);
+    let q = scopeToSites(
+      this.db.selectFrom('preventive_plans').selectAll().where('archived_at', 'is', null).orderBy('id'),
+      actor,
+      'site',
+    );
+    if (site !== undefined) q = q.where('site', '=', site);
     const rows = await q.execute();
     const members = await this.members(
       'preventive_plan_objects',
