@@ -1,6 +1,7 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { z } from 'zod';
 import type { Database, WorkOrderRow, WorkOrderStatus, WorkOrdersTable } from '../db/schema.js';
+import { firstIssue } from '../http/errors.js';
 import { type Actor, type ActorRole, canSeeSite } from '../people/actor.js';
 import type { ManualOrderInput } from './order.inputs.js';
 import type { WorkOrderService } from './work-order.service.js';
@@ -111,12 +112,12 @@ function guardFailure(guard: Guard, order: WorkOrderRow): string | null {
  * A validation problem, named by its field (`assignee: Required`, `foo: not taken by accept`):
  * an unknown field is named too, not reported against the whole body.
  */
-export function fieldIssue(error: z.ZodError, takenBy: string, where = 'body'): string {
+export function fieldIssue(error: z.ZodError, takenBy: string, where: 'query' | 'body' = 'body'): string {
   const issue = error.issues[0];
   if (issue?.code === 'unrecognized_keys') {
     return `${[...issue.path, issue.keys[0]].join('.')}: not taken by ${takenBy}`;
   }
-  return `${issue?.path.join('.') || where}: ${issue?.message ?? 'invalid'}`;
+  return firstIssue(error, where);
 }
 
 export interface WorkflowServiceOptions {
