@@ -46,8 +46,12 @@ export function mayPlan(actor: Actor, site: string): void {
 }
 
 /** Validates input against a schema; the first problem becomes a 400 naming its field. */
-export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  where: 'query' | 'body' = 'body',
+): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  throw new PreventiveError(400, firstIssue(result.error, 'body'));
+  throw new PreventiveError(400, firstIssue(result.error, where));
 }

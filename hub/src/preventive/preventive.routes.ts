@@ -2,9 +2,9 @@ import type { Logger } from '@caretaker/protocol/log';
 import { stringify } from 'csv-stringify/sync';
 import express, { type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { firstIssue, sendError } from '../http/errors.js';
+import { sendError } from '../http/errors.js';
 import { type Actor, actorOf } from '../people/actor.js';
-import { PreventiveError } from './access.js';
+import { PreventiveError, parseInput } from './access.js';
 import { cancelBody, inspectionsQuery, listQuery, reportQuery, resultsBody } from './preventive.inputs.js';
 import type { PreventiveService } from './preventive.service.js';
 import { localTime } from './schedule.js';
@@ -46,11 +46,8 @@ export function preventiveRoutes(deps: PreventiveRoutesDeps): express.Router {
       }
     };
 
-  const valid = <S extends z.ZodType>(schema: S, data: unknown, where: 'query' | 'body'): z.output<S> => {
-    const result = schema.safeParse(where === 'body' ? (data ?? {}) : data);
-    if (!result.success) throw new PreventiveError(400, firstIssue(result.error, where));
-    return result.data;
-  };
+  const valid = <S extends z.ZodType>(schema: S, data: unknown, where: 'query' | 'body'): z.output<S> =>
+    parseInput(schema, where === 'body' ? (data ?? {}) : data, where);
   const idOf = (req: Request<Record<string, string>>): number => {
     const id = Number(req.params.id);
     if (!Number.isSafeInteger(id) || id <= 0)
