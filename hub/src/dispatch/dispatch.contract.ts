@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/database.js';
+import { ALL_SITES } from '../people/people.input.js';
 import type { DatabaseFactory } from '../sla/test-support.js';
 import { move, type PersonSeed, seedPeople } from '../sla/test-support.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
@@ -124,6 +125,12 @@ const CASES: Case[] = [
     people: [tech('t-a', { sites: ['south'] }), tech('t-b', { zone: 'b9' })],
     chosen: 't-b',
     ranking: ['t-b'],
+  },
+  {
+    name: 'a technician of every site (the all-sites marker)',
+    people: [tech('t-a', { sites: [ALL_SITES], zone: 'b9' }), tech('t-b', { sites: ['south'] })],
+    chosen: 't-a',
+    ranking: ['t-a'],
   },
   {
     name: 'zone preference over load',

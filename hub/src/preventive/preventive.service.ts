@@ -3,6 +3,7 @@ import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Actor } from '../people/actor.js';
+import { siteMarkers } from '../people/people.input.js';
 import { scopeToSites } from '../people/site-scope.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
 import { mayPlan, mayRead, PreventiveError, parseInput } from './access.js';
@@ -536,7 +537,8 @@ export class PreventiveService {
       .select('site')
       .where('username', '=', username)
       .execute();
-    if (user.role !== 'admin' && sites.length > 0 && !sites.some((s) => s.site === site)) {
+    const markers = siteMarkers(site);
+    if (user.role !== 'admin' && sites.length > 0 && !sites.some((s) => markers.includes(s.site))) {
       throw new PreventiveError(400, `assign_to.technician: ${username} does not work on site ${site}`);
     }
   }

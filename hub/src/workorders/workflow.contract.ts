@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/database.js';
 import type { WorkOrderRow, WorkOrderStatus } from '../db/schema.js';
 import type { Actor, PersonRole } from '../people/actor.js';
+import { ALL_SITES } from '../people/people.input.js';
 import { OrderLifecycle } from './order-lifecycle.js';
 import { type OrderEventNotice, WorkOrderService } from './work-order.service.js';
 import { loadWorkflow } from './workflow.js';
@@ -73,6 +74,8 @@ export function describeWorkflowContract(dialect: string, openDb: DatabaseFactor
         ['ted', 'technician', 1, ['site-b']],
         ['vera', 'technician', 0, ['site-a']],
         ['rob', 'requester', 1, ['site-a']],
+        // A technician of every site (the all-sites marker), e.g. a company-wide lift specialist.
+        ['tia', 'technician', 1, [ALL_SITES]],
       ];
       for (const [username, role, active, sites] of users) {
         await db
@@ -484,6 +487,8 @@ export function describeWorkflowContract(dialect: string, openDb: DatabaseFactor
       expect(order).toMatchObject({ status: 'in_repair', assignee: 'tim' });
       const last = (await r.orders.events(order.id)).at(-1);
       expect(last).toMatchObject({ actor: 'system', type: 'dispatch' });
+      order = await r.act(order, 'reassign', sup, { assignee: 'tia', reason: 'the lift specialist' });
+      expect(order).toMatchObject({ status: 'in_repair', assignee: 'tia' });
     });
 
     it('lets one of two technicians grabbing the same order at once have it', async () => {

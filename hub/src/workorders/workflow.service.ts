@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Database, WorkOrderRow, WorkOrderStatus, WorkOrdersTable } from '../db/schema.js';
 import { firstIssue } from '../http/errors.js';
 import { type Actor, type ActorRole, canSeeSite } from '../people/actor.js';
+import { siteMarkers } from '../people/people.input.js';
 import type { ManualOrderInput } from './order.inputs.js';
 import type { WorkOrderService } from './work-order.service.js';
 import type { ActionBody, Guard, Relation, RoleRule, Workflow, WorkflowAction } from './workflow.js';
@@ -59,7 +60,7 @@ export const directoryAssigneeCheck: AssigneeCheck = async (db, username, order)
     .selectFrom('user_sites')
     .select('site')
     .where('username', '=', username)
-    .where('site', '=', order.site)
+    .where('site', 'in', siteMarkers(order.site))
     .executeTakeFirst();
   return site ? null : `${username} does not work at site ${order.site}`;
 };
