@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/database.js';
 import { ALL_SITES } from '../people/people.input.js';
 import type { DatabaseFactory } from '../sla/test-support.js';
-import { move, type PersonSeed, seedPeople } from '../sla/test-support.js';
+import { move, type PersonSeed, seedPeople, systemPerform } from '../sla/test-support.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
-import { type DispatchOutcome, DispatchService, type PerformAction } from './dispatch.service.js';
+import { type DispatchOutcome, DispatchService } from './dispatch.service.js';
 import { DispatchRules } from './dispatch-rules.js';
 
 /**
@@ -216,13 +216,7 @@ interface Rig {
   ): Promise<number>;
 }
 
-export function describeDispatchContract(
-  dialect: string,
-  openDb: DatabaseFactory,
-  enabled = true,
-  /** The lifecycle's `perform`, when the suite runs through the transition table. */
-  performFor?: (database: OpenDatabase, orders: WorkOrderService, now: () => number) => PerformAction,
-): void {
+export function describeDispatchContract(dialect: string, openDb: DatabaseFactory, enabled = true): void {
   describe.runIf(enabled)(`dispatch contract: ${dialect}`, () => {
     const open: Array<() => Promise<void>> = [];
     let databases = 0;
@@ -251,7 +245,9 @@ export function describeDispatchContract(
         rules: DispatchRules.parse(TEST_RULES),
         now,
         buildingOf: (device) => (device === 'b7-lift-1' ? 'b7' : undefined),
-        ...(performFor ? { perform: performFor(database, orders, now) } : {}),
+        // As in the hub: orders move through the shipped transition table, as the system actor,
+        // with the lifecycle's own assignee check.
+        perform: systemPerform(db, orders, now),
       });
       await dispatch.start();
       open.push(async () => {

@@ -23,8 +23,8 @@ export type PerformAction = (
 export interface DispatchServiceOptions extends OrderFollowerOptions {
   rules: DispatchRules;
   log?: Logger;
-  /** Dispatch through the transition table; without it the service moves the order itself. */
-  perform?: PerformAction;
+  /** Orders move only through the lifecycle's transition table (as the system actor). */
+  perform: PerformAction;
   /** The building of a device (sensor orders carry the device, not always the building). */
   buildingOf?: (device: string) => string | null | undefined;
 }
@@ -369,7 +369,7 @@ export class DispatchService extends OrderEventFollower<DispatchServiceOptions> 
 
     if (order.status === 'pending_acceptance') {
       // Accepted by the hub at once: with nobody suitable it still reaches the dispatchers' pool.
-      const accepted = await this.accept(order, now);
+      const accepted = await this.accept(order);
       if (accepted !== null)
         return this.recordFailure(order, ranking, `acceptance not skipped: ${accepted}`, now);
     }
@@ -391,29 +391,13 @@ export class DispatchService extends OrderEventFollower<DispatchServiceOptions> 
   }
 
   /** null when accepted; else the refusal. */
-  private async accept(order: OrderRow, now: number): Promise<string | null> {
-    if (this.opts.perform) {
-      try {
-        await this.opts.perform(order.id, 'accept', SYSTEM_ACTOR, { note: SKIP_NOTE });
-        return null;
-      } catch (err) {
-        return (err as Error).message;
-      }
+  private async accept(order: OrderRow): Promise<string | null> {
+    try {
+      await this.opts.perform(order.id, 'accept', SYSTEM_ACTOR, { note: SKIP_NOTE });
+      return null;
+    } catch (err) {
+      return (err as Error).message;
     }
-    const moved = await this.opts.orders.inTransaction(async (trx) => {
-      const result = await trx
-        .updateTable('work_orders')
-        .set({ status: 'to_dispatch', acknowledged_at: order.acknowledged_at ?? now, updated_at: now })
-        .where('id', '=', order.id)
-        .where('status', '=', 'pending_acceptance')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
-      await this.opts.orders.event(trx, order.id, now, ACTOR, 'accept', 'pending_acceptance', 'to_dispatch', {
-        note: SKIP_NOTE,
-      });
-      return true;
-    });
-    return moved ? null : `${order.code} changed meanwhile`;
   }
 
   /** null when dispatched; else the refusal (`assignee: ...` when it is about the person). */
@@ -424,64 +408,18 @@ export class DispatchService extends OrderEventFollower<DispatchServiceOptions> 
     now: number,
   ): Promise<string | null> {
     const summary = `auto-dispatch: ${ranking.why}`;
-    if (this.opts.perform) {
-      try {
-        await this.opts.perform(order.id, 'dispatch', SYSTEM_ACTOR, {
-          assignee: candidate.username,
-          note: summary.slice(0, 2000),
-        });
-      } catch (err) {
-        return (err as Error).message;
-      }
-      await this.opts.orders.inTransaction((trx) =>
-        this.decision(trx, order.id, now, ranking, 'dispatched', candidate.username, {}),
-      );
-      return null;
-    }
-    const done = await this.opts.orders.inTransaction(async (trx) => {
-      const current = await trx
-        .selectFrom('work_orders')
-        .selectAll()
-        .where('id', '=', order.id)
-        .executeTakeFirst();
-      if (current?.status !== 'to_dispatch' || current.assignee !== null) return false;
-      const result = await trx
-        .updateTable('work_orders')
-        .set({
-          status: 'in_repair',
-          assignee: candidate.username,
-          dispatched_at: current.dispatched_at ?? now,
-          acknowledged_at: current.acknowledged_at ?? now,
-          started_at: current.started_at ?? now,
-          updated_at: now,
-        })
-        .where('id', '=', order.id)
-        .where('status', '=', 'to_dispatch')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
-      await trx
-        .deleteFrom('work_order_assignees')
-        .where('order_id', '=', order.id)
-        .where((eb) => eb.or([eb('role', '=', 'primary'), eb('username', '=', candidate.username)]))
-        .execute();
-      await trx
-        .insertInto('work_order_assignees')
-        .values({
-          order_id: order.id,
-          username: candidate.username,
-          role: 'primary',
-          added_at: now,
-          added_by: ACTOR,
-        })
-        .execute();
-      await this.opts.orders.event(trx, order.id, now, ACTOR, 'dispatch', 'to_dispatch', 'in_repair', {
+    try {
+      await this.opts.perform(order.id, 'dispatch', SYSTEM_ACTOR, {
         assignee: candidate.username,
-        note: summary,
+        note: summary.slice(0, 2000),
       });
-      await this.decision(trx, order.id, now, ranking, 'dispatched', candidate.username, {});
-      return true;
-    });
-    return done ? null : `${order.code} changed meanwhile`;
+    } catch (err) {
+      return (err as Error).message;
+    }
+    await this.opts.orders.inTransaction((trx) =>
+      this.decision(trx, order.id, now, ranking, 'dispatched', candidate.username, {}),
+    );
+    return null;
   }
 
   private async recordFailure(

@@ -11,7 +11,7 @@ import { ServiceLevels } from '../sla/service-levels.js';
 import { TEST_LEVELS } from '../sla/sla.contract.js';
 import { slaRoutes } from '../sla/sla.routes.js';
 import { SlaService } from '../sla/sla.service.js';
-import { move, seedPeople } from '../sla/test-support.js';
+import { move, seedPeople, systemPerform } from '../sla/test-support.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
 import { T0, TEST_RULES } from './dispatch.contract.js';
 import { dispatchRoutes } from './dispatch.routes.js';
@@ -62,7 +62,13 @@ beforeAll(async () => {
   const now = () => clock.now;
   orders = new WorkOrderService(db, now);
   sla = new SlaService({ db, orders, levels: ServiceLevels.parse(TEST_LEVELS), now });
-  dispatch = new DispatchService({ db, orders, rules: DispatchRules.parse(TEST_RULES), now });
+  dispatch = new DispatchService({
+    db,
+    orders,
+    rules: DispatchRules.parse(TEST_RULES),
+    now,
+    perform: systemPerform(db, orders, now),
+  });
   await sla.start();
   await dispatch.start();
   const app = express();

@@ -1,14 +1,27 @@
 import type { Kysely } from 'kysely';
 import type { OpenDatabase } from '../db/database.js';
 import type { Database, WorkOrderStatus } from '../db/schema.js';
+import type { PerformAction } from '../dispatch/dispatch.service.js';
 import type { PersonRole } from '../people/actor.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
+import { loadWorkflow } from '../workorders/workflow.js';
+import { WorkflowService } from '../workorders/workflow.service.js';
 
 /**
  * Test helpers of the SLA and dispatch suites: people rows written straight into the people
  * tables, and the lifecycle's moves (defer, resume, dispatch) as the lifecycle records them,
  * for suites that test SLA rules without the transition table.
  */
+
+/** The lifecycle's `perform` over the shipped transition table, as the hub wires it for dispatch. */
+export function systemPerform(
+  db: Kysely<Database>,
+  orders: WorkOrderService,
+  now: () => number,
+): PerformAction {
+  const workflow = new WorkflowService({ db, orders, workflow: loadWorkflow(), now });
+  return (id, action, actor, body) => workflow.perform(id, action, actor, body);
+}
 
 /** Opens (creating on first use) the database called `name`. */
 export type DatabaseFactory = (name: string) => Promise<OpenDatabase>;
