@@ -13,6 +13,11 @@ import { LiveStore } from './store/live-store.js';
 
 // The device page carries the chart library: loaded when first opened, not with the board.
 const DevicePage = lazy(() => import('./pages/DevicePage.js'));
+// Each feature's pages load when first opened: the wall screen's board never carries them.
+const OrdersRoutes = lazy(() => import('./features/orders/Routes.js'));
+const InspectionsRoutes = lazy(() => import('./features/inspections/Routes.js'));
+const EnergyRoutes = lazy(() => import('./features/energy/Routes.js'));
+const ReportsRoutes = lazy(() => import('./features/reports/Routes.js'));
 
 /** Signed in: the live store, fed by the hub, and the pages. Otherwise the sign-in page. */
 export function App() {
@@ -51,6 +56,10 @@ function LiveApp() {
               <Route path="devices" element={<DevicesPage />} />
               <Route path="devices/:id" element={<DevicePage />} />
               <Route path="alarms" element={<AlarmsPage />} />
+              <Route path="orders/*" element={<OrdersRoutes />} />
+              <Route path="inspections/*" element={<InspectionsRoutes />} />
+              <Route path="energy/*" element={<EnergyRoutes />} />
+              <Route path="reports/*" element={<ReportsRoutes />} />
               <Route path="*" element={<BoardPage />} />
             </Routes>
           </Suspense>

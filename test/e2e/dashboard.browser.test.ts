@@ -77,10 +77,18 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     const page = await context.newPage();
     await openBoard(page);
     const nav = page.getByRole('navigation');
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Live board', 'Devices', 'Alarms']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Live board',
+      'Devices',
+      'Alarms',
+      'Work orders',
+      'Inspections',
+      'Energy',
+      'Failures & maintenance',
+    ]);
 
     await page.getByTestId('language').selectOption('zh-CN');
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['实时看板', '设备', '报警']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['实时看板', '设备', '报警', '工单', '巡检', '能耗', '故障与维修']);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await expect.poll(() => tile(page, 'pump-1').getByTestId('status').textContent(), LONG).toContain('正常');
     expect(await tile(page, 'pump-1').locator('dt').first().textContent()).toBe('流量');

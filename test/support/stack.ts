@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@caretaker/gateway';
-import { Hub, type HubConfig, type InfluxStoreConfig } from '@caretaker/hub';
+import { Hub, type HubConfig, type InfluxStoreConfig, loadUsersFile } from '@caretaker/hub';
 import { createLogger } from '@caretaker/protocol/log';
 import { type RunningSimulators, startSimulators } from '@caretaker/simulators';
 import getPort from 'get-port';
@@ -27,6 +27,10 @@ export interface StackOptions {
   mqttUrl?: string;
   /** Sites and buildings of the devices (HUB_ASSETS_FILE); none when absent. */
   assetsFile?: string;
+  /** People (HUB_USERS_FILE), e.g. fixtures/dashboard-people.yaml; the demo's people when absent. */
+  usersFile?: string;
+  /** false: a hub outside the demo mode (every request signs in); default true. */
+  demo?: boolean;
 }
 
 /**
@@ -37,7 +41,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-e2e-'));
   process.env.LOG_LEVEL ??= 'warn';
   const config: HubConfig = {
-    demo: true,
+    demo: options.demo ?? true,
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { host: '127.0.0.1', port: 0, ...(options.mqttUrl ? { external: { url: options.mqttUrl } } : {}) },
     dataDir,
@@ -53,7 +57,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }
       : {}),
   };
-  const hub = new Hub(config, { log: createLogger('hub') });
+  const users = options.usersFile ? await loadUsersFile(options.usersFile) : undefined;
+  const hub = new Hub(config, { log: createLogger('hub'), ...(users ? { users } : {}) });
   await hub.start();
   const simulators = await startSimulators({
     host: '127.0.0.1',
@@ -65,7 +70,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     {
       site: SITE,
       gateway: GATEWAY,
-      mqtt: { url: hub.mqttUrl },
+      // Outside the demo mode the gateway signs in as itself (fixtures/dashboard-people.yaml).
+      mqtt: {
+        url: hub.mqttUrl,
+        ...(options.demo === false ? { username: GATEWAY, password: 'caretaker' } : {}),
+      },
       devices: [
         {
           id: 'pump-1',

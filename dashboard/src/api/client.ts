@@ -37,9 +37,10 @@ export function signalUnauthorized(): void {
   unauthorized?.();
 }
 
-type Query = Record<string, string | number | undefined>;
+export type Query = Record<string, string | number | undefined>;
 
-async function request<T>(path: string, init: RequestInit & { query?: Query } = {}): Promise<T> {
+/** One call to the hub's REST API: JSON in and out, the session cookie, errors as ApiError. */
+export async function request<T>(path: string, init: RequestInit & { query?: Query } = {}): Promise<T> {
   const { query, ...rest } = init;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {}))

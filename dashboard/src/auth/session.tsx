@@ -17,6 +17,8 @@ interface SessionApi {
   signIn(credentials: LoginRequest): Promise<void>;
   signOut(): Promise<void>;
   retry(): void;
+  /** The demo's "sign in as one of the demo people": the sign-in page, without a session to end. */
+  showSignIn(): void;
 }
 
 const SessionContext = createContext<SessionApi | null>(null);
@@ -67,8 +69,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession({ status: 'signed-out', expired: false });
   }, []);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  const showSignIn = useCallback(() => setSession({ status: 'signed-out', expired: false }), []);
 
-  const value = useMemo(() => ({ session, signIn, signOut, retry }), [session, signIn, signOut, retry]);
+  const value = useMemo(
+    () => ({ session, signIn, signOut, retry, showSignIn }),
+    [session, signIn, signOut, retry, showSignIn],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

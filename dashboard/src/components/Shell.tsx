@@ -1,23 +1,29 @@
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
+import { useCan } from '../auth/permissions.js';
 import { useSession } from '../auth/session.js';
 import { useConnection } from '../store/hooks.js';
 import { LanguageSelect } from './LanguageSelect.js';
 import { TrappedBanner } from './TrappedBanner.js';
 
-/** Only pages that exist get a nav entry (later pages add theirs here). */
-const NAV = [
+/** The pages, each shown to those whose role may use it (the hub checks again). */
+const NAV: ReadonlyArray<{ to: string; key: string; end: boolean; permission?: string }> = [
   { to: '/', key: 'nav.board', end: true },
   { to: '/devices', key: 'nav.devices', end: false },
   { to: '/alarms', key: 'nav.alarms', end: false },
-] as const;
+  { to: '/orders', key: 'orders.title', end: false, permission: 'orders.read' },
+  { to: '/inspections', key: 'inspections.title', end: false, permission: 'orders.read' },
+  { to: '/energy', key: 'energy.title', end: false, permission: 'reports.read' },
+  { to: '/reports', key: 'reports.title', end: false, permission: 'reports.read' },
+];
 
 export function Shell({ children, error }: { children: ReactNode; error: string | null }) {
   const { t } = useTranslation();
   const connection = useConnection();
-  const { session, signOut } = useSession();
+  const { session, signOut, showSignIn } = useSession();
   const [signingOut, setSigningOut] = useState(false);
+  const can = useCan();
   return (
     <>
       <a className="skip" href="#content">
@@ -27,7 +33,7 @@ export function Shell({ children, error }: { children: ReactNode; error: string 
         <p className="brand">{t('app.name')}</p>
         <nav aria-label={t('nav.label')}>
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.permission || can(item.permission)).map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to} end={item.end}>
                   {t(item.key)}
@@ -42,7 +48,12 @@ export function Shell({ children, error }: { children: ReactNode; error: string 
         <LanguageSelect />
         {session.status === 'signed-in' ? (
           session.demo ? (
-            <p className="user muted">{t('auth.demo')}</p>
+            <div className="user">
+              <span className="muted">{t('auth.demo')}</span>
+              <button type="button" onClick={showSignIn}>
+                {t('auth.signInAsPerson')}
+              </button>
+            </div>
           ) : (
             <div className="user">
               <span>

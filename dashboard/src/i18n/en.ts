@@ -20,6 +20,7 @@ export const en = {
     reconnecting: 'Reconnecting…',
   },
   auth: {
+    signInAsPerson: 'Sign in as a person',
     title: 'Sign in',
     intro: 'Sign in with your Caretaker account.',
     username: 'User name',

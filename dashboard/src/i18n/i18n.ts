@@ -1,8 +1,17 @@
 import i18next, { type i18n } from 'i18next';
 import LanguageDetector from 'i18next-browser-languagedetector';
 import { initReactI18next } from 'react-i18next';
+import * as energy from '../features/energy/messages.js';
+import * as inspections from '../features/inspections/messages.js';
+import * as orders from '../features/orders/messages.js';
+import * as reports from '../features/reports/messages.js';
 import { en } from './en.js';
 import { zhCN } from './zh-CN.js';
+
+/** Each feature keeps its messages beside its pages, under its own key (`orders.title`). */
+const FEATURES = { orders, inspections, energy, reports };
+const featureMessages = (language: 'en' | 'zhCN') =>
+  Object.fromEntries(Object.entries(FEATURES).map(([key, set]) => [key, set[language]]));
 
 export const LANGUAGES = [
   { code: 'en', name: 'English' },
@@ -27,7 +36,10 @@ export function createI18n(): i18n {
     .use(LanguageDetector)
     .use(initReactI18next)
     .init({
-      resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+      resources: {
+        en: { translation: { ...en, ...featureMessages('en') } },
+        'zh-CN': { translation: { ...zhCN, ...featureMessages('zhCN') } },
+      },
       supportedLngs: LANGUAGES.map((l) => l.code),
       fallbackLng: 'en',
       load: 'currentOnly',

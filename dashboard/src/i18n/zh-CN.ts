@@ -22,6 +22,7 @@ export const zhCN: MessageTree = {
     reconnecting: '正在重新连接…',
   },
   auth: {
+    signInAsPerson: '以用户身份登录',
     title: '登录',
     intro: '请使用 Caretaker 账号登录。',
     username: '用户名',

@@ -1,0 +1,11 @@
+import type { MessagesOf } from '../../i18n/messages.js';
+
+/** English messages of this feature (the reference set), under the i18n key `energy.`. */
+export const en = {
+  title: 'Energy',
+};
+
+/** 简体中文. */
+export const zhCN: MessagesOf<typeof en> = {
+  title: '能耗',
+};
