@@ -1,5 +1,5 @@
 import { errors, type OpenApiPaths, pathParam, queryParams } from '../http/openapi-helpers.js';
-import { reportQuery } from './reports.routes.js';
+import { exportQuery, reportQuery } from './reports.routes.js';
 import { REPORT_NAMES } from './reports.service.js';
 
 /** The managers' reports (registered in hub/src/http/openapi.ts); definitions in the README. */
@@ -21,6 +21,22 @@ export const reportsPaths: OpenApiPaths = {
           },
         },
         ...errors(400, 401, 403, 404),
+      },
+    },
+  },
+  '/api/reports/export': {
+    get: {
+      tags: ['reports'],
+      summary: 'Every report table at once: a zip of their CSV files',
+      description:
+        'The same query as /api/reports/{name} (without format). One CSV per report (kpis, on-time, backlog, technicians, failures, mtbf), named as their own downloads, all computed from one reading of the orders.',
+      parameters: queryParams(exportQuery),
+      responses: {
+        200: {
+          description: 'a zip archive',
+          content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } },
+        },
+        ...errors(400, 401, 403),
       },
     },
   },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase } from '../db/database.js';
 import { type ApiTestServer, startApiTestServer } from '../parts/api-test-server.js';
@@ -69,6 +70,43 @@ describe('reports over HTTP', () => {
     expect(records.length).toBeGreaterThan(0);
     // Every table ends with the whole range.
     expect(records.at(-1)?.period).toBe('total');
+  });
+
+  it('exports every table at once as a zip of the same CSV files', async () => {
+    const res = await fetch(`${api.url}/api/reports/export?${range}&period=month`, {
+      headers: { 'x-test-actor': 'manager' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toBe(
+      'attachment; filename="caretaker-reports-2026-01_2026-02.zip"',
+    );
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    expect(Object.keys(files).sort()).toEqual(
+      [...REPORT_NAMES].map((n) => `caretaker-${n}-2026-01_2026-02.csv`).sort(),
+    );
+    for (const name of REPORT_NAMES) {
+      const one = await api.call('manager', 'GET', `/api/reports/${name}?${range}&period=month&format=csv`);
+      const inZip = strFromU8(files[`caretaker-${name}-2026-01_2026-02.csv`] as Uint8Array);
+      // Byte for byte the table's own download (the fixed log's service has a fixed clock).
+      expect(inZip).toBe(one.text);
+    }
+    const bad = await api.call('manager', 'GET', `/api/reports/export?${range}&format=csv`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/format/);
+    const tech = await api.call('tech', 'GET', `/api/reports/export?${range}`);
+    expect(tech.status).toBe(403);
+    // A viewer's zip holds only their site's orders.
+    const viewer = await fetch(`${api.url}/api/reports/export?${range}&period=month`, {
+      headers: { 'x-test-actor': 'viewer' },
+    });
+    const viewerKpis = strFromU8(
+      unzipSync(new Uint8Array(await viewer.arrayBuffer()))[
+        'caretaker-kpis-2026-01_2026-02.csv'
+      ] as Uint8Array,
+    );
+    const total = (parse(viewerKpis, { bom: true, columns: true }) as Array<Record<string, string>>).at(-1);
+    expect(total?.orders_created).toBe('3');
   });
 
   it('puts the hand-checked figures in the CSV', async () => {

@@ -4,16 +4,19 @@ import { z } from 'zod';
 import { sendError } from '../http/errors.js';
 import { actorRoute, parseOr400, timeParam } from '../http/route-helpers.js';
 import {
+  type KpiReport,
   REPORT_NAMES,
   REPORT_PERIODS,
   ReportError,
   type ReportName,
+  type ReportQuery,
   type ReportsService,
 } from './reports.service.js';
 
 /**
  * The managers' figures over HTTP: GET /api/reports/kpis (every figure, JSON) and
- * GET /api/reports/<name> (one table), each also as CSV with `format=csv`.
+ * GET /api/reports/<name> (one table), each also as CSV with `format=csv`; GET
+ * /api/reports/export: every table's CSV in one zip.
  */
 export interface ReportsRoutesDeps {
   reports: ReportsService;
@@ -30,12 +33,44 @@ export const reportQuery = z
   })
   .strict();
 
+/** The export of every table at once is always a zip: it takes the same query but a format. */
+export const exportQuery = reportQuery.omit({ format: true });
+
+/** The first and last period's labels, for the downloaded file's name. */
+function span(report: KpiReport): string {
+  const first = report.periods[0]?.label ?? 'report';
+  const last = report.periods[report.periods.length - 1]?.label ?? first;
+  return `${first}_${last}`;
+}
+
+function toReportQuery(query: z.output<typeof exportQuery>): ReportQuery {
+  return {
+    period: query.period,
+    ...(query.from !== undefined ? { from: query.from } : {}),
+    ...(query.to !== undefined ? { to: query.to } : {}),
+    ...(query.site ? { site: query.site } : {}),
+    ...(query.tz ? { tz: query.tz } : {}),
+  };
+}
+
 export function reportsRoutes(deps: ReportsRoutesDeps): express.Router {
   const { reports } = deps;
   const router = express.Router();
 
   // Only the figures' computation throws a ReportError (role, site, time zone, range).
   const route = actorRoute(ReportError);
+  // Before /reports/:name, which would take "export" for a report's name.
+  router.get(
+    '/reports/export',
+    route(async (req, res, actor) => {
+      const query = parseOr400(exportQuery, req.query, res, 'query');
+      if (!query) return;
+      const report = await reports.kpis(actor, toReportQuery(query));
+      res.setHeader('content-type', 'application/zip');
+      res.setHeader('content-disposition', `attachment; filename="caretaker-reports-${span(report)}.zip"`);
+      res.send(Buffer.from(reports.zip(report, (name) => `caretaker-${name}-${span(report)}.csv`)));
+    }),
+  );
   router.get(
     '/reports/:name',
     route(async (req, res, actor) => {
@@ -47,18 +82,10 @@ export function reportsRoutes(deps: ReportsRoutesDeps): express.Router {
       const parsed = parseOr400(reportQuery, req.query, res, 'query');
       if (!parsed) return;
       const { format, ...query } = parsed;
-      const report = await reports.kpis(actor, {
-        period: query.period,
-        ...(query.from !== undefined ? { from: query.from } : {}),
-        ...(query.to !== undefined ? { to: query.to } : {}),
-        ...(query.site ? { site: query.site } : {}),
-        ...(query.tz ? { tz: query.tz } : {}),
-      });
+      const report = await reports.kpis(actor, toReportQuery(query));
       if (format === 'csv') {
-        const first = report.periods[0]?.label ?? 'report';
-        const last = report.periods[report.periods.length - 1]?.label ?? first;
         res.setHeader('content-type', 'text/csv; charset=utf-8');
-        res.setHeader('content-disposition', `attachment; filename="caretaker-${name}-${first}_${last}.csv"`);
+        res.setHeader('content-disposition', `attachment; filename="caretaker-${name}-${span(report)}.csv"`);
         res.send(reports.csv(name, report));
         return;
       }

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { strToU8, zipSync } from 'fflate';
 import type { Kysely } from 'kysely';
 import { DateTime, IANAZone } from 'luxon';
 import type { Database } from '../db/schema.js';
@@ -327,6 +328,20 @@ export class ReportsService {
   csv(name: ReportName, report: KpiReport): string {
     const { columns, rows } = this.table(name, report);
     return stringify(rows, { header: true, columns, bom: true });
+  }
+
+  /**
+   * Every table's CSV in one zip (`fileName(name)` per table), all from this one computation so
+   * the files agree with each other; dated as of the report's time.
+   */
+  zip(report: KpiReport, fileName: (name: ReportName) => string): Uint8Array {
+    const mtime = new Date(report.as_of);
+    return zipSync(
+      Object.fromEntries(
+        REPORT_NAMES.map((name) => [fileName(name), [strToU8(this.csv(name, report)), { mtime }] as const]),
+      ),
+      { level: 6 },
+    );
   }
 
   private async siteZone(site: string): Promise<string | undefined> {
