@@ -24,6 +24,26 @@ export function inspectionStatus(
   return row.due_at < now ? 'overdue' : 'open';
 }
 
+/** A plan's occurrences by how they stand now. */
+export interface PlanStats {
+  open: number;
+  overdue: number;
+  done: number;
+  skipped: number;
+  /** When the last occurrence was done (every item answered), null before the first. */
+  last_done_at: number | null;
+  last_occurrence_at: number | null;
+}
+
+export const NO_PLAN_STATS: PlanStats = {
+  open: 0,
+  overdue: 0,
+  done: 0,
+  skipped: 0,
+  last_done_at: null,
+  last_occurrence_at: null,
+};
+
 export interface InspectionServiceOptions {
   db: Kysely<Database>;
   orders: WorkOrderService;
@@ -60,6 +80,8 @@ export class InspectionService {
       status?: InspectionStatus;
       site?: string;
       plan?: number;
+      assignee?: string;
+      device?: string;
       from?: number;
       to?: number;
       limit: number;
@@ -85,6 +107,32 @@ export class InspectionService {
     q = scopeToSites(q, actor, 'i.site');
     if (filter.site !== undefined) q = q.where('i.site', '=', filter.site);
     if (filter.plan !== undefined) q = q.where('i.plan_id', '=', filter.plan);
+    const { assignee, device } = filter;
+    if (assignee !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('o.assignee', '=', assignee),
+          eb.exists(
+            eb
+              .selectFrom('work_order_assignees as a')
+              .select('a.order_id')
+              .whereRef('a.order_id', '=', 'i.order_id')
+              .where('a.username', '=', assignee),
+          ),
+        ]),
+      );
+    }
+    if (device !== undefined) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('inspection_results as d')
+            .select('d.id')
+            .whereRef('d.inspection_id', '=', 'i.id')
+            .where('d.device', '=', device),
+        ),
+      );
+    }
     if (filter.from !== undefined) q = q.where('i.occurrence_at', '>=', filter.from);
     if (filter.to !== undefined) q = q.where('i.occurrence_at', '<', filter.to);
     if (filter.status === 'done') q = q.where((eb) => eb('i.answered_count', '>=', eb.ref('i.item_count')));
@@ -124,11 +172,122 @@ export class InspectionService {
         skippedItems.set(item.inspection_id, list);
       }
     }
+    const deviceItems = device === undefined ? null : await this.deviceItems(rows, device, now);
     return rows.map((r) => ({
       ...presentInspection(r, now),
       plan_name: r.plan_name,
       skipped_items: skippedItems.get(r.id) ?? [],
+      ...(deviceItems ? { device_items: deviceItems.get(r.id) ?? [] } : {}),
     }));
+  }
+
+  /** One device's items of each inspection, as a device's history shows them (how each went). */
+  private async deviceItems(
+    rows: Array<InspectionRow & { order_status: string | null }>,
+    device: string,
+    now: number,
+  ) {
+    const out = new Map<
+      number,
+      Array<{
+        id: number;
+        object_name: string;
+        label: string;
+        type: string;
+        status: string;
+        value: number | null;
+        repair_order_id: number | null;
+        repair_order_code: string | null;
+      }>
+    >();
+    if (rows.length === 0) return out;
+    const skipped = new Set(
+      rows.filter((r) => inspectionStatus(r, r.order_status, now) === 'skipped').map((r) => r.id),
+    );
+    const items = await this.db
+      .selectFrom('inspection_results as r')
+      .leftJoin('work_orders as w', 'w.id', 'r.repair_order_id')
+      .select([
+        'r.id',
+        'r.inspection_id',
+        'r.object_name',
+        'r.label',
+        'r.type',
+        'r.status',
+        'r.value',
+        'r.repair_order_id',
+        'w.code as repair_order_code',
+      ])
+      .where(
+        'r.inspection_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('r.device', '=', device)
+      .orderBy('r.id')
+      .execute();
+    for (const { inspection_id, ...item } of items) {
+      const list = out.get(inspection_id) ?? [];
+      list.push({
+        ...item,
+        status: item.status === 'pending' && skipped.has(inspection_id) ? 'skipped' : item.status,
+      });
+      out.set(inspection_id, list);
+    }
+    return out;
+  }
+
+  /**
+   * How each plan's occurrences stand now (open, overdue, done, skipped) and when one was last
+   * done: the plans list shows them. One grouped query for all the plans asked about.
+   */
+  async planStats(planIds: readonly number[]): Promise<Map<number, PlanStats>> {
+    const out = new Map<number, PlanStats>();
+    if (planIds.length === 0) return out;
+    const now = this.now();
+    const closed = [...CLOSED_ORDER_STATUSES];
+    const rows = await this.db
+      .selectFrom('inspections as i')
+      .leftJoin('work_orders as o', 'o.id', 'i.order_id')
+      .select((eb) => {
+        const done = eb('i.answered_count', '>=', eb.ref('i.item_count'));
+        const unanswered = eb('i.answered_count', '<', eb.ref('i.item_count'));
+        const running = eb.and([unanswered, eb('o.status', 'not in', closed)]);
+        return [
+          'i.plan_id',
+          eb.fn.countAll<number>().filterWhere(done).as('done'),
+          eb.fn
+            .countAll<number>()
+            .filterWhere(
+              eb.and([unanswered, eb.or([eb('i.order_id', 'is', null), eb('o.status', 'in', closed)])]),
+            )
+            .as('skipped'),
+          eb.fn
+            .countAll<number>()
+            .filterWhere(eb.and([running, eb('i.due_at', '<', now)]))
+            .as('overdue'),
+          eb.fn
+            .countAll<number>()
+            .filterWhere(eb.and([running, eb('i.due_at', '>=', now)]))
+            .as('open'),
+          eb.fn.max<number | null>('i.completed_at').filterWhere(done).as('last_done_at'),
+          eb.fn.max<number | null>('i.occurrence_at').as('last_occurrence_at'),
+        ];
+      })
+      .where('i.plan_id', 'in', [...planIds])
+      .groupBy('i.plan_id')
+      .execute();
+    for (const r of rows) {
+      out.set(r.plan_id, {
+        open: Number(r.open),
+        overdue: Number(r.overdue),
+        done: Number(r.done),
+        skipped: Number(r.skipped),
+        last_done_at: r.last_done_at === null ? null : Number(r.last_done_at),
+        last_occurrence_at: r.last_occurrence_at === null ? null : Number(r.last_occurrence_at),
+      });
+    }
+    return out;
   }
 
   private async inspectionWithOrder(id: number) {

@@ -98,6 +98,18 @@ const plan: JsonSchema = {
     assign_to: { type: ['object', 'null'] },
     active: { type: 'boolean' },
     last_generated_at: { type: ['integer', 'null'] },
+    stats: {
+      type: 'object',
+      description: "the plan's occurrences by how they stand now, and when one was last done",
+      properties: {
+        open: { type: 'integer' },
+        overdue: { type: 'integer' },
+        done: { type: 'integer' },
+        skipped: { type: 'integer' },
+        last_done_at: { type: ['integer', 'null'] },
+        last_occurrence_at: { type: ['integer', 'null'] },
+      },
+    },
   },
 };
 const inspectionStatus: JsonSchema = {
@@ -133,6 +145,23 @@ const inspection: JsonSchema = {
     answered_count: { type: 'integer' },
     failed_count: { type: 'integer' },
     completed_at: { type: ['integer', 'null'] },
+    device_items: {
+      type: 'array',
+      description: "with ?device=: that device's items of the inspection and how each went",
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          object_name: { type: 'string' },
+          label: { type: 'string' },
+          type: { enum: ['pass_fail', 'number', 'photo', 'meter'] },
+          status: { enum: ['pending', 'pass', 'fail', 'skipped'] },
+          value: { type: ['number', 'null'] },
+          repair_order_id: { type: ['integer', 'null'] },
+          repair_order_code: { type: ['string', 'null'] },
+        },
+      },
+    },
   },
 };
 const inspectionDetail: JsonSchema = {
@@ -280,7 +309,8 @@ export const preventivePaths: OpenApiPaths = {
   '/api/inspections': {
     get: {
       tags,
-      summary: 'Inspections (one per plan occurrence) by status, site, plan and occurrence time',
+      summary:
+        "Inspections (one per plan occurrence) by status, site, plan, assignee (a person's tasks), device (its history) and occurrence time",
       parameters: queryParams(inspectionsQuery),
       responses: {
         200: jsonResponse(

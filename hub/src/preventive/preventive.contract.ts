@@ -472,6 +472,114 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
       expect(order).toMatchObject({ status: 'cancelled', cancel_reason: 'occurrence_cancelled' });
     });
 
+    it("a plan's counts, a person's tasks and a device's history", async () => {
+      const start = Date.UTC(2026, 0, 4, 4);
+      const r = await rig(start);
+      const p1 = await pumpObject(r.service, 'p1');
+      const p2 = await pumpObject(r.service, 'p2');
+      const plan = await r.service.createPlan(ADMIN, {
+        site: SITE,
+        name: 'Weekly round',
+        object_ids: [p1.id, p2.id],
+        schedule: { type: 'calendar', frequency: 'weekly', weekdays: ['MO'], time: '08:00' },
+        window: '1d',
+        assign_to: { technician: 'tom' },
+      });
+      const other = await r.service.createPlan(ADMIN, {
+        site: SITE,
+        name: 'Pump 2 alone',
+        object_ids: [p2.id],
+        schedule: { type: 'calendar', frequency: 'weekly', weekdays: ['MO'], time: '08:00' },
+        window: '1d',
+      });
+      expect((await r.service.getPlan(ADMIN, plan.id)).stats).toEqual({
+        open: 0,
+        overdue: 0,
+        done: 0,
+        skipped: 0,
+        last_done_at: null,
+        last_occurrence_at: null,
+      });
+      const monday = Date.UTC(2026, 0, 5, 0);
+      r.clock.now = monday;
+      await r.service.tick(monday);
+      // Only the plan assigned to tom is his task.
+      const mine = await r.service.inspections.list(ADMIN, { assignee: 'tom', limit: 10 });
+      expect(mine.map((i) => i.plan_id)).toEqual([plan.id]);
+      expect(await r.service.inspections.list(ADMIN, { assignee: 'otto', limit: 10 })).toEqual([]);
+      const [task] = mine;
+      const detail = await r.service.inspections.get(ADMIN, task?.id ?? 0);
+      // Every item answered an hour later, pump 1's vibration out of its limits.
+      r.clock.now = monday + HOUR;
+      await r.service.inspections.record(ADMIN, detail.id, {
+        results: detail.items.map((item) => {
+          if (item.type === 'pass_fail') return { item_id: item.id, passed: true };
+          if (item.item_key === 'vibration')
+            return { item_id: item.id, value: item.device === 'p1' ? 7.1 : 2 };
+          return { item_id: item.id, value: 13_000 };
+        }),
+      });
+      // A week on: the next occurrence of both plans, the other plan's first is overdue.
+      r.clock.now = monday + 7 * DAY + HOUR;
+      await r.service.tick(r.clock.now);
+      const plans = await r.service.listPlans(ADMIN);
+      expect(plans.find((p) => p.id === plan.id)?.stats).toEqual({
+        open: 1,
+        overdue: 0,
+        done: 1,
+        skipped: 0,
+        last_done_at: monday + HOUR,
+        last_occurrence_at: monday + 7 * DAY,
+      });
+      expect(plans.find((p) => p.id === other.id)?.stats).toMatchObject({ open: 1, overdue: 1, done: 0 });
+      // Pump 1's history: only the plan that inspects it, only its own items.
+      const history = await r.service.inspections.list(ADMIN, { device: 'p1', limit: 10 });
+      expect(history.map((h) => [h.plan_id, h.status])).toEqual([
+        [plan.id, 'open'],
+        [plan.id, 'done'],
+      ]);
+      const done = history[1]?.device_items ?? [];
+      expect(done.map((i) => [i.label, i.status, i.value])).toEqual([
+        ['Seal free of leaks', 'pass', 1],
+        ['Bearing vibration', 'fail', 7.1],
+        ['Running hours', 'pass', 13_000],
+      ]);
+      expect(done[1]?.repair_order_id).toBeGreaterThan(0);
+      expect(done[1]?.repair_order_code).toMatch(/./);
+      expect(
+        (await r.service.inspections.list(ADMIN, { device: 'p2', limit: 10 })).map((h) => h.plan_id).sort(),
+      ).toEqual([plan.id, plan.id, other.id, other.id].sort());
+      expect(await r.service.inspections.list(ADMIN, { device: 'p9', limit: 10 })).toEqual([]);
+    });
+
+    it('a paused calendar plan resumes from now: nothing from the pause is generated or counted as missed', async () => {
+      const start = Date.UTC(2026, 0, 4, 4);
+      const r = await rig(start);
+      const object = await pumpObject(r.service);
+      const plan = await r.service.createPlan(ADMIN, {
+        site: SITE,
+        name: 'Weekly round',
+        object_ids: [object.id],
+        schedule: { type: 'calendar', frequency: 'weekly', weekdays: ['MO'], time: '08:00' },
+        window: '1d',
+      });
+      await r.service.updatePlan(ADMIN, plan.id, { active: false });
+      for (let t = start; t <= start + 15 * DAY; t += 6 * HOUR) {
+        r.clock.now = t;
+        await r.service.tick(t);
+      }
+      expect(await r.preventiveOrders(plan.id)).toEqual([]);
+      // Resumed on Tuesday 20 January: the next Monday is the first occurrence.
+      const resumed = await r.service.updatePlan(ADMIN, plan.id, { active: true });
+      expect(resumed.next_due_at).toBe(Date.UTC(2026, 0, 26, 0));
+      r.clock.now = Date.UTC(2026, 0, 26, 1);
+      await r.service.tick(r.clock.now);
+      expect((await r.preventiveOrders(plan.id)).map((o) => o.incident_key)).toEqual([
+        `plan/${plan.id}/2026-01-26T00:00:00.000Z`,
+      ]);
+      expect(await r.service.inspections.list(ADMIN, { status: 'skipped', limit: 10 })).toEqual([]);
+    });
+
     it('the report of a plan over a fixed history', async () => {
       const start = Date.UTC(2026, 0, 4, 4);
       const r = await rig(start);

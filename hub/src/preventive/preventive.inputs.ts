@@ -159,6 +159,10 @@ export const inspectionsQuery = z
     status: z.enum(INSPECTION_STATUSES).optional(),
     site: site.optional(),
     plan: z.coerce.number().int().positive().optional(),
+    /** Inspections whose order this person is assigned to or assists on (a technician's tasks). */
+    assignee: z.string().trim().min(1).max(64).optional(),
+    /** Inspections with at least one item on this device (its inspection history). */
+    device: z.string().trim().min(1).max(128).optional(),
     from: epoch.optional(),
     to: epoch.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(200),

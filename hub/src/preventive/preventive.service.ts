@@ -8,7 +8,7 @@ import { scopeToSites } from '../people/site-scope.js';
 import type { WorkOrderService } from '../workorders/work-order.service.js';
 import { mayPlan, mayRead, PreventiveError, parseInput } from './access.js';
 import type { ChecklistItem } from './checklist.js';
-import { InspectionService } from './inspection.service.js';
+import { InspectionService, NO_PLAN_STATS } from './inspection.service.js';
 import { assignOf, PlanGenerator } from './plan-generator.js';
 import { applyPlans } from './plans-file.js';
 import {
@@ -441,14 +441,19 @@ export class PreventiveService {
       'preventive_plan_objects',
       rows.map((r) => r.id),
     );
-    return rows.map((r) => this.presentPlan(r, members.get(r.id) ?? null));
+    const stats = await this.inspections.planStats(rows.map((r) => r.id));
+    return rows.map((r) => ({
+      ...this.presentPlan(r, members.get(r.id) ?? null),
+      stats: stats.get(r.id) ?? NO_PLAN_STATS,
+    }));
   }
 
   async getPlan(actor: Actor, id: number) {
     const row = await this.planRow(id);
     mayRead(actor, row.site);
     const members = await this.members('preventive_plan_objects', [id]);
-    return this.presentPlan(row, members.get(id) ?? null);
+    const stats = await this.inspections.planStats([id]);
+    return { ...this.presentPlan(row, members.get(id) ?? null), stats: stats.get(id) ?? NO_PLAN_STATS };
   }
 
   private async planRow(id: number) {
@@ -490,8 +495,13 @@ export class PreventiveService {
             starts: input.schedule.starts ?? localDay(now, this.generator.zoneOf(input.site)),
           }
         : input.schedule;
+    // A paused calendar plan starts again from now: what fell due while it was paused was never
+    // asked for, so it is not generated late nor recorded as missed.
+    const resumed =
+      previous !== undefined && previous.active === 0 && input.active && schedule.type === 'calendar';
     const unchanged =
       previous !== undefined &&
+      !resumed &&
       previous.schedule === JSON.stringify(schedule) &&
       previous.site === input.site;
     if (unchanged) return { schedule, state: {} };
