@@ -633,6 +633,7 @@ export class InspectionService {
         note: f.note,
         recorded_at: f.recorded_at,
         recorded_by: f.recorded_by,
+        repair_order_id: f.repair_order_id,
         repair_order_code: f.repair_order_code,
       };
     });

@@ -651,6 +651,7 @@ export function describePreventiveContract(dialect: string, openDb: DatabaseFact
           min: 0,
           max: 4.5,
           recorded_by: 'sup',
+          repair_order_id: expect.any(Number),
           repair_order_code: expect.stringMatching(/^WO-\d{6}$/),
         }),
       ]);
