@@ -274,6 +274,7 @@ export class Hub {
         device: alarm?.device ?? null,
         ...(alarm ? { alarm_id: alarm.id, rule_id: alarm.rule_id, severity: alarm.severity } : {}),
         ...(event.orderId !== undefined ? { order_id: event.orderId } : {}),
+        ...(event.acknowledged ? { acknowledged: event.acknowledged } : {}),
       });
     };
     // People's changes to orders (actions, dispatch, escalation, parts) reach the boards too; the

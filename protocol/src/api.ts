@@ -160,6 +160,47 @@ export interface AlarmSummary {
   root_alarm_id: number | null;
   silenced: string | null;
   detail: AlarmDetail;
+  /** Who acknowledged this raise of the alarm (a re-raise must be acknowledged again); null: nobody yet. */
+  acknowledged: AlarmAcknowledgement | null;
+}
+
+/** A person's acknowledgement of one raise (occurrence) of an alarm. */
+export interface AlarmAcknowledgement {
+  /** User name. */
+  by: string;
+  /** Display name when acknowledged (the user name if none). */
+  by_name: string;
+  at: number;
+  /** The alarm's `occurrences` when acknowledged. */
+  occurrence: number;
+}
+
+/** POST /api/alarms/:id/acknowledge: the alarm with its acknowledgement (the first one stands). */
+export interface AcknowledgeResponse {
+  alarm: AlarmSummary;
+}
+
+/** A trend rule's latest prediction for a device (GET /api/devices/:id/predictions). */
+export interface TrendPrediction {
+  rule_id: string;
+  title: string;
+  point: string;
+  /** The limit the line heads for, and from which side it is approached. */
+  limit: number;
+  direction: 'rising' | 'falling';
+  /** The rule raises when the limit is predicted within this time. */
+  horizon_ms: number;
+  /** Predicted time until the point reaches the limit from `at`; null: not heading to it (or not enough data). */
+  time_to_limit_ms: number | null;
+  /** The fitted slope, in the point's unit per hour (null until fitted). */
+  slope_per_hour: number | null;
+  /** When the prediction was made (the latest reading judged), epoch ms; null before any reading. */
+  at: number | null;
+}
+
+export interface PredictionsResponse {
+  device_id: string;
+  predictions: TrendPrediction[];
 }
 
 export interface AlarmsResponse {
@@ -171,7 +212,13 @@ export interface AssetsResponse {
   sites: Array<{
     id: string;
     name?: string;
-    buildings: Array<{ id: string; name?: string; devices: string[] }>;
+    buildings: Array<{
+      id: string;
+      name?: string;
+      /** Devices directly in the building (not in a room). */
+      devices: string[];
+      rooms: Array<{ id: string; name?: string; devices: string[] }>;
+    }>;
   }>;
 }
 
@@ -205,6 +252,9 @@ export const apiPaths = {
   energy: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/energy`,
   gateways: '/api/gateways',
   alarms: '/api/alarms',
+  acknowledge: (alarmId: number) => `/api/alarms/${alarmId}/acknowledge`,
+  predictions: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/predictions`,
+  qr: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/qr.svg`,
   assets: '/api/assets',
   login: '/api/auth/login',
   logout: '/api/auth/logout',

@@ -1,4 +1,4 @@
-import type { DeviceSummary } from './api.js';
+import type { AlarmAcknowledgement, DeviceSummary } from './api.js';
 import type { Reading } from './payloads.js';
 
 /** socket.io events between the hub and dashboards. Names are `noun.past_verb`. */
@@ -41,13 +41,16 @@ export interface ServerToClientEvents {
 }
 
 export interface MaintenanceChangedEvent {
-  kind: 'raised' | 'cleared' | 'severity' | 'order';
+  /** `acknowledged`: a person acknowledged the alarm (every screen stops its sound). */
+  kind: 'raised' | 'cleared' | 'severity' | 'order' | 'acknowledged';
   site: string;
   device: string | null;
   alarm_id?: number;
   rule_id?: string;
   severity?: string;
   order_id?: number;
+  /** kind `acknowledged`: who and when, so a screen can show it before it refetches. */
+  acknowledged?: AlarmAcknowledgement;
 }
 
 export interface ClientToServerEvents {

@@ -21,6 +21,7 @@ const base: AlarmSummary = {
   flapping: 0,
   root_alarm_id: null,
   silenced: null,
+  acknowledged: null,
   detail: {
     rule: {
       id: 'pump.low_pressure_running',

@@ -37,6 +37,7 @@ function alarm(id: number, dev: string, overrides: Partial<AlarmSummary> = {}): 
     root_alarm_id: null,
     silenced: null,
     detail: {},
+    acknowledged: null,
     ...overrides,
   };
 }
@@ -178,8 +179,8 @@ describe('LiveStore', () => {
           id: 'estate',
           name: 'The estate',
           buildings: [
-            { id: 'b2', name: 'Tower 2', devices: ['lift-2'] },
-            { id: 'b1', name: 'Tower 1', devices: ['pump-1', 'meter-1', 'lift-1'] },
+            { id: 'b2', name: 'Tower 2', devices: ['lift-2'], rooms: [] },
+            { id: 'b1', name: 'Tower 1', devices: ['pump-1', 'meter-1', 'lift-1'], rooms: [] },
           ],
         },
       ],

@@ -1,4 +1,9 @@
-import type { DeviceSummary, TelemetryBatch } from '@caretaker/protocol';
+import type {
+  AlarmAcknowledgement,
+  DeviceSummary,
+  TelemetryBatch,
+  TrendPrediction,
+} from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely } from 'kysely';
 import { type AlarmPhase, type AlarmRow, type Database, type Severity, severityRank } from '../db/schema.js';
@@ -91,9 +96,11 @@ export interface AlarmEngineOptions {
 }
 
 export interface AlarmEvent {
-  type: 'raised' | 'cleared' | 'severity' | 'order';
+  type: 'raised' | 'cleared' | 'severity' | 'order' | 'acknowledged';
   alarm?: AlarmRow;
   orderId?: number;
+  /** type `acknowledged`: who and when (alarm-acknowledgement.service.ts). */
+  acknowledged?: AlarmAcknowledgement;
 }
 
 export class AlarmEngine {
@@ -166,6 +173,35 @@ export class AlarmEngine {
 
   listOpen(): AlarmRow[] {
     return [...this.open.values()];
+  }
+
+  /**
+   * The latest prediction of each trend rule of a device, read from its live timeline (nothing
+   * is computed here); undefined for a device the engine has not judged since it started.
+   */
+  predictions(device: string): { site: string; predictions: TrendPrediction[] } | undefined {
+    const ctx = this.devices.get(device);
+    if (!ctx) return undefined;
+    const predictions: TrendPrediction[] = [];
+    for (const evaluator of ctx.live.list) {
+      const trend = evaluator.rule.trend;
+      const prediction = evaluator.prediction;
+      if (!trend || !prediction) continue;
+      predictions.push({
+        rule_id: evaluator.rule.id,
+        title: evaluator.rule.title,
+        point: trend.point,
+        limit: trend.limit,
+        direction: trend.direction,
+        horizon_ms: trend.horizon,
+        time_to_limit_ms: Number.isFinite(prediction.timeToLimitMs)
+          ? Math.round(prediction.timeToLimitMs)
+          : null,
+        slope_per_hour: Number.isFinite(prediction.slopePerSecond) ? prediction.slopePerSecond * 3600 : null,
+        at: Number.isFinite(ctx.live.watermark) ? ctx.live.watermark : null,
+      });
+    }
+    return { site: ctx.site, predictions };
   }
 
   // ------------------------------------------------------------------ readings

@@ -14,6 +14,7 @@ import { WebhookService } from '../webhooks/webhook.service.js';
 import { OrderLifecycle } from '../workorders/order-lifecycle.js';
 import { WorkOrderService } from '../workorders/work-order.service.js';
 import { loadWorkflow } from '../workorders/workflow.js';
+import { AlarmAcknowledgements } from './acknowledgement.service.js';
 import { AlarmEngine } from './alarm-engine.js';
 import { AssetMap } from './assets.js';
 import { loadRules } from './rules.js';
@@ -51,6 +52,8 @@ export class Maintenance {
   parts!: PartsService;
   webhooks!: WebhookService;
   reports!: ReportsService;
+  /** People acknowledging alarms (issue 8): told to every screen through the engine's events. */
+  acknowledgements!: AlarmAcknowledgements;
 
   private constructor(
     readonly database: OpenDatabase,
@@ -150,6 +153,14 @@ export class Maintenance {
         live.listGateways().find((g) => g.site === site && g.gateway === gateway)?.status !== 'offline',
     });
     await engine.start();
+    const acknowledgements = new AlarmAcknowledgements({
+      db: database.db,
+      now,
+      openAlarms: () => engine.listOpen(),
+    });
+    acknowledgements.onAcknowledged(({ alarm, acknowledged }) =>
+      engine.onEvent?.({ type: 'acknowledged', alarm, acknowledged }),
+    );
     const onDevice = ({ device }: { device: Parameters<AlarmEngine['onDeviceChanged']>[0] }) =>
       engine.onDeviceChanged(device);
     live.on('device.changed', onDevice);
@@ -159,7 +170,16 @@ export class Maintenance {
     );
     return Object.assign(
       new Maintenance(database, engine, orders, () => live.off('device.changed', onDevice), lifecycle),
-      { sla, dispatch, shifts: new ShiftService(database.db), preventive, parts, webhooks, reports },
+      {
+        sla,
+        dispatch,
+        shifts: new ShiftService(database.db),
+        preventive,
+        parts,
+        webhooks,
+        reports,
+        acknowledgements,
+      },
     );
   }
 

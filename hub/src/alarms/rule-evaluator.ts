@@ -345,6 +345,15 @@ export class RuleEvaluator {
     };
   }
 
+  /**
+   * A trend rule's latest prediction (undefined for other rules): the time until its point
+   * reaches the limit (Infinity: not heading there, or not fitted yet) and the fitted slope.
+   */
+  get prediction(): { timeToLimitMs: number; slopePerSecond: number } | undefined {
+    if (!this.regression) return undefined;
+    return { timeToLimitMs: this.eta, slopePerSecond: this.slope };
+  }
+
   get snapshot(): EvaluatorState {
     return { ...this.state };
   }

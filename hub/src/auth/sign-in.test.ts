@@ -58,6 +58,7 @@ describe('signing in to the dashboard', () => {
           'orders.grab',
           'orders.work',
           'parts.use',
+          'alarms.acknowledge',
           'tokens.own',
         ],
       },

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { alarmAcknowledgementsMigration } from '../alarms/acknowledgement.service.js';
 import { detectorStateMigration } from '../alarms/detector-state.js';
 import { partsWebhooksMigration } from '../parts/migration.js';
 import { peopleMigration } from '../people/migration.js';
@@ -193,5 +194,6 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0006_parts_webhooks': partsWebhooksMigration(kind),
     '0008_detector_state': detectorStateMigration(kind),
     '0009_qr_reports': qrReportsMigration(kind),
+    '0010_alarm_acknowledgements': alarmAcknowledgementsMigration(kind),
   };
 }

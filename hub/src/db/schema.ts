@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AlarmAcknowledgementTables } from '../alarms/acknowledgement.service.js';
 import type { DetectorStateTables } from '../alarms/detector-state.js';
 import type { PartsTables } from '../parts/schema.js';
 import type { PeopleTables } from '../people/schema.js';
@@ -208,7 +209,8 @@ export type Database = CoreTables &
   PartsTables &
   WebhookTables &
   WorkOrderTables &
-  PreventiveTables;
+  PreventiveTables &
+  AlarmAcknowledgementTables;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type NewAlarm = Insertable<AlarmsTable>;

@@ -87,16 +87,19 @@ export const corePaths: OpenApiPaths = {
   '/api/alarms': {
     get: {
       tags: ['alarms'],
-      summary: 'Live alarms (active, clearing, cleared within the flap window), newest first',
+      summary:
+        'Live alarms (active, clearing, cleared within the flap window), newest first, each with `acknowledged` (who, when, or null)',
       responses: { 200: jsonResponse('{ alarms: [...] }'), ...errors(401) },
     },
   },
   '/api/assets': {
     get: {
       tags: ['alarms'],
-      summary: 'Sites, their buildings and the devices in each (the assets file), for your sites',
+      summary: 'Sites, their buildings, rooms and the devices in each (the assets file), for your sites',
       responses: {
-        200: jsonResponse('{ sites: [{ id, name, buildings: [{ id, name, devices }] }] }'),
+        200: jsonResponse(
+          '{ sites: [{ id, name, buildings: [{ id, name, devices, rooms: [{ id, name, devices }] }] }] }',
+        ),
         ...errors(401),
       },
     },

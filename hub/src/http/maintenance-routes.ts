@@ -1,7 +1,15 @@
-import type { AssetsResponse } from '@caretaker/protocol';
+import type {
+  AcknowledgeResponse,
+  AlarmAcknowledgement,
+  AlarmSummary,
+  AssetsResponse,
+  PredictionsResponse,
+} from '@caretaker/protocol';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { AcknowledgeError } from '../alarms/acknowledgement.service.js';
 import type { Maintenance } from '../alarms/maintenance.js';
+import type { AlarmRow } from '../db/schema.js';
 import { actorOf, canSeeSite } from '../people/actor.js';
 import { scopeToSites } from '../people/site-scope.js';
 import { firstIssue, sendError } from './errors.js';
@@ -26,6 +34,16 @@ const windowBody = z
   .strict()
   .refine((w) => w.ends_at > w.starts_at, { path: ['ends_at'], message: 'must be after starts_at' });
 
+const alarmId = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1));
+
+function alarmSummary(row: AlarmRow, acknowledged: AlarmAcknowledgement | null): AlarmSummary {
+  return { ...row, detail: JSON.parse(row.detail || '{}') as AlarmSummary['detail'], acknowledged };
+}
+
 export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
   const { maintenance } = deps;
   const router = express.Router();
@@ -45,15 +63,55 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
     return { name: actor.username, role: actor.role };
   };
 
-  // Live alarms of the caller's sites only.
-  router.get('/alarms', (req, res) => {
+  // Live alarms of the caller's sites only, each with who acknowledged its current raise.
+  router.get('/alarms', async (req, res) => {
     const actor = actorOf(req);
-    const alarms = maintenance.engine
+    const rows = maintenance.engine
       .listOpen()
-      .filter((a) => a.id !== 0 && a.state !== 'pending' && (!actor || canSeeSite(actor, a.site)))
-      .map((a) => ({ ...a, detail: JSON.parse(a.detail || '{}') as unknown }))
+      .filter((a) => a.id !== 0 && a.state !== 'pending' && (!actor || canSeeSite(actor, a.site)));
+    const acks = await maintenance.acknowledgements.forAlarms(rows);
+    const alarms = rows
+      .map((a) => alarmSummary(a, acks.get(a.id) ?? null))
       .sort((a, b) => (b.raised_at ?? 0) - (a.raised_at ?? 0));
     res.json({ alarms });
+  });
+
+  // A person has seen the alarm and is on it: every screen shows who, and the trapped-passenger
+  // sound stops everywhere. Repeating it is harmless (the first acknowledgement stands).
+  router.post('/alarms/:id/acknowledge', async (req: Request<{ id: string }>, res) => {
+    const id = alarmId.safeParse(req.params.id);
+    if (!id.success) {
+      sendError(res, 400, `id: ${req.params.id} is not an alarm id (a positive integer)`);
+      return;
+    }
+    const actor = actorOf(req);
+    if (!actor) {
+      sendError(res, 401, 'authentication required');
+      return;
+    }
+    try {
+      const { alarm, acknowledged, created } = await maintenance.acknowledgements.acknowledge(id.data, actor);
+      res
+        .status(created ? 201 : 200)
+        .json({ alarm: alarmSummary(alarm, acknowledged) } satisfies AcknowledgeResponse);
+    } catch (err) {
+      if (err instanceof AcknowledgeError) sendError(res, err.status, err.message);
+      else throw err;
+    }
+  });
+
+  // What the trend rules predict for a device: the time until each point reaches its limit.
+  router.get('/devices/:id/predictions', (req: Request<{ id: string }>, res) => {
+    const actor = actorOf(req);
+    const device = req.params.id;
+    const judged = maintenance.engine.predictions(device);
+    const site = judged?.site ?? maintenance.engine.assets.placeOf(device)?.site;
+    // Another site's device is as unknown as a device that does not exist.
+    if (site === undefined || (actor && !canSeeSite(actor, site))) {
+      sendError(res, 404, `device ${device} not found`);
+      return;
+    }
+    res.json({ device_id: device, predictions: judged?.predictions ?? [] } satisfies PredictionsResponse);
   });
 
   // The board groups devices by site and building; a user sees only their sites.

@@ -1,4 +1,5 @@
 import express from 'express';
+import { alarmPaths } from '../alarms/openapi.js';
 import { dispatchPaths } from '../dispatch/openapi.js';
 import { partsPaths } from '../parts/openapi.js';
 import { peoplePaths } from '../people/openapi.js';
@@ -25,6 +26,7 @@ const MODULE_PATHS: readonly OpenApiPaths[] = [
   partsPaths,
   webhookPaths,
   reportsPaths,
+  alarmPaths,
   // Each module registers its paths here (people, sla/dispatch, preventive, parts, webhooks, reports).
 ];
 
