@@ -1,9 +1,19 @@
-import { useTranslation } from 'react-i18next';
-import { useTitle } from '../../components/use-title.js';
+import { Route, Routes } from 'react-router';
+import { useCan } from '../../auth/permissions.js';
+import { CreateOrderPage } from './CreateOrderPage.js';
+import { DeskPage } from './DeskPage.js';
+import { OrderPage } from './OrderPage.js';
+import './orders.css';
 
-/** The orders pages, mounted at /orders/* by App.tsx (the feature's own sub-routes go here). */
+/** The work-order desk, mounted at /orders/* by App.tsx: the desk, a new order, one order. */
 export default function OrdersRoutes() {
-  const { t } = useTranslation();
-  useTitle(t('orders.title'));
-  return <h1>{t('orders.title')}</h1>;
+  const can = useCan();
+  return (
+    <Routes>
+      <Route index element={<DeskPage />} />
+      {can('orders.create') ? <Route path="new" element={<CreateOrderPage />} /> : null}
+      <Route path=":id" element={<OrderPage />} />
+      <Route path="*" element={<DeskPage />} />
+    </Routes>
+  );
 }

@@ -1,0 +1,385 @@
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import {
+  type Candidate,
+  errorText,
+  FAULT_CATEGORIES,
+  type OrderDetail,
+  ordersApi,
+  type Ranking,
+  type WorkflowAction,
+} from './orders.api.js';
+
+/** The transition table, read once per page load (it only changes with the hub's configuration). */
+let workflowOnce: Promise<WorkflowAction[]> | null = null;
+function loadWorkflow(): Promise<WorkflowAction[]> {
+  workflowOnce ??= ordersApi.workflow().then(
+    (res) => res.actions,
+    (err: unknown) => {
+      workflowOnce = null;
+      throw err;
+    },
+  );
+  return workflowOnce;
+}
+
+/** Fields every action form shows when the table names them, in this order. */
+const FIELD_ORDER = [
+  'assignee',
+  'assignees',
+  'resolution',
+  'labour_minutes',
+  'fault_category',
+  'rating',
+  'comment',
+  'reason',
+  'until',
+  'note',
+] as const;
+type Field = (typeof FIELD_ORDER)[number];
+type Values = Partial<Record<Field, string | string[]>>;
+
+/** Destructive or final: asked for in a form even without fields, never taken on one click. */
+const CONFIRM = new Set(['cancel', 'close', 'pass_check']);
+
+/**
+ * Buttons for exactly the actions the hub allows this person on this order (`actions_allowed`),
+ * each opening the form its body needs (from GET /api/workflow); the hub's refusal is shown as
+ * it words it.
+ */
+export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: () => void }) {
+  const { t } = useTranslation();
+  const [workflow, setWorkflow] = useState<WorkflowAction[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const order = detail.work_order;
+
+  useEffect(() => {
+    loadWorkflow().then(setWorkflow, (err: unknown) => setError(errorText(err)));
+  }, []);
+  // A change elsewhere may take an open form's action away.
+  useEffect(() => {
+    if (open && !detail.actions_allowed.includes(open)) setOpen(null);
+  }, [detail.actions_allowed, open]);
+
+  const fieldsOf = (name: string): { required: Field[]; optional: Field[] } => {
+    const action = workflow?.find((a) => a.name === name);
+    const pick = (list: string[] | undefined) => FIELD_ORDER.filter((f) => list?.includes(f));
+    return { required: pick(action?.body.required), optional: pick(action?.body.optional) };
+  };
+
+  const perform = async (name: string, body: Record<string, unknown>) => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await ordersApi.act(order.id, name, body);
+      setOpen(null);
+      setMessage(t('orders.form.done', { action: t(`orders.action.${name}`, { defaultValue: name }) }));
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const click = (name: string) => {
+    const { required, optional } = fieldsOf(name);
+    if (required.length === 0 && optional.length === 0 && !CONFIRM.has(name)) void perform(name, {});
+    else {
+      setOpen(name);
+      setError(null);
+      setMessage(null);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="actions-title" data-testid="order-actions">
+      <h2 id="actions-title">{t('orders.page.actions')}</h2>
+      {detail.actions_allowed.length === 0 ? <p className="muted">{t('orders.page.noActions')}</p> : null}
+      <div className="action-buttons">
+        {detail.actions_allowed.map((name) => (
+          <button
+            key={name}
+            type="button"
+            className={name === 'cancel' || name === 'reject' ? 'danger' : 'primary'}
+            data-action={name}
+            aria-expanded={open === name}
+            disabled={busy || workflow === null}
+            onClick={() => click(name)}
+          >
+            {t(`orders.action.${name}`, { defaultValue: name })}
+          </button>
+        ))}
+      </div>
+      {open ? (
+        <ActionForm
+          key={open}
+          name={open}
+          orderId={order.id}
+          fields={fieldsOf(open)}
+          busy={busy}
+          onSubmit={(body) => void perform(open, body)}
+          onCancel={() => setOpen(null)}
+        />
+      ) : null}
+      {error ? (
+        <p className="banner" role="alert" data-testid="action-error">
+          {error}
+        </p>
+      ) : null}
+      {message ? (
+        <p className="ok" role="status">
+          {message}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function ActionForm({
+  name,
+  orderId,
+  fields,
+  busy,
+  onSubmit,
+  onCancel,
+}: {
+  name: string;
+  orderId: number;
+  fields: { required: Field[]; optional: Field[] };
+  busy: boolean;
+  onSubmit: (body: Record<string, unknown>) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [values, setValues] = useState<Values>({});
+  const all = [...fields.required, ...fields.optional];
+  const set = (field: Field, value: string | string[]) => setValues((v) => ({ ...v, [field]: value }));
+  const label = t(`orders.action.${name}`, { defaultValue: name });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const body: Record<string, unknown> = {};
+    for (const field of all) {
+      const value = values[field];
+      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      if (field === 'labour_minutes' || field === 'rating') body[field] = Number(value);
+      else if (field === 'until') body[field] = new Date(value as string).getTime();
+      else body[field] = value;
+    }
+    onSubmit(body);
+  };
+
+  return (
+    <form className="action-form" onSubmit={submit} aria-label={label} data-form={name}>
+      {all.map((field) => {
+        const required = fields.required.includes(field);
+        const fieldLabel = (
+          <>
+            {t(`orders.field.${field}`)}
+            {required ? '' : ` ${t('orders.form.optional')}`}
+          </>
+        );
+        const fid = `${id}-${field}`;
+        if (field === 'assignee' || field === 'assignees') {
+          return (
+            <CandidatePicker
+              key={field}
+              orderId={orderId}
+              multiple={field === 'assignees'}
+              legend={fieldLabel}
+              value={values[field]}
+              onChange={(v) => set(field, v)}
+              required={required}
+            />
+          );
+        }
+        if (field === 'fault_category') {
+          return (
+            <label key={field} htmlFor={fid}>
+              {fieldLabel}
+              <select
+                id={fid}
+                required={required}
+                value={(values[field] as string) ?? ''}
+                onChange={(e) => set(field, e.target.value)}
+              >
+                <option value="" />
+                {FAULT_CATEGORIES.map((c) => (
+                  <option key={c} value={c}>
+                    {t(`orders.fault.${c}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          );
+        }
+        if (field === 'rating') {
+          return (
+            <fieldset key={field} className="rating">
+              <legend>{fieldLabel}</legend>
+              {[1, 2, 3, 4, 5].map((n) => (
+                <label key={n} className="rating-star">
+                  <input
+                    type="radio"
+                    name={fid}
+                    value={n}
+                    required={required}
+                    checked={values.rating === String(n)}
+                    onChange={() => set('rating', String(n))}
+                  />
+                  <span aria-hidden="true">{'★'.repeat(n)}</span>
+                  <span className="visually-hidden">{t('orders.form.ratingStars', { count: n })}</span>
+                </label>
+              ))}
+            </fieldset>
+          );
+        }
+        if (field === 'labour_minutes') {
+          return (
+            <label key={field} htmlFor={fid}>
+              {fieldLabel}
+              <input
+                id={fid}
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={100000}
+                step={1}
+                required={required}
+                value={(values[field] as string) ?? ''}
+                onChange={(e) => set(field, e.target.value)}
+              />
+            </label>
+          );
+        }
+        if (field === 'until') {
+          return (
+            <label key={field} htmlFor={fid}>
+              {fieldLabel}
+              <input
+                id={fid}
+                type="datetime-local"
+                required={required}
+                value={(values[field] as string) ?? ''}
+                onChange={(e) => set(field, e.target.value)}
+              />
+            </label>
+          );
+        }
+        return (
+          <label key={field} htmlFor={fid}>
+            {fieldLabel}
+            <textarea
+              id={fid}
+              rows={field === 'resolution' ? 4 : 2}
+              required={required}
+              maxLength={field === 'resolution' ? 4000 : 2000}
+              value={(values[field] as string) ?? ''}
+              onChange={(e) => set(field, e.target.value)}
+            />
+          </label>
+        );
+      })}
+      <div className="form-buttons">
+        <button
+          type="submit"
+          className={name === 'cancel' || name === 'reject' ? 'danger' : 'primary'}
+          disabled={busy}
+        >
+          {busy ? t('orders.form.working') : t('orders.form.confirm', { action: label })}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          {t('orders.form.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The site's technicians as the hub ranks them for this order, each with why (manual dispatch). */
+function CandidatePicker({
+  orderId,
+  multiple,
+  legend,
+  value,
+  onChange,
+  required,
+}: {
+  orderId: number;
+  multiple: boolean;
+  legend: ReactNode;
+  value: string | string[] | undefined;
+  onChange: (value: string | string[]) => void;
+  required: boolean;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [ranking, setRanking] = useState<Ranking | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    ordersApi.candidates(orderId, controller.signal).then(
+      (res) => setRanking(res.ranking),
+      (err: unknown) => {
+        if (!controller.signal.aborted) setError(errorText(err));
+      },
+    );
+    return () => controller.abort();
+  }, [orderId]);
+  const chosen = Array.isArray(value) ? value : value ? [value] : [];
+  const toggle = (c: Candidate, on: boolean) => {
+    if (!multiple) onChange(c.username);
+    else onChange(on ? [...chosen, c.username] : chosen.filter((u) => u !== c.username));
+  };
+  return (
+    <fieldset className="candidates" data-testid="candidates">
+      <legend>{legend}</legend>
+      {error ? (
+        <p className="error" role="alert">
+          {t('orders.form.candidatesFailed', { error })}
+        </p>
+      ) : null}
+      {!ranking && !error ? <p className="muted small">{t('orders.form.candidatesLoading')}</p> : null}
+      {ranking && !ranking.candidates.some((c) => c.eligible) ? (
+        <p className="muted">{t('orders.form.noCandidates', { why: ranking.why })}</p>
+      ) : null}
+      <ul>
+        {ranking?.candidates.map((c) => (
+          <li
+            key={c.username}
+            className={c.eligible ? 'candidate' : 'candidate passed'}
+            data-candidate={c.username}
+          >
+            <label htmlFor={`${id}-${c.username}`}>
+              <input
+                id={`${id}-${c.username}`}
+                type={multiple ? 'checkbox' : 'radio'}
+                name={`${id}-pick`}
+                value={c.username}
+                // A person passed over can still be chosen by a dispatcher who knows better; the
+                // hub checks what must hold (site, role, active).
+                required={required && !multiple}
+                checked={chosen.includes(c.username)}
+                onChange={(e) => toggle(c, e.target.checked)}
+              />
+              <span>
+                <strong>{c.display_name}</strong> ({c.username}) ·{' '}
+                {c.rank !== null ? t('orders.form.rank', { rank: c.rank }) : t('orders.form.passedOver')} ·{' '}
+                {t('orders.form.openOrders', { count: c.open_orders })}
+              </span>
+            </label>
+            <p className="muted small candidate-why">
+              {c.eligible ? c.explanation : c.passed_over.join('; ') || c.explanation}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
+  );
+}

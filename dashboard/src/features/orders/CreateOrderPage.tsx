@@ -1,0 +1,186 @@
+import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useTitle } from '../../components/use-title.js';
+import { useLayout, useLiveStore } from '../../store/hooks.js';
+import { problemName } from './badges.js';
+import { errorText, type NewOrder, ordersApi, PRIORITIES, type ServiceLevels } from './orders.api.js';
+
+/** The manual categories, for a hub that does not list its service levels. */
+const FALLBACK_TYPES = ['general', 'water_leak', 'electrical', 'plumbing', 'lighting', 'door_access', 'hvac'];
+
+/**
+ * A manual order (POST /api/work-orders): a device from the live board (its site and building
+ * follow) or a site, the problem type (its priority preset from the service levels), a title
+ * and a description. `?device=pump-1` preselects a device (a link from its page).
+ */
+export function CreateOrderPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const store = useLiveStore();
+  const layout = useLayout();
+  const id = useId();
+  useTitle(t('orders.create.heading'));
+  const devices = useMemo(
+    () =>
+      layout.sites
+        .flatMap((s) => s.buildings.flatMap((b) => b.devices))
+        .flatMap((d) => {
+          const view = store.device(d);
+          return view ? [view] : [];
+        }),
+    [layout, store],
+  );
+  const [levels, setLevels] = useState<ServiceLevels['problem_types'] | null>(null);
+  const [device, setDevice] = useState(params.get('device') ?? '');
+  const [site, setSite] = useState(layout.sites.length === 1 ? (layout.sites[0]?.id ?? '') : '');
+  const [problemType, setProblemType] = useState('general');
+  const [priority, setPriority] = useState(3);
+  const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
+  const [location, setLocation] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    ordersApi.serviceLevels().then(
+      (res) => setLevels(res.problem_types),
+      () => setLevels([]),
+    );
+  }, []);
+  const types = levels && levels.length > 0 ? levels.map((l) => l.problem_type) : FALLBACK_TYPES;
+  const chosen = devices.find((d) => d.summary.id === device);
+
+  const pickType = (type: string) => {
+    setProblemType(type);
+    const preset = levels?.find((l) => l.problem_type === type)?.priority;
+    if (preset) setPriority(preset);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const orderSite = chosen?.site.id ?? site;
+    if (!orderSite) {
+      setError(t('orders.create.needSite'));
+      return;
+    }
+    const body: NewOrder = {
+      site: orderSite,
+      problem_type: problemType,
+      priority,
+      title,
+      description,
+      ...(chosen ? { device: chosen.summary.id } : {}),
+      ...(chosen?.building ? { building: chosen.building.id } : {}),
+      ...(location.trim() ? { location: location.trim() } : {}),
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      const { work_order } = await ordersApi.create(body);
+      navigate(`/orders/${work_order.id}`);
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="create-title" className="create-order">
+      <p className="small">
+        <Link to="/orders">← {t('orders.page.back')}</Link>
+      </p>
+      <h1 id="create-title">{t('orders.create.heading')}</h1>
+      <form className="panel order-form" onSubmit={(e) => void submit(e)}>
+        <label htmlFor={`${id}-device`}>
+          {t('orders.create.device')}
+          <select id={`${id}-device`} value={device} onChange={(e) => setDevice(e.target.value)}>
+            <option value="">{t('orders.create.noDevice')}</option>
+            {devices.map((d) => (
+              <option key={d.summary.id} value={d.summary.id}>
+                {d.summary.id} · {t(`types.${d.summary.type}`, { defaultValue: d.summary.type })} ·{' '}
+                {d.site.name}
+                {d.building ? ` · ${d.building.name}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {!chosen ? (
+          <label htmlFor={`${id}-site`}>
+            {t('orders.create.site')}
+            <select id={`${id}-site`} required value={site} onChange={(e) => setSite(e.target.value)}>
+              <option value="" />
+              {layout.sites.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label htmlFor={`${id}-type`}>
+          {t('orders.create.problemType')}
+          <select id={`${id}-type`} value={problemType} onChange={(e) => pickType(e.target.value)}>
+            {types.map((type) => (
+              <option key={type} value={type}>
+                {problemName(t, type)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label htmlFor={`${id}-priority`}>
+          {t('orders.create.priority')}
+          <select
+            id={`${id}-priority`}
+            value={priority}
+            onChange={(e) => setPriority(Number(e.target.value))}
+          >
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {t(`orders.priority.p${p}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label htmlFor={`${id}-title`}>
+          {t('orders.create.titleField')}
+          <input
+            id={`${id}-title`}
+            required
+            maxLength={200}
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+        </label>
+        <label htmlFor={`${id}-location`}>
+          {t('orders.create.location')} {t('orders.form.optional')}
+          <input
+            id={`${id}-location`}
+            maxLength={200}
+            value={location}
+            onChange={(e) => setLocation(e.target.value)}
+          />
+        </label>
+        <label htmlFor={`${id}-description`}>
+          {t('orders.create.description')}
+          <textarea
+            id={`${id}-description`}
+            rows={4}
+            maxLength={4000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+        {error ? (
+          <p className="banner" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('orders.create.creating') : t('orders.create.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,146 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { api } from '../../api/client.js';
+import { pointLabel } from '../../components/point-label.js';
+import { useFormat } from '../../i18n/format.js';
+import { bucketsToColumns, type ChartColumns } from '../../pages/device-chart.js';
+
+/** Before and after the alarm: enough to see what led up to it and whether it recovered. */
+const BEFORE_MS = 30 * 60_000;
+const AFTER_MS = 30 * 60_000;
+const HEIGHT = 150;
+
+/**
+ * What the sensors saw around the alarm of a sensor order: each point the rule names, from the
+ * store (GET /api/devices/:id/series, mean with a min–max band), the alarm's moment marked.
+ * Loaded lazily with uPlot, only on the pages of such orders.
+ */
+export default function EvidenceChart({
+  device,
+  points,
+  alarmAt,
+}: {
+  device: string;
+  points: readonly string[];
+  alarmAt: number;
+}) {
+  return (
+    <div className="charts evidence" data-testid="evidence">
+      {points.map((point) => (
+        <PointEvidence key={point} device={device} point={point} alarmAt={alarmAt} />
+      ))}
+    </div>
+  );
+}
+
+function PointEvidence({ device, point, alarmAt }: { device: string; point: string; alarmAt: number }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const box = useRef<HTMLDivElement>(null);
+  const [columns, setColumns] = useState<ChartColumns | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const label = pointLabel(t, point);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const from = alarmAt - BEFORE_MS;
+    const to = Math.min(Date.now(), alarmAt + AFTER_MS);
+    api.series(device, { point, from, to, buckets: 120 }, controller.signal).then(
+      (res) => setColumns(bucketsToColumns(res.buckets)),
+      (err: unknown) => {
+        if (!controller.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => controller.abort();
+  }, [device, point, alarmAt]);
+
+  const empty = columns?.[1].every((v) => v === null) ?? false;
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !columns || empty) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+    const line = color('--accent', '#1f5fbf');
+    const text = color('--muted', '#4f5d6b');
+    const grid = color('--border', '#d0d7de');
+    const alarm = color('--alarm', '#b02a37');
+    const number = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : format.number(v));
+    const chart = new uPlot(
+      {
+        width: Math.max(240, el.clientWidth),
+        height: HEIGHT,
+        scales: { x: { time: true } },
+        series: [
+          { value: (_u, v) => (v === null || v === undefined ? '—' : format.dateTime(v * 1000)) },
+          { label: t('device.mean'), stroke: line, width: 1.5, value: number },
+          { label: t('device.min'), stroke: `${line}66`, width: 1, value: number },
+          { label: t('device.max'), stroke: `${line}66`, width: 1, value: number },
+        ],
+        bands: [{ series: [3, 2], fill: `${line}22` }],
+        axes: [
+          {
+            stroke: text,
+            grid: { stroke: grid, width: 1 },
+            values: (_u, splits, _a, _s, step) => splits.map((s) => format.axis(s * 1000, step * 1000)),
+          },
+          {
+            stroke: text,
+            grid: { stroke: grid, width: 1 },
+            size: 56,
+            values: (_u, splits) => splits.map((s) => format.number(s)),
+          },
+        ],
+        hooks: {
+          draw: [
+            (u) => {
+              // The alarm's moment, dashed: the reading that raised it is at this line.
+              const x = u.valToPos(alarmAt / 1000, 'x', true);
+              const { ctx, bbox } = u;
+              if (x < bbox.left || x > bbox.left + bbox.width) return;
+              ctx.save();
+              ctx.strokeStyle = alarm;
+              ctx.setLineDash([6, 4]);
+              ctx.lineWidth = 1.5;
+              ctx.beginPath();
+              ctx.moveTo(x, bbox.top);
+              ctx.lineTo(x, bbox.top + bbox.height);
+              ctx.stroke();
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      columns as uPlot.AlignedData,
+      el,
+    );
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
+  }, [columns, empty, format, t, alarmAt]);
+
+  return (
+    <figure className="chart" data-chart={point}>
+      <figcaption>
+        {label}
+        {columns === null && !error ? (
+          <span className="muted small"> · {t('orders.page.evidenceLoading')}</span>
+        ) : null}
+        {empty ? <span className="muted small"> · {t('orders.page.evidenceNone')}</span> : null}
+        {error ? <span className="error small"> · {error}</span> : null}
+      </figcaption>
+      <div
+        ref={box}
+        className="chart-box"
+        role="img"
+        aria-label={`${label}: ${t('orders.page.evidenceIntro', { device, time: format.dateTime(alarmAt) })}`}
+      />
+    </figure>
+  );
+}

@@ -1,0 +1,108 @@
+import { type ChangeEvent, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSession } from '../../auth/session.js';
+import { useFormat } from '../../i18n/format.js';
+import { type Attachment, errorText, ordersApi, type WorkOrder } from './orders.api.js';
+
+/** The roles the hub lets add photos (hub/src/workorders/attachment.service.ts). */
+const ATTACHING = new Set(['admin', 'supervisor', 'technician', 'reviewer', 'requester']);
+
+/**
+ * The order's photos: thumbnails that open the full picture, and an upload that opens the
+ * phone's camera (`capture`); the hub reads the type from the bytes and refuses anything else.
+ */
+export function PhotosPanel({
+  order,
+  attachments,
+  onDone,
+}: {
+  order: WorkOrder;
+  attachments: readonly Attachment[];
+  onDone: () => void;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const { session } = useSession();
+  const id = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const role = session.status === 'signed-in' ? session.me.role : '';
+  const mayAdd = ATTACHING.has(role) && order.status !== 'closed' && order.status !== 'cancelled';
+
+  const upload = async (event: ChangeEvent<HTMLInputElement>) => {
+    const input = event.target;
+    const file = input.files?.[0];
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    setDone(false);
+    try {
+      await ordersApi.upload(order.id, file);
+      setDone(true);
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+      input.value = '';
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="photos-title" data-testid="order-photos">
+      <h2 id="photos-title">{t('orders.photos.heading')}</h2>
+      {attachments.length === 0 ? <p className="muted">{t('orders.photos.none')}</p> : null}
+      <ul className="photos">
+        {attachments.map((a) => {
+          const url = ordersApi.attachmentUrl(order.id, a.id);
+          return (
+            <li key={a.id}>
+              <a
+                href={url}
+                target="_blank"
+                rel="noreferrer"
+                aria-label={t('orders.photos.open', { name: a.filename })}
+              >
+                <img src={url} alt={a.filename} loading="lazy" width={120} height={120} />
+              </a>
+              <p className="muted small">
+                {t('orders.photos.by', { name: a.uploaded_by, time: format.dateTime(a.uploaded_at) })}
+              </p>
+            </li>
+          );
+        })}
+      </ul>
+      {mayAdd ? (
+        <div className="photo-add">
+          <label htmlFor={`${id}-file`} className="button">
+            📷 {busy ? t('orders.photos.uploading') : t('orders.photos.add')}
+          </label>
+          <input
+            id={`${id}-file`}
+            className="file-input"
+            type="file"
+            accept="image/*"
+            capture="environment"
+            disabled={busy}
+            onChange={(e) => void upload(e)}
+            aria-describedby={`${id}-hint`}
+          />
+          <p id={`${id}-hint`} className="muted small">
+            {t('orders.photos.hint')}
+          </p>
+        </div>
+      ) : null}
+      {error ? (
+        <p className="banner" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {done ? (
+        <p className="ok" role="status">
+          {t('orders.photos.uploaded')}
+        </p>
+      ) : null}
+    </section>
+  );
+}
