@@ -14,6 +14,8 @@ import { loadDemoPeople, type User, type UserDirectory } from './auth/users.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubConfig } from './config.js';
 import { dispatchRoutes } from './dispatch/dispatch.routes.js';
+import { energyRoutes } from './energy/energy.routes.js';
+import { openEnergy } from './energy/energy.wiring.js';
 import { accountRoutes, signInRoutes } from './http/auth-routes.js';
 import { createHttpApp } from './http/http-app.js';
 import { maintenanceRoutes } from './http/maintenance-routes.js';
@@ -242,6 +244,15 @@ export class Hub {
         partsRoutes({ parts: maintenance.parts }),
         webhookRoutes({ webhooks: maintenance.webhooks }),
         reportsRoutes({ reports: maintenance.reports }),
+        energyRoutes({
+          energy: openEnergy({
+            store: this.store,
+            live: this.live,
+            assets: maintenance.engine.assets,
+            db: maintenance.database.db,
+            now: this.now,
+          }),
+        }),
         slaRoutes({ sla: maintenance.sla }),
         dispatchRoutes({ dispatch: maintenance.dispatch, shifts: maintenance.shifts }),
       ],

@@ -1,6 +1,7 @@
 import express from 'express';
 import { alarmPaths } from '../alarms/openapi.js';
 import { dispatchPaths } from '../dispatch/openapi.js';
+import { energyPaths } from '../energy/openapi.js';
 import { partsPaths } from '../parts/openapi.js';
 import { peoplePaths } from '../people/openapi.js';
 import { preventivePaths } from '../preventive/openapi.js';
@@ -26,6 +27,7 @@ const MODULE_PATHS: readonly OpenApiPaths[] = [
   partsPaths,
   webhookPaths,
   reportsPaths,
+  energyPaths,
   alarmPaths,
   // Each module registers its paths here (people, sla/dispatch, preventive, parts, webhooks, reports).
 ];

@@ -1,0 +1,140 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { ReportFormat } from './report-format.js';
+import type { Lines } from './report-shape.js';
+
+interface LineChartProps {
+  id: string;
+  title: string;
+  lines: Lines;
+  labelOf: (key: string) => string;
+  /** A value in the table and the chart's legend. */
+  formatValue: (value: number | null) => string;
+  /** A tick on the value axis. */
+  axisValue: (value: number) => string;
+  format: ReportFormat;
+  /** Fixed value range (rates: 0–1); the data's own when absent. */
+  range?: [number, number];
+  /** A table cell's text when it says more than the value (counts behind a rate). */
+  cell?: (key: string, index: number) => string;
+}
+
+const HEIGHT = 200;
+/** Eight series colours that differ in lightness too, not only in hue. */
+const COLOURS = ['#1f5fbf', '#b0541a', '#1e7e34', '#8a3ffc', '#b02a37', '#00727a', '#6b5d00', '#4a5568'];
+const DASHES = [[], [6, 3], [2, 3], [8, 3, 2, 3], [], [6, 3], [2, 3], [8, 3, 2, 3]];
+
+/**
+ * Monthly trend lines (uPlot), one per series, each with its own colour and dash pattern and
+ * its points marked; the same figures in a table beside it for screen readers and for reading
+ * exact values.
+ */
+export function LineChart(props: LineChartProps) {
+  const { id, title, lines, labelOf, formatValue, axisValue, format, range, cell } = props;
+  const { t } = useTranslation();
+  const box = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const css = getComputedStyle(document.documentElement);
+    const text = css.getPropertyValue('--muted').trim() || '#4f5d6b';
+    const grid = css.getPropertyValue('--border').trim() || '#d0d7de';
+    const labels = lines.labels;
+    const opts: uPlot.Options = {
+      width: Math.max(240, el.clientWidth),
+      height: HEIGHT,
+      scales: {
+        x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] },
+        ...(range ? { y: { range } } : {}),
+      },
+      legend: { show: true },
+      series: [
+        {
+          label: t('reports.table.month'),
+          value: (_u, v) => (v === null || v === undefined ? '—' : format.month(labels[v] ?? '')),
+        },
+        ...lines.series.map((s, i) => ({
+          label: labelOf(s.key),
+          stroke: COLOURS[i % COLOURS.length],
+          dash: DASHES[i % DASHES.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 6 },
+          value: (_u: uPlot, v: number | null) => formatValue(v ?? null),
+        })),
+      ],
+      axes: [
+        {
+          stroke: text,
+          grid: { show: false },
+          ticks: { stroke: grid, width: 1 },
+          splits: () => labels.map((_, i) => i),
+          values: (_u, splits) => splits.map((s) => format.monthShort(labels[s] ?? '')),
+        },
+        {
+          stroke: text,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          size: 64,
+          values: (_u, splits) => splits.map((s) => axisValue(s)),
+        },
+      ],
+    };
+    const data = [labels.map((_, i) => i), ...lines.series.map((s) => s.values)] as uPlot.AlignedData;
+    const chart = new uPlot(opts, data, el);
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
+  }, [lines, labelOf, formatValue, axisValue, format, range, t]);
+
+  return (
+    <figure className="report-block" data-chart={id} aria-labelledby={`${id}-title`}>
+      <figcaption id={`${id}-title`} className="report-chart-title">
+        {title}
+      </figcaption>
+      <div className="report-chart">
+        <div
+          ref={box}
+          className="line-box"
+          role="img"
+          aria-label={t('reports.chart.summary', { title, months: lines.labels.length })}
+        />
+      </div>
+      <div className="table-wrap report-table">
+        <table className="table compact" data-table={id}>
+          <caption className="visually-hidden">{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('reports.table.month')}</th>
+              {lines.series.map((s) => (
+                <th scope="col" className="num" key={s.key}>
+                  {labelOf(s.key)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {lines.labels.map((label, i) => (
+              <tr key={label} data-month={label}>
+                <th scope="row">{format.month(label)}</th>
+                {lines.series.map((s) => (
+                  <td className="num" key={s.key} data-key={s.key}>
+                    {cell ? cell(s.key, i) : formatValue(s.values[i] ?? null)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </figure>
+  );
+}

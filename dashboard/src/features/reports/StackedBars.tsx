@@ -1,0 +1,96 @@
+import { useTranslation } from 'react-i18next';
+import type { ReportFormat } from './report-format.js';
+import type { Stacks } from './report-shape.js';
+
+interface StackedBarsProps {
+  id: string;
+  title: string;
+  data: Stacks;
+  /** A series key as words ("pump" → "Pump"). */
+  labelOf: (key: string) => string;
+  format: ReportFormat;
+}
+
+/**
+ * Stacked bars of counts per month, drawn with plain HTML boxes (they reflow on a phone and keep
+ * their text readable), with the same figures as a table beside them: the table is what screen
+ * readers get; the bars are decoration for the eye.
+ */
+export function StackedBars({ id, title, data, labelOf, format }: StackedBarsProps) {
+  const { t } = useTranslation();
+  const { keys, rows, max } = data;
+  const colour = (key: string) => `series-${keys.indexOf(key) % 8}`;
+  return (
+    <figure className="report-block" data-chart={id} aria-labelledby={`${id}-title`}>
+      <figcaption id={`${id}-title`} className="report-chart-title">
+        {title}
+      </figcaption>
+      <div className="report-chart">
+        <div className="bars" aria-hidden="true">
+          {rows.map((row) => (
+            <div className="bar-col" key={row.label}>
+              <span className="bar-total">{row.total > 0 ? format.count(row.total) : ''}</span>
+              <div className="bar-area">
+                <div className="bar" style={{ height: max > 0 ? `${(row.total / max) * 100}%` : '0' }}>
+                  {keys.map((key) =>
+                    (row.values[key] ?? 0) > 0 ? (
+                      <span
+                        key={key}
+                        className={`seg ${colour(key)}`}
+                        style={{ flexGrow: row.values[key] }}
+                        title={`${labelOf(key)}: ${format.count(row.values[key] ?? 0)}`}
+                      />
+                    ) : null,
+                  )}
+                </div>
+              </div>
+              <span className="bar-label">{format.monthShort(row.label)}</span>
+            </div>
+          ))}
+        </div>
+        {keys.length > 0 ? (
+          <ul className="legend" aria-hidden="true">
+            {keys.map((key) => (
+              <li key={key}>
+                <span className={`swatch ${colour(key)}`} /> {labelOf(key)}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      <div className="table-wrap report-table">
+        <table className="table compact" data-table={id}>
+          <caption className="visually-hidden">{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('reports.table.month')}</th>
+              {keys.map((key) => (
+                <th scope="col" className="num" key={key}>
+                  {labelOf(key)}
+                </th>
+              ))}
+              <th scope="col" className="num">
+                {t('reports.table.total')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.label} data-month={row.label}>
+                <th scope="row">{format.month(row.label)}</th>
+                {keys.map((key) => (
+                  <td className="num" key={key} data-key={key}>
+                    {format.count(row.values[key] ?? 0)}
+                  </td>
+                ))}
+                <td className="num" data-key="total">
+                  {format.count(row.total)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,455 @@
+import type { DeviceType } from '@caretaker/protocol';
+import { stringify } from 'csv-stringify/sync';
+import { DateTime, IANAZone } from 'luxon';
+import { type Actor, canSeeSite } from '../people/actor.js';
+import { may } from '../people/permissions.js';
+import { calendarPeriods, type EnergyInterval } from '../services/energy.js';
+import type { AggregateBucket, TimeSeriesStore } from '../storage/time-series-store.js';
+import {
+  changeOf,
+  DEMAND_WINDOW,
+  HOUR,
+  type Hourly,
+  hourlyConsumption,
+  type Peak,
+  peakDemand,
+  previousRange,
+  type Range,
+  round,
+  sumBetween,
+  sumPerPeriod,
+  USUAL_WEEKS,
+  type Usual,
+  usualPerHour,
+  WEEK,
+} from './consumption.js';
+
+/** A refused request: `status` is the HTTP answer, the message starts with the field. */
+export class EnergyError extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const UTILITY_NAMES = ['electricity', 'water', 'gas'] as const;
+export type Utility = (typeof UTILITY_NAMES)[number];
+
+interface UtilitySource {
+  type: DeviceType;
+  counter: string;
+  unit: string;
+  /** Electricity: the power point peak demand is read from. */
+  power: string | null;
+}
+
+/** What each utility is read from: the meter type, its counter and (electricity) its power. */
+export const UTILITIES: Record<Utility, UtilitySource> = {
+  electricity: { type: 'power_meter', counter: 'import_energy', unit: 'kWh', power: 'active_power' },
+  water: { type: 'water_meter', counter: 'total_volume', unit: 'm3', power: null },
+  gas: { type: 'gas_meter', counter: 'total_volume', unit: 'm3', power: null },
+};
+export const GROUP_BY = ['site', 'building', 'meter'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+export const DEFAULT_ZONE = 'Asia/Shanghai';
+/** Most periods of one query: six weeks of hours, five years of days. */
+export const MAX_PERIODS = 2000;
+const MAX_SPAN = 5 * 366 * 24 * HOUR;
+/** The biggest movers listed. */
+export const MOVERS = 10;
+
+/** A meter as the hub knows it: its site (from its telemetry) and building (from the assets). */
+export interface MeterInfo {
+  id: string;
+  type: DeviceType;
+  site: string;
+  building: string | null;
+  site_name?: string;
+  building_name?: string;
+}
+
+export interface EnergyQuery {
+  utility: Utility;
+  interval: EnergyInterval;
+  group_by: GroupBy;
+  from?: number | undefined;
+  to?: number | undefined;
+  site?: string | undefined;
+  building?: string | undefined;
+  meter?: string | undefined;
+  tz?: string | undefined;
+}
+
+export interface EnergyPoint {
+  start: number;
+  end: number;
+  /** Consumption in the period; null for a period that has not begun. */
+  value: number | null;
+  /** The period at the same place of the previous range. */
+  previous_start: number | null;
+  previous: number | null;
+  /** Hourly views: the usual for this hour of the week. */
+  usual?: Usual | null;
+}
+
+export interface EnergyTotal {
+  value: number;
+  /** The whole previous range. */
+  previous: number;
+  /** The previous range up to the same point as this one (equal to `previous` once this one is over). */
+  previous_same_time: number;
+  change: number;
+  /** In percent of previous_same_time; null when that was 0. */
+  change_pct: number | null;
+}
+
+export interface EnergyGroup {
+  key: string;
+  site: string | null;
+  building: string | null;
+  meter: string | null;
+  name: string;
+  meters: string[];
+  series: EnergyPoint[];
+  total: EnergyTotal;
+  /** Electricity: the highest 15-minute mean active power, this range and the previous. */
+  peak: Peak | null;
+  previous_peak: Peak | null;
+}
+
+export interface EnergyMover extends EnergyTotal {
+  meter: string;
+  site: string;
+  building: string | null;
+}
+
+export interface EnergyReport {
+  utility: Utility;
+  unit: string;
+  /** Peak demand's unit (electricity). */
+  demand_unit: string | null;
+  interval: EnergyInterval;
+  group_by: GroupBy;
+  tz: string;
+  from: number;
+  to: number;
+  previous_from: number;
+  previous_to: number;
+  as_of: number;
+  /** Every meter in scope together. */
+  overall: EnergyGroup;
+  groups: EnergyGroup[];
+  /** Meters by the size of their change against the same time of the previous range. */
+  movers: EnergyMover[];
+}
+
+export interface EnergyServiceOptions {
+  store: TimeSeriesStore;
+  /** Every meter the hub knows (any site: the service scopes them to the actor). */
+  meters: () => MeterInfo[];
+  /** A site's time zone (the sites table). */
+  siteZone: (site: string) => Promise<string | undefined>;
+  now?: () => number;
+}
+
+/** Per meter: hourly consumption over the fetched range and its demand-window means. */
+interface MeterData {
+  meter: MeterInfo;
+  hourly: Hourly;
+  demand: AggregateBucket[];
+  previousDemand: AggregateBucket[];
+}
+
+const DEFAULT_RANGE: Record<EnergyInterval, (today: DateTime) => { from: DateTime; to: DateTime }> = {
+  hour: (today) => ({ from: today, to: today.plus({ days: 1 }) }),
+  day: (today) => ({ from: today.minus({ days: 29 }), to: today.plus({ days: 1 }) }),
+  week: (today) => ({
+    from: today.startOf('week').minus({ weeks: 11 }),
+    to: today.startOf('week').plus({ weeks: 1 }),
+  }),
+  month: (today) => ({
+    from: today.startOf('month').minus({ months: 11 }),
+    to: today.startOf('month').plus({ months: 1 }),
+  }),
+};
+
+/**
+ * The managers' energy figures: consumption of electricity, water or gas per calendar period in
+ * the site's time zone, per site, building or meter, against the previous range and the usual
+ * for the hour; peak demand; the meters that moved most. Read from the time-series store.
+ */
+export class EnergyService {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: EnergyServiceOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async report(actor: Actor, query: EnergyQuery): Promise<EnergyReport> {
+    if (!may(actor, 'reports.read'))
+      throw new EnergyError(403, `role: a ${actor.role} may not read energy figures`);
+    if (query.site && !canSeeSite(actor, query.site))
+      throw new EnergyError(403, `site: you do not work at site ${query.site}`);
+    const utility = UTILITIES[query.utility];
+    const meters = this.metersInScope(actor, query, utility.type);
+    const zone = await this.zoneFor(query, meters);
+    const now = this.now();
+    const today = DateTime.fromMillis(now, { zone }).startOf('day');
+    const defaults = DEFAULT_RANGE[query.interval](today);
+    const from = query.from ?? defaults.from.toMillis();
+    const to = query.to ?? defaults.to.toMillis();
+    if (from >= to) throw new EnergyError(400, 'from: must be before to');
+    if (to - from > MAX_SPAN) throw new EnergyError(400, 'from: at most five years per query');
+    const periods = calendarPeriods(from, to, query.interval, zone);
+    if (periods.length > MAX_PERIODS)
+      throw new EnergyError(
+        400,
+        `from: at most ${MAX_PERIODS} periods of an ${query.interval}; choose a longer interval`,
+      );
+    const range: Range = {
+      start: (periods[0] as Range).start,
+      end: (periods[periods.length - 1] as Range).end,
+    };
+    const previous = previousRange(range, zone);
+    const previousPeriods = calendarPeriods(previous.start, previous.end, query.interval, zone);
+    // Up to now: a range still going on is compared with the same stretch of the previous one.
+    const asOf = Math.min(Math.max(now, range.start), range.end);
+    const previousSameTimeEnd =
+      asOf >= range.end ? previous.end : Math.min(previous.end, previous.start + (asOf - range.start));
+    const hourly = query.interval === 'hour';
+    const fetchStart = Math.min(previous.start, hourly ? range.start - USUAL_WEEKS * WEEK : previous.start);
+
+    const data = await Promise.all(
+      meters.map((meter) => this.load(meter, utility, fetchStart, range, previous, asOf)),
+    );
+    const summarise = (
+      key: string,
+      members: MeterData[],
+      names: Omit<EnergyGroup, 'series' | 'total' | 'peak' | 'previous_peak' | 'meters' | 'key'>,
+    ): EnergyGroup => {
+      const current = sumsOf(members, periods);
+      const before = sumsOf(members, previousPeriods);
+      const usual = hourly
+        ? usualPerHour(
+            periods.map((p) => p.start),
+            members.map((m) => m.hourly),
+            zone,
+          )
+        : null;
+      const series = periods.map(
+        (p, i): EnergyPoint => ({
+          start: p.start,
+          end: p.end,
+          value: p.start < asOf ? round(current[i] ?? 0) : null,
+          previous_start: previousPeriods[i]?.start ?? null,
+          previous: previousPeriods[i] ? round(before[i] ?? 0) : null,
+          ...(usual ? { usual: usual[i] ?? null } : {}),
+        }),
+      );
+      const value = members.reduce((sum, m) => sum + sumBetween(m.hourly, range.start, range.end), 0);
+      const whole = members.reduce((sum, m) => sum + sumBetween(m.hourly, previous.start, previous.end), 0);
+      const sameTime = members.reduce(
+        (sum, m) => sum + sumBetween(m.hourly, previous.start, previousSameTimeEnd),
+        0,
+      );
+      return {
+        key,
+        ...names,
+        meters: members.map((m) => m.meter.id),
+        series,
+        total: totalOf(value, whole, sameTime),
+        peak: utility.power ? peakDemand(members.map((m) => m.demand)) : null,
+        previous_peak: utility.power ? peakDemand(members.map((m) => m.previousDemand)) : null,
+      };
+    };
+
+    const groups = [...groupsOf(data, query.group_by)].map(([key, members]) => {
+      const meter = (members[0] as MeterData).meter;
+      const byMeter = query.group_by === 'meter';
+      const bySite = query.group_by === 'site';
+      return summarise(key, members, {
+        site: meter.site,
+        building: bySite ? null : meter.building,
+        meter: byMeter ? meter.id : null,
+        name: byMeter
+          ? meter.id
+          : bySite
+            ? (meter.site_name ?? meter.site)
+            : (meter.building_name ?? meter.building ?? '—'),
+      });
+    });
+    const overall = summarise('all', data, {
+      site: query.site ?? null,
+      building: query.building ?? null,
+      meter: query.meter ?? null,
+      name: 'all',
+    });
+    const movers = data
+      .map((m): EnergyMover => {
+        const value = sumBetween(m.hourly, range.start, range.end);
+        return {
+          meter: m.meter.id,
+          site: m.meter.site,
+          building: m.meter.building,
+          ...totalOf(
+            value,
+            sumBetween(m.hourly, previous.start, previous.end),
+            sumBetween(m.hourly, previous.start, previousSameTimeEnd),
+          ),
+        };
+      })
+      .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.meter.localeCompare(b.meter))
+      .slice(0, MOVERS);
+    return {
+      utility: query.utility,
+      unit: utility.unit,
+      demand_unit: utility.power ? 'kW' : null,
+      interval: query.interval,
+      group_by: query.group_by,
+      tz: zone,
+      from: range.start,
+      to: range.end,
+      previous_from: previous.start,
+      previous_to: previous.end,
+      as_of: asOf,
+      overall,
+      groups,
+      movers,
+    };
+  }
+
+  /** One row per group and period, in the report's time zone, for a spreadsheet. */
+  csv(report: EnergyReport): string {
+    const local = (ms: number | null) =>
+      ms === null ? '' : DateTime.fromMillis(ms, { zone: report.tz }).toISO({ suppressMilliseconds: true });
+    const rows = report.groups.flatMap((group) =>
+      group.series.map((p) => [
+        group.key,
+        group.name,
+        local(p.start),
+        local(p.end),
+        p.value ?? '',
+        local(p.previous_start),
+        p.previous ?? '',
+        p.usual?.median ?? '',
+        report.unit,
+      ]),
+    );
+    return stringify(rows, {
+      bom: true,
+      header: true,
+      columns: [
+        'group',
+        'name',
+        'period_start',
+        'period_end',
+        'consumption',
+        'previous_period_start',
+        'previous_consumption',
+        'usual',
+        'unit',
+      ],
+    });
+  }
+
+  private metersInScope(actor: Actor, query: EnergyQuery, type: DeviceType): MeterInfo[] {
+    const all = this.opts.meters().filter((m) => canSeeSite(actor, m.site));
+    if (query.meter) {
+      const meter = all.find((m) => m.id === query.meter);
+      if (!meter || meter.type !== type)
+        throw new EnergyError(404, `meter: ${query.meter} is not a ${query.utility} meter of your sites`);
+    }
+    return all
+      .filter(
+        (m) =>
+          m.type === type &&
+          (!query.site || m.site === query.site) &&
+          (!query.building || m.building === query.building) &&
+          (!query.meter || m.id === query.meter),
+      )
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** The query's zone, else the one zone of the sites in scope, else the default. */
+  private async zoneFor(query: EnergyQuery, meters: readonly MeterInfo[]): Promise<string> {
+    if (query.tz) {
+      if (!IANAZone.isValidZone(query.tz)) throw new EnergyError(400, `tz: unknown time zone ${query.tz}`);
+      return query.tz;
+    }
+    const sites = query.site ? [query.site] : [...new Set(meters.map((m) => m.site))];
+    const zones = new Set(
+      await Promise.all(sites.map(async (s) => (await this.opts.siteZone(s)) ?? DEFAULT_ZONE)),
+    );
+    const [only] = zones;
+    return zones.size === 1 && only && IANAZone.isValidZone(only) ? only : DEFAULT_ZONE;
+  }
+
+  private async load(
+    meter: MeterInfo,
+    utility: UtilitySource,
+    fetchStart: number,
+    range: Range,
+    previous: Range,
+    asOf: number,
+  ): Promise<MeterData> {
+    const { store } = this.opts;
+    const demand = (r: Range) =>
+      utility.power && r.end > r.start
+        ? store.aggregate({
+            device: meter.id,
+            point: utility.power,
+            from: r.start,
+            to: r.end - 1,
+            bucketMs: DEMAND_WINDOW,
+          })
+        : Promise.resolve([]);
+    // One hour before the range gives the counter's step into its first hour.
+    const [counter, current, before] = await Promise.all([
+      store.counterBuckets({
+        device: meter.id,
+        point: utility.counter,
+        from: fetchStart - HOUR,
+        to: range.end - 1,
+        bucketMs: HOUR,
+      }),
+      demand({ start: range.start, end: asOf }),
+      demand(previous),
+    ]);
+    return { meter, hourly: hourlyConsumption(counter, fetchStart), demand: current, previousDemand: before };
+  }
+}
+
+function sumsOf(members: readonly MeterData[], periods: readonly Range[]): number[] {
+  const sums = periods.map(() => 0);
+  for (const member of members) {
+    sumPerPeriod(member.hourly, periods).forEach((value, i) => {
+      sums[i] = (sums[i] ?? 0) + value;
+    });
+  }
+  return sums;
+}
+
+function totalOf(value: number, previous: number, sameTime: number): EnergyTotal {
+  return {
+    value: round(value),
+    previous: round(previous),
+    previous_same_time: round(sameTime),
+    ...changeOf(value, sameTime),
+  };
+}
+
+function groupsOf(data: readonly MeterData[], by: GroupBy): Map<string, MeterData[]> {
+  const groups = new Map<string, MeterData[]>();
+  for (const entry of data) {
+    const { meter } = entry;
+    const key =
+      by === 'site' ? meter.site : by === 'building' ? `${meter.site}/${meter.building ?? '-'}` : meter.id;
+    const list = groups.get(key) ?? [];
+    list.push(entry);
+    groups.set(key, list);
+  }
+  return groups;
+}
