@@ -41,6 +41,12 @@ describe('GET /api/energy', () => {
     expect(b.body.groups.map((g: { key: string }) => g.key)).toEqual(['site-b']);
   });
 
+  it('reads calendar dates as midnight in the report’s time zone', async () => {
+    const byDate = await api.call('manager', 'GET', '/api/energy?from=2026-03-10&to=2026-03-12&site=site-a');
+    expect([byDate.body.from, byDate.body.to]).toEqual([DAYS.from, DAYS.to]);
+    expect(byDate.body.overall.total.value).toBe(128);
+  });
+
   it('exports CSV as a download named after the range', async () => {
     const r = await api.call('manager', 'GET', `/api/energy?${range}&site=site-a&format=csv`);
     expect(r.status).toBe(200);
@@ -59,7 +65,8 @@ describe('GET /api/energy', () => {
     ['utility=steam', /^utility: /],
     ['interval=minute', /^interval: /],
     ['group_by=floor', /^group_by: /],
-    ['from=yesterday', 'from: must be epoch milliseconds or an ISO 8601 date'],
+    ['from=yesterday', 'from: must be a date (YYYY-MM-DD), epoch milliseconds or an ISO 8601 time'],
+    ['to=2026-02-30', 'to: 2026-02-30 is not a date'],
     ['site=no%20spaces', /^site: must be 1-64 characters/],
     ['tz=Mars/Olympus', 'tz: unknown time zone Mars/Olympus'],
     [`from=${DAYS.to}&to=${DAYS.from}`, 'from: must be before to'],

@@ -2,22 +2,36 @@ import { idSchema } from '@caretaker/protocol';
 import express from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { actorRoute, parseOr400, timeParam } from '../http/route-helpers.js';
+import { actorRoute, parseOr400 } from '../http/route-helpers.js';
 import { ENERGY_INTERVALS } from '../services/energy.js';
-import { EnergyError, type EnergyService, GROUP_BY, UTILITY_NAMES } from './energy.service.js';
+import { EnergyError, type EnergyService, GROUP_BY, UTILITY_NAMES, type When } from './energy.service.js';
 
 /** GET /api/energy: the managers' energy figures (JSON), or their series as CSV (`format=csv`). */
 export interface EnergyRoutesDeps {
   energy: EnergyService;
 }
 
+/** A calendar date (midnight in the report's time zone), or an instant: epoch ms or ISO 8601. */
+const whenParam = z.string().transform((raw, ctx): When => {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) return { date: raw };
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a date (YYYY-MM-DD), epoch milliseconds or an ISO 8601 time',
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 export const energyQuery = z
   .object({
     utility: z.enum(UTILITY_NAMES).default('electricity'),
     interval: z.enum(ENERGY_INTERVALS).default('day'),
     group_by: z.enum(GROUP_BY).default('site'),
-    from: timeParam.optional(),
-    to: timeParam.optional(),
+    from: whenParam.optional(),
+    to: whenParam.optional(),
     site: idSchema.optional(),
     building: idSchema.optional(),
     meter: idSchema.optional(),

@@ -71,12 +71,15 @@ export interface MeterInfo {
   building_name?: string;
 }
 
+export type When = number | { date: string };
+
 export interface EnergyQuery {
   utility: Utility;
   interval: EnergyInterval;
   group_by: GroupBy;
-  from?: number | undefined;
-  to?: number | undefined;
+  /** An instant, or a calendar date: its midnight in the report's time zone (`to` is exclusive). */
+  from?: When | undefined;
+  to?: When | undefined;
   site?: string | undefined;
   building?: string | undefined;
   meter?: string | undefined;
@@ -199,8 +202,8 @@ export class EnergyService {
     const now = this.now();
     const today = DateTime.fromMillis(now, { zone }).startOf('day');
     const defaults = DEFAULT_RANGE[query.interval](today);
-    const from = query.from ?? defaults.from.toMillis();
-    const to = query.to ?? defaults.to.toMillis();
+    const from = instant(query.from, zone, 'from') ?? defaults.from.toMillis();
+    const to = instant(query.to, zone, 'to') ?? defaults.to.toMillis();
     if (from >= to) throw new EnergyError(400, 'from: must be before to');
     if (to - from > MAX_SPAN) throw new EnergyError(400, 'from: at most five years per query');
     const periods = calendarPeriods(from, to, query.interval, zone);
@@ -420,6 +423,13 @@ export class EnergyService {
     ]);
     return { meter, hourly: hourlyConsumption(counter, fetchStart), demand: current, previousDemand: before };
   }
+}
+
+function instant(when: When | undefined, zone: string, field: string): number | undefined {
+  if (when === undefined || typeof when === 'number') return when;
+  const day = DateTime.fromISO(when.date, { zone });
+  if (!day.isValid) throw new EnergyError(400, `${field}: ${when.date} is not a date`);
+  return day.toMillis();
 }
 
 function sumsOf(members: readonly MeterData[], periods: readonly Range[]): number[] {
