@@ -71,7 +71,14 @@ export function LineChart(props: LineChartProps) {
           stroke: text,
           grid: { show: false },
           ticks: { stroke: grid, width: 1 },
-          splits: () => labels.map((_, i) => i),
+          // Every month while there is room (about 2.4 rem a label), else every second or third.
+          splits: (u) => {
+            const step = Math.max(
+              1,
+              Math.ceil((labels.length * 38) / Math.max(1, u.bbox.width / devicePixelRatio)),
+            );
+            return labels.map((_, i) => i).filter((i) => (labels.length - 1 - i) % step === 0);
+          },
           values: (_u, splits) => splits.map((s) => format.monthShort(labels[s] ?? '')),
         },
         {

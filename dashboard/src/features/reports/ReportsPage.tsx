@@ -18,6 +18,7 @@ import {
   PRESETS,
   parsePreset,
   presetRanges,
+  reportZone,
   type SortDirection,
   sortTechnicians,
   type TechnicianColumn,
@@ -56,22 +57,37 @@ export function ReportsPage() {
   const [params, setParams] = useSearchParams();
   const preset = parsePreset(params.get('range'));
   const site = params.get('site') ?? undefined;
-  const [sites, setSites] = useState<SiteRow[]>([]);
+  // null until known: the months are counted in the sites' zone, so the figures wait for it.
+  const [sites, setSites] = useState<SiteRow[] | null>(null);
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
-
-  // The range is fixed when the filters change, so the links and the figures agree.
-  const ranges = useMemo(() => presetRanges(preset, Date.now(), site), [preset, site]);
 
   useEffect(() => {
     const controller = new AbortController();
     reportsApi.sites(controller.signal).then(
       (res) => setSites(res.sites),
-      () => undefined,
+      () => {
+        if (!controller.signal.aborted) setSites([]);
+      },
     );
     return () => controller.abort();
   }, []);
 
+  // The range is fixed when the filters change, so the links and the figures agree.
+  const ranges = useMemo(
+    () =>
+      sites === null
+        ? null
+        : presetRanges(
+            preset,
+            Date.now(),
+            reportZone(sites, site, Intl.DateTimeFormat().resolvedOptions().timeZone),
+            site,
+          ),
+    [preset, site, sites],
+  );
+
   useEffect(() => {
+    if (!ranges) return;
     const controller = new AbortController();
     setLoaded({ status: 'loading' });
     Promise.all([
@@ -94,7 +110,7 @@ export function ReportsPage() {
     setParams(next);
   };
 
-  const siteName = useCallback((id: string) => sites.find((s) => s.id === id)?.name ?? id, [sites]);
+  const siteName = useCallback((id: string) => sites?.find((s) => s.id === id)?.name ?? id, [sites]);
 
   return (
     <section className="reports-page" aria-labelledby="reports-title">
@@ -125,17 +141,19 @@ export function ReportsPage() {
             onChange={(e) => setFilter('site', e.target.value || undefined)}
           >
             <option value="">{t('reports.site.all')}</option>
-            {sites.map((s) => (
+            {(sites ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
               </option>
             ))}
-            {site && !sites.some((s) => s.id === site) ? <option value={site}>{site}</option> : null}
+            {site && !sites?.some((s) => s.id === site) ? <option value={site}>{site}</option> : null}
           </select>
         </label>
-        <a className="button-link" href={exportAllUrl(ranges.current)} download data-testid="export-all">
-          {t('reports.export.all')}
-        </a>
+        {ranges ? (
+          <a className="button-link" href={exportAllUrl(ranges.current)} download data-testid="export-all">
+            {t('reports.export.all')}
+          </a>
+        ) : null}
       </div>
       {loaded.status === 'loading' ? (
         <p role="status" className="muted">
@@ -147,7 +165,7 @@ export function ReportsPage() {
           {t('reports.failed', { error: loaded.error })}
         </p>
       ) : null}
-      {loaded.status === 'ready' ? (
+      {loaded.status === 'ready' && ranges ? (
         <ReportBody
           report={loaded.report}
           previous={loaded.previous}

@@ -3,6 +3,7 @@ import { reportPeriods } from '../../../../hub/src/reports/reports.service.js';
 import { reportFormatFor } from './report-format.js';
 import {
   backlogStacks,
+  calendarMonth,
   change,
   failureStacks,
   monthBoundary,
@@ -13,6 +14,7 @@ import {
   onTimeLines,
   parsePreset,
   presetRanges,
+  reportZone,
   sortTechnicians,
   technicianRows,
 } from './report-shape.js';
@@ -73,34 +75,62 @@ describe('range presets', () => {
   });
 
   it('last 3 months: October to now, against July to September', () => {
-    const r = presetRanges('3m', now, 'test-estate');
+    const r = presetRanges('3m', now, 'UTC', 'test-estate');
     expect(r.months).toBe(3);
-    expect(r.current).toEqual({ from: Date.UTC(2026, 9, 1, 12), site: 'test-estate' });
+    expect(r.current).toEqual({ from: Date.UTC(2026, 9, 1, 12), site: 'test-estate', tz: 'UTC' });
     expect(r.previous).toEqual({
       from: Date.UTC(2026, 6, 1, 12),
       to: Date.UTC(2026, 9, 1) - 14 * HOUR,
       site: 'test-estate',
+      tz: 'UTC',
     });
   });
 
   it('last 12 months reach back over the year; this year compares with the same months last year', () => {
-    expect(presetRanges('12m', now).current).toEqual({ from: Date.UTC(2026, 0, 1, 12) });
-    expect(presetRanges('12m', now).previous).toEqual({
+    const tz = 'Asia/Shanghai';
+    expect(presetRanges('12m', now, tz).current).toEqual({ from: Date.UTC(2026, 0, 1, 12), tz });
+    expect(presetRanges('12m', now, tz).previous).toEqual({
       from: Date.UTC(2025, 0, 1, 12),
       to: Date.UTC(2025, 11, 31, 10),
+      tz,
     });
-    const ytd = presetRanges('ytd', Date.UTC(2026, 2, 10));
+    const ytd = presetRanges('ytd', Date.UTC(2026, 2, 10), tz);
     expect(ytd.months).toBe(3);
-    expect(ytd.current).toEqual({ from: Date.UTC(2026, 0, 1, 12) });
-    expect(ytd.previous).toEqual({ from: Date.UTC(2025, 0, 1, 12), to: Date.UTC(2025, 2, 31, 10) });
+    expect(ytd.current).toEqual({ from: Date.UTC(2026, 0, 1, 12), tz });
+    expect(ytd.previous).toEqual({ from: Date.UTC(2025, 0, 1, 12), to: Date.UTC(2025, 2, 31, 10), tz });
     // In the first hours of the year `from` stays before now.
-    expect(presetRanges('ytd', Date.UTC(2026, 0, 1, 3)).current.from).toBe(Date.UTC(2026, 0, 1, 3) - 1);
+    expect(presetRanges('ytd', Date.UTC(2026, 0, 1, 3), 'UTC').current.from).toBe(
+      Date.UTC(2026, 0, 1, 3) - 1,
+    );
+  });
+
+  it('counts months in the report’s zone: 20:00 UTC on 30 November is December in Shanghai', () => {
+    const late = Date.UTC(2026, 10, 30, 20);
+    expect(calendarMonth(late, 'UTC')).toEqual({ year: 2026, month: 10 });
+    expect(calendarMonth(late, 'Asia/Shanghai')).toEqual({ year: 2026, month: 11 });
+    expect(presetRanges('3m', late, 'Asia/Shanghai').current.from).toBe(Date.UTC(2026, 9, 1, 12));
+    expect(calendarMonth(Date.UTC(2026, 11, 31, 18), 'Asia/Shanghai')).toEqual({ year: 2027, month: 0 });
+  });
+
+  it('takes the chosen site’s zone, else the sites’ common one, else the browser’s', () => {
+    const sites = [
+      { id: 'a', timezone: 'Asia/Shanghai' },
+      { id: 'b', timezone: 'Asia/Shanghai' },
+    ];
+    expect(reportZone(sites, undefined, 'Europe/Paris')).toBe('Asia/Shanghai');
+    expect(reportZone([...sites, { id: 'c', timezone: 'Europe/London' }], undefined, 'Europe/Paris')).toBe(
+      'Europe/Paris',
+    );
+    expect(reportZone([...sites, { id: 'c', timezone: 'Europe/London' }], 'c', 'Europe/Paris')).toBe(
+      'Europe/London',
+    );
+    expect(reportZone([], undefined, 'Europe/Paris')).toBe('Europe/Paris');
   });
 
   it.each(['Pacific/Kiritimati', 'Asia/Shanghai', 'Europe/London', 'America/Los_Angeles', 'Etc/GMT+12'])(
     'the hub turns the range into exactly the months meant, in %s',
     (zone) => {
-      const previous = presetRanges('3m', now).previous;
+      const previous = presetRanges('3m', now, zone).previous;
       const labels = reportPeriods(previous.from, previous.to as number, 'month', zone).map((p) => p.label);
       expect(labels).toEqual(['2026-07', '2026-08', '2026-09']);
       const current = reportPeriods(monthStart(2026, 9), now, 'month', zone).map((p) => p.label);
@@ -114,13 +144,14 @@ describe('range presets', () => {
 
 describe('CSV links', () => {
   it('ask for the same months and site as the page, one table each, and the zip of all', () => {
-    const query = { from: 1_000, site: 'test-estate' };
+    const query = { from: 1_000, site: 'test-estate', tz: 'Asia/Shanghai' };
     const url = new URL(csvUrl('on-time', query), 'http://hub');
     expect(url.pathname).toBe('/api/reports/on-time');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       period: 'month',
       from: '1000',
       site: 'test-estate',
+      tz: 'Asia/Shanghai',
       format: 'csv',
     });
     const zip = new URL(exportAllUrl({ from: 5, to: 9 }), 'http://hub');

@@ -37,11 +37,24 @@ export interface PresetRanges {
   previous: ReportRequest;
 }
 
-export function presetRanges(preset: Preset, now: number, site?: string): PresetRanges {
-  const d = new Date(now);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  const where = site ? { site } : {};
+/** The year and month (0–11) of an instant in a time zone. */
+export function calendarMonth(now: number, zone: string): { year: number; month: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: 'numeric',
+  }).formatToParts(now);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: part('year'), month: part('month') - 1 };
+}
+
+/**
+ * The months of a preset, counted in the report's time zone (the hub's months are that zone's:
+ * the browser's own calendar could be a month off around midnight on the 1st).
+ */
+export function presetRanges(preset: Preset, now: number, zone: string, site?: string): PresetRanges {
+  const { year: y, month: m } = calendarMonth(now, zone);
+  const where = { tz: zone, ...(site ? { site } : {}) };
   if (preset === 'ytd') {
     return {
       months: m + 1,
@@ -56,6 +69,21 @@ export function presetRanges(preset: Preset, now: number, site?: string): Preset
     current: { from: monthStart(y, m - (n - 1)), ...where },
     previous: { from: monthStart(y, m - (2 * n - 1)), to: monthBoundary(y, m - (n - 1)), ...where },
   };
+}
+
+/**
+ * The zone the pages count months in: the chosen site's; for all sites, theirs if they share
+ * one, else the browser's.
+ */
+export function reportZone(
+  sites: ReadonlyArray<{ id: string; timezone: string }>,
+  site: string | undefined,
+  browserZone: string,
+): string {
+  const chosen = site ? sites.find((s) => s.id === site) : undefined;
+  if (chosen) return chosen.timezone;
+  const zones = new Set(sites.map((s) => s.timezone));
+  return !site && zones.size === 1 ? (zones.values().next().value as string) : browserZone;
 }
 
 /** A month label from the hub ('2026-03') as a date the formatter can name in any language. */

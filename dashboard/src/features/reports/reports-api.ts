@@ -98,12 +98,15 @@ export interface ReportRequest {
   from: number;
   to?: number;
   site?: string;
+  /** The zone whose calendar months the figures are counted in. */
+  tz?: string;
 }
 
 function params(query: ReportRequest, extra: Record<string, string> = {}): URLSearchParams {
   const p = new URLSearchParams({ period: 'month', from: String(query.from) });
   if (query.to !== undefined) p.set('to', String(query.to));
   if (query.site) p.set('site', query.site);
+  if (query.tz) p.set('tz', query.tz);
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
   return p;
 }
