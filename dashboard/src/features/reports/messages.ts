@@ -10,7 +10,6 @@ export const en = {
   asOf: 'Figures as of {{time}}, months in the time zone {{tz}}.',
   compareRolling: 'Changes are against the {{months}} months before.',
   compareYear: 'Changes are against the same months last year.',
-  filters: 'Range and site',
   range: {
     label: 'Range',
     '3m': 'Last 3 months',
@@ -131,7 +130,6 @@ export const zhCN: MessagesOf<typeof en> = {
   asOf: '指标计算于 {{time}}，月份按时区 {{tz}} 划分。',
   compareRolling: '变化与之前 {{months}} 个月相比。',
   compareYear: '变化与去年同期相比。',
-  filters: '时间范围与站点',
   range: {
     label: '时间范围',
     '3m': '最近 3 个月',
