@@ -70,6 +70,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     {
       site: SITE,
       gateway: GATEWAY,
+      // Its own spool per stack: two stacks at once (helpers, a rerun) never share one file.
+      data_dir: join(dataDir, 'gateway'),
       // Outside the demo mode the gateway signs in as itself (fixtures/dashboard-people.yaml).
       mqtt: {
         url: hub.mqttUrl,

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useFormat } from '../i18n/format.js';
 import { useAlarms, useLiveStore } from '../store/hooks.js';
 import { isOpen } from '../store/tile-state.js';
+import { Acknowledgement } from './Acknowledgement.js';
 import { SeverityLabel } from './SeverityLabel.js';
 import { useNow } from './use-now.js';
 
@@ -39,7 +40,9 @@ function AlarmItem({ alarm }: { alarm: AlarmSummary }) {
   const format = useFormat();
   const store = useLiveStore();
   const view = alarm.device ? store.device(alarm.device) : undefined;
-  const where = [view?.site.name ?? alarm.site, view?.building?.name].filter(Boolean).join(' · ');
+  const where = [view?.site.name ?? alarm.site, view?.building?.name, view?.room?.name]
+    .filter(Boolean)
+    .join(' · ');
   const ttl = alarm.detail.time_to_limit_ms;
   return (
     <li className={`alarm severity-${alarm.severity}`} data-alarm={alarm.id} data-rule={alarm.rule_id}>
@@ -69,6 +72,7 @@ function AlarmItem({ alarm }: { alarm: AlarmSummary }) {
           ? ` · ${t('alarms.timeToLimit', { duration: format.duration(ttl) })}`
           : ''}
       </p>
+      <Acknowledgement alarm={alarm} className="small" />
     </li>
   );
 }

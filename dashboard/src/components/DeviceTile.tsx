@@ -1,6 +1,6 @@
 import type { LatestValue } from '@caretaker/protocol';
 import type { TFunction } from 'i18next';
-import { memo, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { type Formatters, formatLatest } from '../i18n/format.js';
 import { useLiveStore, useTileDevice } from '../store/hooks.js';
 import { useBoardText } from './board-text.js';
@@ -21,8 +21,13 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
   const view = useTileDevice(id, inView);
   const store = useLiveStore();
   const { t, format } = useBoardText();
+  const keyList = view?.keys;
+  // Once on screen, the sparklines fetch the minutes before the page was opened.
+  useEffect(() => {
+    if (inView && keyList && keyList.length > 0) store.prefillHistory(id, keyList);
+  }, [inView, keyList, store, id]);
   if (!view) return null;
-  const { summary, state, alarm, building, keys } = view;
+  const { summary, state, alarm, building, room, keys } = view;
   const titleId = `tile-${id}`;
   const end = summary.last_seen ?? 0;
   return (
@@ -34,17 +39,18 @@ export const DeviceTile = memo(function DeviceTile({ id }: { id: string }) {
       data-state={state}
     >
       <header className="tile-header">
-        <h4 id={titleId}>
+        <h5 id={titleId}>
           {/* A plain link: the board handles its clicks (one handler, not a router hook per tile). */}
           <a href={`/devices/${encodeURIComponent(id)}`} aria-label={t('board.openDevice', { device: id })}>
             {id}
           </a>
-        </h4>
+        </h5>
         <StateBadge state={state} t={t} />
       </header>
       <p className="muted small">
         {t(`types.${summary.type}`)}
         {building ? ` · ${building.name}` : ''}
+        {room ? ` · ${room.name}` : ''}
       </p>
       {alarm ? (
         <p className="tile-alarm" data-testid="tile-alarm">

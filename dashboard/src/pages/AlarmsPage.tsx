@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { Acknowledgement } from '../components/Acknowledgement.js';
 import { SeverityLabel } from '../components/SeverityLabel.js';
 import { useNow } from '../components/use-now.js';
 import { useTitle } from '../components/use-title.js';
@@ -40,6 +41,7 @@ export function AlarmsPage() {
                 <th scope="col">{t('alarms.columns.where')}</th>
                 <th scope="col">{t('alarms.columns.state')}</th>
                 <th scope="col">{t('alarms.columns.raised')}</th>
+                <th scope="col">{t('alarms.columns.acknowledged')}</th>
               </tr>
             </thead>
             <tbody>
@@ -59,7 +61,9 @@ export function AlarmsPage() {
                       )}
                     </td>
                     <td>
-                      {[view?.site.name ?? alarm.site, view?.building?.name].filter(Boolean).join(' · ')}
+                      {[view?.site.name ?? alarm.site, view?.building?.name, view?.room?.name]
+                        .filter(Boolean)
+                        .join(' · ')}
                     </td>
                     <td>{t(`alarmState.${alarm.state}`)}</td>
                     <td>
@@ -73,6 +77,9 @@ export function AlarmsPage() {
                       ) : (
                         '—'
                       )}
+                    </td>
+                    <td>
+                      <Acknowledgement alarm={alarm} className="small" />
                     </td>
                   </tr>
                 );

@@ -72,7 +72,8 @@ const Sites = memo(function Sites({ sites }: { sites: BoardLayout['sites'] }) {
         <Building
           key={building.id ?? ''}
           name={building.name ?? t('board.unassigned')}
-          devices={building.devices}
+          rooms={building.rooms}
+          count={building.devices.length}
           label={t('board.equipment', { name: building.name ?? t('board.unassigned') })}
         />
       ))}
@@ -86,13 +87,16 @@ const Sites = memo(function Sites({ sites }: { sites: BoardLayout['sites'] }) {
  */
 const Building = memo(function Building({
   name,
-  devices,
+  rooms,
+  count,
   label,
 }: {
   name: string;
-  devices: readonly string[];
+  rooms: BoardLayout['sites'][number]['buildings'][number]['rooms'];
+  count: number;
   label: string;
 }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLElement>(null);
   const near = useInView(ref);
   const [seen, setSeen] = useState(false);
@@ -101,14 +105,36 @@ const Building = memo(function Building({
     <section ref={ref} className="building" aria-label={label}>
       <h3>{name}</h3>
       {seen ? (
-        <div className="tiles">
-          {devices.map((id) => (
-            <DeviceTile key={id} id={id} />
-          ))}
-        </div>
+        rooms.map((room) =>
+          room.id === null ? (
+            // Devices in no room stand directly under the building.
+            <div key="" className="tiles">
+              {room.devices.map((id) => (
+                <DeviceTile key={id} id={id} />
+              ))}
+            </div>
+          ) : (
+            <section
+              key={room.id}
+              className="room"
+              aria-label={t('board.roomEquipment', { room: room.name ?? room.id, building: name })}
+              data-room={room.id}
+            >
+              <h4 className="room-title">{room.name ?? room.id}</h4>
+              <div className="tiles">
+                {room.devices.map((id) => (
+                  <DeviceTile key={id} id={id} />
+                ))}
+              </div>
+            </section>
+          ),
+        )
       ) : (
         // About the height the tiles will take (four to a row), so the page does not jump much.
-        <div className="tiles-placeholder" style={{ height: `${Math.ceil(devices.length / 4) * 12.6}rem` }} />
+        <div
+          className="tiles-placeholder"
+          style={{ height: `${Math.ceil(count / 4) * 12.6 + rooms.length * 1.8}rem` }}
+        />
       )}
     </section>
   );

@@ -11,6 +11,7 @@ import { StateBadge } from '../components/StateBadge.js';
 import { useTitle } from '../components/use-title.js';
 import { type Formatters, formatLatest, useFormat } from '../i18n/format.js';
 import { useAlarms, useDevice, useLiveStore } from '../store/hooks.js';
+import { DevicePanels } from './DevicePanels.js';
 import {
   alarmPeriods,
   appendLive,
@@ -67,7 +68,8 @@ export default function DevicePage() {
         <StateBadge state={view.state} t={t} />
         <p className="muted">
           {t(`types.${summary.type}`)} · {view.site.name}
-          {view.building ? ` · ${view.building.name}` : ''} · {summary.gateway}
+          {view.building ? ` · ${view.building.name}` : ''}
+          {view.room ? ` · ${view.room.name}` : ''} · {summary.gateway}
           {summary.last_seen !== null
             ? ` · ${t('device.lastSeen', { time: format.time(summary.last_seen) })}`
             : ''}
@@ -99,6 +101,7 @@ export default function DevicePage() {
           <AlarmList device={id} />
         </section>
       </div>
+      <DevicePanels view={view} />
       <section aria-labelledby="charts-title">
         <div className="page-head">
           <h2 id="charts-title">{t('device.charts')}</h2>

@@ -46,6 +46,28 @@ export class SparkHistory {
       ring = new Ring(this.capacity);
       this.rings.set(key, ring);
     }
+    this.push(ring, ts, value);
+  }
+
+  /**
+   * Older samples (the store's history, loaded after a reload) merged with what arrived live:
+   * still one sample per step, the latest of each step kept, the newest `windowMs` at most.
+   */
+  merge(device: string, point: string, older: SparkSeries): void {
+    const key = `${device}\u0000${point}`;
+    const samples: Array<[number, number]> = older.ts.map((ts, i) => [ts, older.values[i] ?? 0]);
+    const ring = this.rings.get(key);
+    for (let k = 0; ring && k < ring.length; k += 1) {
+      const i = ring.index(k);
+      samples.push([ring.ts[i] ?? 0, ring.values[i] ?? 0]);
+    }
+    samples.sort((a, b) => a[0] - b[0]);
+    const merged = new Ring(this.capacity);
+    for (const [ts, value] of samples) this.push(merged, ts, value);
+    this.rings.set(key, merged);
+  }
+
+  private push(ring: Ring, ts: number, value: number): void {
     const last = ring.lastTs();
     if (ts < last) return;
     if (Math.floor(ts / this.stepMs) === Math.floor(last / this.stepMs)) {

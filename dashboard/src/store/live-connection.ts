@@ -12,6 +12,13 @@ const ALARM_REFRESH_MS = 300;
 export function connectStore(store: LiveStore, onError: (message: string | null) => void): () => void {
   const socket = connectLive();
   const controller = new AbortController();
+  store.historyLoader = async (device, point, from, to) => {
+    // About one bucket per sparkline step.
+    const buckets = Math.max(1, Math.round((to - from) / store.history.stepMs));
+    const res = await api.series(device, { point, from, to, buckets }, controller.signal);
+    const present = res.buckets.filter((b) => b.count > 0);
+    return { ts: present.map((b) => b.ts), values: present.map((b) => b.mean) };
+  };
   let alarmTimer: ReturnType<typeof setTimeout> | null = null;
   let alarmsInFlight = false;
   let alarmsAgain = false;
@@ -82,6 +89,7 @@ export function connectStore(store: LiveStore, onError: (message: string | null)
     else report(err);
   });
   return () => {
+    store.historyLoader = null;
     controller.abort();
     if (alarmTimer) clearTimeout(alarmTimer);
     socket.close();

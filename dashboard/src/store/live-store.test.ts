@@ -234,4 +234,99 @@ describe('LiveStore', () => {
     expect(flow.values[flow.values.length - 1]).toBe(30);
     expect(store.history.series('p1', 'running', 30_000).ts).toEqual([]);
   });
+
+  it('groups a building’s devices by room in the assets order, those in no room first', () => {
+    const store = new LiveStore(manualFrames().frames);
+    store.setAssets({
+      sites: [
+        {
+          id: 'estate',
+          name: 'The estate',
+          buildings: [
+            {
+              id: 'b1',
+              name: 'Tower 1',
+              devices: ['water-1'],
+              rooms: [
+                { id: 'power', name: 'Power room', devices: ['meter-1'] },
+                { id: 'pumps', name: 'Pump room', devices: ['pump-2', 'pump-1'] },
+                { id: 'empty', devices: [] },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    store.loadDevices([
+      device('pump-1'),
+      device('pump-2'),
+      device('meter-1', { type: 'power_meter' }),
+      device('water-1', { type: 'water_meter' }),
+    ]);
+    const [building] = store.layout().sites[0]?.buildings ?? [];
+    expect(building?.rooms).toEqual([
+      { id: null, name: null, devices: ['water-1'] },
+      { id: 'power', name: 'Power room', devices: ['meter-1'] },
+      { id: 'pumps', name: 'Pump room', devices: ['pump-1', 'pump-2'] },
+    ]);
+    expect(building?.devices).toEqual(['water-1', 'meter-1', 'pump-1', 'pump-2']);
+    expect(store.device('pump-2')?.room).toEqual({ id: 'pumps', name: 'Pump room' });
+    expect(store.device('water-1')?.room).toBeUndefined();
+  });
+
+  it('shows an acknowledgement the hub answered at once, without touching the tiles', () => {
+    const store = new LiveStore(manualFrames().frames);
+    store.loadDevices([device('lift-1', { type: 'elevator' })]);
+    store.setAlarms([alarm(7, 'lift-1', { rule_id: 'elevator.passenger_trapped' })]);
+    const tile = store.device('lift-1');
+    let alarmsHeard = 0;
+    store.subscribeAlarms(() => {
+      alarmsHeard += 1;
+    });
+    const acknowledged = { by: 'tom', by_name: 'Tom', at: 5000, occurrence: 1 };
+    store.updateAlarm(alarm(7, 'lift-1', { rule_id: 'elevator.passenger_trapped', acknowledged }));
+    expect(store.alarms()[0]?.acknowledged).toEqual(acknowledged);
+    expect(alarmsHeard).toBe(1);
+    expect(store.device('lift-1')).toBe(tile);
+    // An alarm the list no longer holds is not brought back.
+    store.updateAlarm(alarm(8, 'lift-1'));
+    expect(store.alarms().map((a) => a.id)).toEqual([7]);
+  });
+
+  it('fills a tile’s sparklines from the store once per point, a few requests at a time', async () => {
+    const store = new LiveStore(manualFrames().frames, () => 600_000);
+    store.loadDevices([device('p1'), device('p2'), device('p3')]);
+    const asked: string[] = [];
+    const answers: Array<() => void> = [];
+    store.historyLoader = (dev, point, from, to) => {
+      asked.push(`${dev}/${point}/${from}-${to}`);
+      return new Promise((resolve) =>
+        answers.push(() => resolve({ ts: [from + 10_000, from + 20_000], values: [1, 2] })),
+      );
+    };
+    let p1Heard = 0;
+    store.subscribeDevice('p1', () => {
+      p1Heard += 1;
+    });
+    store.prefillHistory('p1', ['flow', 'vibration']);
+    store.prefillHistory('p1', ['flow']);
+    store.prefillHistory('p2', ['flow', 'vibration']);
+    store.prefillHistory('p3', ['flow']);
+    // At most four in flight; a point is asked for once.
+    expect(asked).toEqual([
+      'p1/flow/0-600000',
+      'p1/vibration/0-600000',
+      'p2/flow/0-600000',
+      'p2/vibration/0-600000',
+    ]);
+    answers.shift()?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toHaveLength(5);
+    // The store's samples go before the one the snapshot brought (flow 10 at ts 100).
+    expect(store.history.series('p1', 'flow', 600_000)).toEqual({
+      ts: [100, 10_000, 20_000],
+      values: [10, 1, 2],
+    });
+    expect(p1Heard).toBe(1);
+  });
 });

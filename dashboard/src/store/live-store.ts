@@ -6,7 +6,7 @@ import type {
   ReadingsUpdatedEvent,
 } from '@caretaker/protocol';
 import { compareDevices, mergeDevice, mergeReadings } from './devices.js';
-import { SparkHistory } from './history.js';
+import { SparkHistory, type SparkSeries } from './history.js';
 import { keyPoints } from './key-points.js';
 import { compareAlarms, type TileState, tileState, worstAlarmByDevice } from './tile-state.js';
 
@@ -18,6 +18,8 @@ export interface DeviceView {
   alarm: AlarmSummary | undefined;
   site: { id: string; name: string };
   building: { id: string; name: string } | undefined;
+  /** Its room in the building, if the assets file puts it in one. */
+  room: { id: string; name: string } | undefined;
   /** Key points, in the order the tile shows them. */
   keys: readonly string[];
 }
@@ -26,7 +28,14 @@ export interface BoardLayout {
   sites: Array<{
     id: string;
     name: string;
-    buildings: Array<{ id: string | null; name: string | null; devices: string[] }>;
+    buildings: Array<{
+      id: string | null;
+      name: string | null;
+      /** Every device of the building, room by room. */
+      devices: string[];
+      /** Its rooms in the assets order; `id: null` holds the devices in no room (listed first). */
+      rooms: Array<{ id: string | null; name: string | null; devices: string[] }>;
+    }>;
   }>;
   counts: Record<TileState, number> & { total: number };
 }
@@ -34,6 +43,11 @@ export interface BoardLayout {
 /** Bounds on readings kept for devices whose summary has not arrived (a stray device id). */
 const MAX_ORPHANS = 5_000;
 const MAX_ORPHAN_READINGS = 200;
+/** History requests in flight at once when tiles fill their sparklines. */
+const MAX_PREFILLS = 4;
+
+/** Loads a point's recent history from the hub's store (the connection sets it). */
+export type HistoryLoader = (device: string, point: string, from: number, to: number) => Promise<SparkSeries>;
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -74,7 +88,16 @@ export class LiveStore {
   private alarmList: AlarmSummary[] = [];
   private worst = new Map<string, AlarmSummary>();
   private assets: AssetsResponse = { sites: [] };
-  private placeOf = new Map<string, { site: string; building: string; buildingName: string | undefined }>();
+  private placeOf = new Map<
+    string,
+    {
+      site: string;
+      building: string;
+      buildingName: string | undefined;
+      room: string | undefined;
+      roomName: string | undefined;
+    }
+  >();
   private siteNames = new Map<string, string>();
   private layoutSnapshot: BoardLayout | null = null;
   private connectionState: Connection = 'connecting';
@@ -88,6 +111,11 @@ export class LiveStore {
   onFlush: ((changed: number, queuedSince: number) => void) | null = null;
   private queuedSince = 0;
   private readonly orphans = new Map<string, ReadingsReceivedEvent['readings']>();
+  /** Where sparklines get their history after a reload; null: live readings only. */
+  historyLoader: HistoryLoader | null = null;
+  private readonly prefilled = new Set<string>();
+  private readonly prefillQueue: Array<{ device: string; point: string }> = [];
+  private prefillsRunning = 0;
 
   constructor(
     private readonly frames: FrameScheduler = animationFrames,
@@ -179,6 +207,54 @@ export class LiveStore {
     if (changed.length > 0) notify(this.layoutListeners);
   }
 
+  /** One alarm as the hub answered a change to it (an acknowledgement): shown at once. */
+  updateAlarm(alarm: AlarmSummary): void {
+    if (!this.alarmList.some((a) => a.id === alarm.id)) return;
+    this.setAlarms(this.alarmList.map((a) => (a.id === alarm.id ? alarm : a)));
+  }
+
+  /**
+   * A tile's sparklines start with the last minutes from the store, not empty after a reload:
+   * asked for when the tile first shows, once per point, a few requests at a time.
+   */
+  prefillHistory(device: string, points: readonly string[]): void {
+    if (!this.historyLoader) return;
+    for (const point of points) {
+      const key = `${device}\u0000${point}`;
+      if (this.prefilled.has(key)) continue;
+      this.prefilled.add(key);
+      this.prefillQueue.push({ device, point });
+    }
+    this.runPrefills();
+  }
+
+  private runPrefills(): void {
+    const loader = this.historyLoader;
+    while (loader && this.prefillsRunning < MAX_PREFILLS) {
+      const next = this.prefillQueue.shift();
+      if (!next) return;
+      this.prefillsRunning += 1;
+      const to = this.now();
+      loader(next.device, next.point, to - this.history.windowMs, to)
+        .then(
+          (series) => {
+            this.history.merge(next.device, next.point, series);
+            const view = this.views.get(next.device);
+            if (!view) return;
+            // A new snapshot object: the tile draws its sparkline again (its header is unchanged).
+            this.views.set(next.device, { ...view });
+            this.notifyDevices([next.device]);
+          },
+          // No history (an older hub, a store outage): the line fills from live readings.
+          () => undefined,
+        )
+        .finally(() => {
+          this.prefillsRunning -= 1;
+          this.runPrefills();
+        });
+    }
+  }
+
   setAssets(assets: AssetsResponse): void {
     this.assets = assets;
     this.placeOf = new Map();
@@ -186,8 +262,15 @@ export class LiveStore {
     for (const site of assets.sites) {
       this.siteNames.set(site.id, site.name ?? site.id);
       for (const building of site.buildings) {
+        const place = { site: site.id, building: building.id, buildingName: building.name };
         for (const device of building.devices) {
-          this.placeOf.set(device, { site: site.id, building: building.id, buildingName: building.name });
+          this.placeOf.set(device, { ...place, room: undefined, roomName: undefined });
+        }
+        // An older hub sends no rooms.
+        for (const room of building.rooms ?? []) {
+          for (const device of room.devices) {
+            this.placeOf.set(device, { ...place, room: room.id, roomName: room.name ?? room.id });
+          }
         }
       }
     }
@@ -277,6 +360,7 @@ export class LiveStore {
     const siteId = place?.site ?? summary.site;
     const siteName = this.siteNames.get(siteId) ?? siteId;
     const buildingName = place?.buildingName ?? place?.building ?? '';
+    const roomName = place?.roomName ?? place?.room ?? '';
     const keys =
       current && current.summary.type === summary.type && sameKeys(current.summary, summary)
         ? current.keys
@@ -293,6 +377,12 @@ export class LiveStore {
         : current?.building?.id === place.building && current.building.name === buildingName
           ? current.building
           : { id: place.building, name: buildingName },
+      room:
+        place?.room === undefined
+          ? undefined
+          : current?.room?.id === place.room && current.room.name === roomName
+            ? current.room
+            : { id: place.room, name: roomName },
       keys,
     };
     if (
@@ -301,6 +391,7 @@ export class LiveStore {
       current.state === view.state &&
       sameAlarm(current.alarm, alarm) &&
       current.building?.id === view.building?.id &&
+      current.room === view.room &&
       current.site.name === view.site.name
     ) {
       return false;
@@ -333,6 +424,11 @@ export class LiveStore {
     // Sites and buildings in the assets file's order; devices nobody placed come last.
     const siteOrder = this.assets.sites.map((s) => s.id);
     const buildingOrder = new Map(this.assets.sites.map((s) => [s.id, s.buildings.map((b) => b.id)]));
+    const roomOrder = new Map(
+      this.assets.sites.flatMap((s) =>
+        s.buildings.map((b) => [`${s.id}/${b.id}`, (b.rooms ?? []).map((r) => r.id)]),
+      ),
+    );
     const rank = (order: readonly (string | null)[], id: string | null) => {
       const i = id === null ? -1 : order.indexOf(id);
       return i === -1 ? Number.MAX_SAFE_INTEGER : i;
@@ -350,14 +446,42 @@ export class LiveStore {
                 rank(buildingOrder.get(id) ?? [], a) - rank(buildingOrder.get(id) ?? [], b) ||
                 (a ?? '').localeCompare(b ?? ''),
             )
-            .map(([buildingId, views]) => ({
-              id: buildingId,
-              name: views[0]?.building?.name ?? null,
-              devices: views.sort((a, b) => compareDevices(a.summary, b.summary)).map((v) => v.summary.id),
-            })),
+            .map(([buildingId, views]) => {
+              const rooms = groupByRoom(views, roomOrder.get(`${id}/${buildingId}`) ?? [], rank);
+              return {
+                id: buildingId,
+                name: views[0]?.building?.name ?? null,
+                devices: rooms.flatMap((r) => r.devices),
+                rooms,
+              };
+            }),
         })),
     };
   }
+}
+
+/** A building's devices by room: those in no room first, then the rooms in the assets order. */
+function groupByRoom(
+  views: DeviceView[],
+  order: readonly string[],
+  rank: (order: readonly (string | null)[], id: string | null) => number,
+): BoardLayout['sites'][number]['buildings'][number]['rooms'] {
+  const rooms = new Map<string | null, DeviceView[]>();
+  for (const view of views) {
+    const key = view.room?.id ?? null;
+    const list = rooms.get(key);
+    if (list) list.push(view);
+    else rooms.set(key, [view]);
+  }
+  return [...rooms.entries()]
+    .sort(([a], [b]) =>
+      a === null ? -1 : b === null ? 1 : rank(order, a) - rank(order, b) || a.localeCompare(b),
+    )
+    .map(([roomId, list]) => ({
+      id: roomId,
+      name: list[0]?.room?.name ?? null,
+      devices: list.sort((a, b) => compareDevices(a.summary, b.summary)).map((v) => v.summary.id),
+    }));
 }
 
 function subscribe(set: Set<Listener>, listener: Listener): () => void {
