@@ -1,9 +1,35 @@
 import { useTranslation } from 'react-i18next';
+import { Route, Routes } from 'react-router';
+import { useCan } from '../../auth/permissions.js';
+import { useSession } from '../../auth/session.js';
 import { useTitle } from '../../components/use-title.js';
+import { EnergyPage } from './EnergyPage.js';
 
-/** The energy pages, mounted at /energy/* by App.tsx (the feature's own sub-routes go here). */
+/**
+ * The energy pages, mounted at /energy/* by App.tsx. Roles without reports.read get a sentence
+ * instead of charts the hub would refuse (403).
+ */
 export default function EnergyRoutes() {
+  const can = useCan();
+  if (!can('reports.read')) return <Denied />;
+  return (
+    <Routes>
+      <Route path="*" element={<EnergyPage />} />
+    </Routes>
+  );
+}
+
+function Denied() {
   const { t } = useTranslation();
+  const { session } = useSession();
   useTitle(t('energy.title'));
-  return <h1>{t('energy.title')}</h1>;
+  const role = session.status === 'signed-in' ? session.me.role : '';
+  return (
+    <section aria-labelledby="energy-title">
+      <h1 id="energy-title">{t('energy.title')}</h1>
+      <p role="alert" data-testid="energy-denied">
+        {t('energy.denied', { role: t(`roles.${role}`, { defaultValue: role }) })}
+      </p>
+    </section>
+  );
 }
