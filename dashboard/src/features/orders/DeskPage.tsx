@@ -365,11 +365,14 @@ function Board({ orders, now }: { orders: readonly WorkOrder[]; now: number }) {
                   <PriorityBadge priority={order.priority} t={t} />
                   <p className="order-title">{order.title}</p>
                   <p className="muted small">{placeOf(order)}</p>
-                  <p className="small">
-                    <SlaBadge sla={deskSla(order, now)} t={t} />{' '}
-                    {due !== null ? t('orders.desk.due', { time: format.relative(due, now) }) : null}
-                  </p>
-                  {column.key === 'done' ? <StatusBadge status={order.status} t={t} /> : null}
+                  {column.key === 'done' ? (
+                    <StatusBadge status={order.status} t={t} />
+                  ) : (
+                    <p className="small">
+                      <SlaBadge sla={deskSla(order, now)} t={t} />{' '}
+                      {due !== null ? t('orders.desk.due', { time: format.relative(due, now) }) : null}
+                    </p>
+                  )}
                   <p className="small">{order.assignee ?? t('orders.desk.unassigned')}</p>
                 </li>
               );

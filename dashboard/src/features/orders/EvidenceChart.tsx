@@ -43,18 +43,29 @@ function PointEvidence({ device, point, alarmAt }: { device: string; point: stri
   const [error, setError] = useState<string | null>(null);
   const label = pointLabel(t, point);
 
+  // Fixed once per chart (the window does not slide while the page is open), narrowed once to
+  // where readings begin for a device that started reporting shortly before its alarm.
+  const [span, setSpan] = useState(() => ({
+    from: alarmAt - BEFORE_MS,
+    to: Math.min(Date.now(), alarmAt + AFTER_MS),
+    narrowed: false,
+  }));
   useEffect(() => {
     const controller = new AbortController();
-    const from = alarmAt - BEFORE_MS;
-    const to = Math.min(Date.now(), alarmAt + AFTER_MS);
+    const { from, to } = span;
     api.series(device, { point, from, to, buckets: 120 }, controller.signal).then(
-      (res) => setColumns(bucketsToColumns(res.buckets)),
+      (res) => {
+        const first = res.buckets.find((b) => b.count > 0)?.ts;
+        if (!span.narrowed && first !== undefined && first > from + (to - from) / 10) {
+          setSpan({ from: Math.min(first, alarmAt) - 1_000, to, narrowed: true });
+        } else setColumns(bucketsToColumns(res.buckets));
+      },
       (err: unknown) => {
         if (!controller.signal.aborted) setError(err instanceof Error ? err.message : String(err));
       },
     );
     return () => controller.abort();
-  }, [device, point, alarmAt]);
+  }, [device, point, span, alarmAt]);
 
   const empty = columns?.[1].every((v) => v === null) ?? false;
   useEffect(() => {
@@ -71,7 +82,9 @@ function PointEvidence({ device, point, alarmAt }: { device: string; point: stri
       {
         width: Math.max(240, el.clientWidth),
         height: HEIGHT,
-        scales: { x: { time: true } },
+        // The whole window, however little of it has readings (a lone bucket would otherwise
+        // stretch the axis over years).
+        scales: { x: { time: true, range: () => [span.from / 1000, span.to / 1000] } },
         series: [
           { value: (_u, v) => (v === null || v === undefined ? '—' : format.dateTime(v * 1000)) },
           { label: t('device.mean'), stroke: line, width: 1.5, value: number },
@@ -83,6 +96,8 @@ function PointEvidence({ device, point, alarmAt }: { device: string; point: stri
           {
             stroke: text,
             grid: { stroke: grid, width: 1 },
+            // Room for a time with seconds and AM/PM between ticks.
+            space: 100,
             values: (_u, splits, _a, _s, step) => splits.map((s) => format.axis(s * 1000, step * 1000)),
           },
           {
@@ -123,7 +138,7 @@ function PointEvidence({ device, point, alarmAt }: { device: string; point: stri
       resize.disconnect();
       chart.destroy();
     };
-  }, [columns, empty, format, t, alarmAt]);
+  }, [columns, empty, format, t, alarmAt, span]);
 
   return (
     <figure className="chart" data-chart={point}>

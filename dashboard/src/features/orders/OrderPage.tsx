@@ -4,8 +4,10 @@ import { Link, useParams } from 'react-router';
 import { useSession } from '../../auth/session.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
+import { useDevice } from '../../store/hooks.js';
 import { ActionsPanel } from './ActionsPanel.js';
 import { PriorityBadge, problemName, StatusBadge } from './badges.js';
+import { evidencePoints } from './evidence-points.js';
 import { errorText, type OrderDetail, ordersApi } from './orders.api.js';
 import { PartsPanel } from './PartsPanel.js';
 import { PhotosPanel } from './PhotosPanel.js';
@@ -34,6 +36,7 @@ export function OrderPage() {
   const [error, setError] = useState<string | null>(null);
   const version = hubVersion + localVersion;
   const changed = useCallback(() => setLocalVersion((n) => n + 1), []);
+  const deviceKeys = useDevice(detail?.work_order.device ?? '')?.keys;
   useTitle(detail?.work_order.code ?? t('orders.title'));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` reloads after a change
@@ -76,7 +79,7 @@ export function OrderPage() {
   }
   const order = detail.work_order;
   const helpers = detail.assignees.filter((a) => a.role === 'assistant').map((a) => a.username);
-  const chartPoints = evidencePoints(order.evidence);
+  const chartPoints = evidencePoints(order.evidence, deviceKeys);
   const alarmAt = order.evidence.alarm?.raised_at ?? (order.source === 'sensor' ? order.created_at : null);
   const worksOn = order.assignee === username || helpers.includes(username);
 
@@ -195,14 +198,4 @@ export function OrderPage() {
       </div>
     </article>
   );
-}
-
-/** The points a sensor order's evidence names: the rule's conditions and trend first, then its values. */
-export function evidencePoints(evidence: OrderDetail['work_order']['evidence']): string[] {
-  const points = new Set<string>();
-  for (const c of evidence.rule?.when ?? []) if (c.point) points.add(c.point);
-  if (evidence.rule?.trend?.point) points.add(evidence.rule.trend.point);
-  // What else the sensors saw at the time, up to four charts.
-  for (const key of Object.keys(evidence.values ?? {})) if (points.size < 4) points.add(key);
-  return [...points].slice(0, 4);
 }

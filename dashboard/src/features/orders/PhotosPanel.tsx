@@ -76,7 +76,7 @@ export function PhotosPanel({
       {mayAdd ? (
         <div className="photo-add">
           <label htmlFor={`${id}-file`} className="button">
-            📷 {busy ? t('orders.photos.uploading') : t('orders.photos.add')}
+            + {busy ? t('orders.photos.uploading') : t('orders.photos.add')}
           </label>
           <input
             id={`${id}-file`}

@@ -3,17 +3,20 @@ import type { DeskSla } from './desk-filters.js';
 import type { OrderStatus } from './orders.api.js';
 import type { LimitPhase } from './sla-countdown.js';
 
-/** An order's status, priority and time-limit state: each an icon and a word, never colour alone. */
+/**
+ * An order's status, priority and time-limit state: each an icon and a word, never colour alone.
+ * The icons are plain Unicode symbols that common fonts carry (no emoji font needed on a wall screen).
+ */
 
 const STATUS_ICONS: Record<OrderStatus, string> = {
-  pending_acceptance: '⏳',
-  to_dispatch: '📋',
-  in_repair: '🔧',
-  awaiting_check: '🔍',
-  deferred: '⏸',
+  pending_acceptance: '✉',
+  to_dispatch: '➜',
+  in_repair: '⚒',
+  awaiting_check: '☑',
+  deferred: '‖',
   completed: '✔',
-  closed: '🔒',
-  cancelled: '✖',
+  closed: '▣',
+  cancelled: '⊘',
 };
 
 export function StatusBadge({ status, t }: { status: OrderStatus; t: TFunction }) {
@@ -36,11 +39,11 @@ export function PriorityBadge({ priority, t }: { priority: number; t: TFunction 
 }
 
 const SLA_ICONS: Record<DeskSla | LimitPhase, string> = {
-  overdue: '⛔',
+  overdue: '✖',
   at_risk: '⚠',
   on_track: '✓',
-  running: '⏱',
-  paused: '⏸',
+  running: '◔',
+  paused: '‖',
   done: '✔',
   met_on_time: '✔',
   met_late: '✔',
