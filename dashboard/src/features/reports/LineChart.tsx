@@ -50,7 +50,8 @@ export function LineChart(props: LineChartProps) {
         x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] },
         ...(range ? { y: { range } } : {}),
       },
-      legend: { show: true },
+      // Markers and names only: the values are in the table beside the chart.
+      legend: { show: true, live: false },
       series: [
         {
           label: t('reports.table.month'),
@@ -85,7 +86,8 @@ export function LineChart(props: LineChartProps) {
           stroke: text,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
-          size: 64,
+          // Room for "1,000 hr" and "1,000小时".
+          size: 84,
           values: (_u, splits) => splits.map((s) => axisValue(s)),
         },
       ],
