@@ -31,6 +31,8 @@ export interface StackOptions {
   usersFile?: string;
   /** false: a hub outside the demo mode (every request signs in); default true. */
   demo?: boolean;
+  /** Preventive objects, templates and plans (HUB_PLANS_FILE); needs assetsFile. */
+  plansFile?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           maintenance: {
             database: { kind: 'sqlite', path: join(dataDir, 'caretaker.db') },
             assetsFile: options.assetsFile,
+            ...(options.plansFile ? { plansFile: options.plansFile } : {}),
           },
         }
       : {}),
