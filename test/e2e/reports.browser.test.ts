@@ -158,6 +158,9 @@ describe.runIf(installed)('reports in Chromium', () => {
   it('shows the manager the figures the API computes, by month, and exports them', async () => {
     const mia = await signedIn('mia');
     const page = await mia.newPage();
+    // Any script error on the page (a chart given no data, say) fails the test.
+    const crashes: string[] = [];
+    page.on('pageerror', (err) => crashes.push(err.message));
     // The devices' types come from their readings: wait until the hub knows the pump's.
     await expect
       .poll(async () => {
@@ -282,6 +285,17 @@ describe.runIf(installed)('reports in Chromium', () => {
     const change = page.getByTestId('change-created');
     await expect.poll(() => change.getAttribute('data-direction'), LONG).toBe('up');
     expect(await change.textContent()).toMatch(/Up \d+ · before: \d+/);
+
+    // A site without orders, chosen from the keyboard: empty charts, zeros, no error.
+    const sitePicker = page.getByRole('combobox', { name: 'Site' });
+    await sitePicker.focus();
+    await sitePicker.selectOption('other-estate');
+    await expect.poll(() => new URL(page.url()).searchParams.get('site')).toBe('other-estate');
+    await expect.poll(() => page.getByTestId('figure-created').textContent(), LONG).toBe('0');
+    expect(await page.locator('[data-section="trends"]').textContent()).toContain('No device failed twice');
+    expect(await page.locator('[data-csv="failures"]').getAttribute('href')).toContain('site=other-estate');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(crashes).toEqual([]);
     await page.close();
   });
 
