@@ -1,0 +1,4 @@
+import { describeOnSqlite } from '../../../test/support/contract-databases.js';
+import { describeAcknowledgementContract } from './acknowledgement.contract.js';
+
+describeOnSqlite('acks', describeAcknowledgementContract);
