@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   type Candidate,
@@ -158,6 +158,11 @@ function ActionForm({
   const { t } = useTranslation();
   const id = useId();
   const [values, setValues] = useState<Values>({});
+  const form = useRef<HTMLFormElement>(null);
+  // The keyboard lands in the form that just opened (or on its confirm button).
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>('input, select, textarea, button[type="submit"]')?.focus();
+  }, []);
   const all = [...fields.required, ...fields.optional];
   const set = (field: Field, value: string | string[]) => setValues((v) => ({ ...v, [field]: value }));
   const label = t(`orders.action.${name}`, { defaultValue: name });
@@ -176,7 +181,7 @@ function ActionForm({
   };
 
   return (
-    <form className="action-form" onSubmit={submit} aria-label={label} data-form={name}>
+    <form ref={form} className="action-form" onSubmit={submit} aria-label={label} data-form={name}>
       {all.map((field) => {
         const required = fields.required.includes(field);
         const fieldLabel = (

@@ -19,8 +19,18 @@ import {
   nextDue,
   sortOrders,
 } from './desk-filters.js';
-import { errorText, ORDER_STATUSES, ordersApi, PRIORITIES, type WorkOrder } from './orders.api.js';
+import {
+  CLOSED_STATUSES,
+  errorText,
+  ORDER_STATUSES,
+  ordersApi,
+  PRIORITIES,
+  type WorkOrder,
+} from './orders.api.js';
 import { useMaintenanceVersion } from './use-orders-refresh.js';
+
+/** Everything not yet completed, closed or cancelled: the desk's "open orders" choice. */
+const OPEN_STATUSES = ORDER_STATUSES.filter((s) => !CLOSED_STATUSES.includes(s));
 
 /** More than a desk shows at once; the count says when there are more. */
 const LIMIT = 500;
@@ -129,8 +139,16 @@ function Filters({
   const sites = layout.sites.map((s) => ({ id: s.id, name: s.name }));
   if (filters.site && !sites.some((s) => s.id === filters.site))
     sites.push({ id: filters.site, name: filters.site });
-  const status =
-    filters.statuses.length === 1 ? filters.statuses[0] : filters.statuses.length > 1 ? 'many' : '';
+  const isOpenSet =
+    filters.statuses.length === OPEN_STATUSES.length &&
+    OPEN_STATUSES.every((st) => filters.statuses.includes(st));
+  const status = isOpenSet
+    ? 'open'
+    : filters.statuses.length === 1
+      ? filters.statuses[0]
+      : filters.statuses.length > 1
+        ? 'many'
+        : '';
 
   return (
     <form
@@ -192,11 +210,14 @@ function Filters({
               statuses:
                 e.target.value === 'many'
                   ? filters.statuses
-                  : ORDER_STATUSES.filter((s) => s === e.target.value),
+                  : e.target.value === 'open'
+                    ? [...OPEN_STATUSES]
+                    : ORDER_STATUSES.filter((s) => s === e.target.value),
             })
           }
         >
           <option value="">{t('orders.desk.anyStatus')}</option>
+          <option value="open">{t('orders.desk.openOnly')}</option>
           {status === 'many' ? (
             <option value="many">{filters.statuses.map((s) => t(`orders.status.${s}`)).join(', ')}</option>
           ) : null}
