@@ -20,6 +20,7 @@ interface Window {
   mttr: { mean_ms: number | null };
   first_time_fix: { rate: number | null; completed: number; first_time: number };
   failures: { total: number; by_device_type: Record<string, number> };
+  on_time: Record<'response' | 'completion', { all: { on_time: number; late: number; rate: number | null } }>;
   mtbf: { by_device_type: Array<{ key: string; mean_ms: number | null }> };
   technicians: Array<{ username: string; completed: number; mean_rating: number | null }>;
 }
@@ -230,6 +231,22 @@ describe.runIf(installed)('reports in Chromium', () => {
     });
     await page.locator('[data-sort="open_now"]').click();
     expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain('Open now');
+
+    // On-time per priority, for either limit: every month's cell says the API's rate and counts.
+    for (const limit of ['completion', 'response'] as const) {
+      await page.locator(`[data-limit="${limit}"]`).click();
+      expect(await page.locator(`[data-limit="${limit}"]`).getAttribute('aria-pressed')).toBe('true');
+      await expect
+        .poll(() => page.locator('[data-chart="on-time"] figcaption').textContent())
+        .toContain(limit === 'response' ? 'Response' : 'Completion');
+      for (const p of api.periods) {
+        const o = p.on_time[limit].all;
+        const judged = o.on_time + o.late;
+        expect(await cell(page, 'on-time', p.label, 'all')).toBe(
+          judged === 0 ? '—' : `${percent.format(o.rate as number)} (${o.on_time}/${judged})`,
+        );
+      }
+    }
 
     // Charts drawn: the bars and the uPlot lines.
     expect(await page.locator('[data-chart="failures-device_type"] .seg').count()).toBeGreaterThan(0);
