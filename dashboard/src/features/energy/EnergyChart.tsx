@@ -36,22 +36,25 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
     const columns = chartColumns(group.series);
     const value = (_u: uPlot, v: number | null) =>
       v === null || v === undefined ? '—' : t('energy.amount', { value: format.number(v), unit });
-    const step = (group.series[1]?.start ?? 0) - (group.series[0]?.start ?? 0);
-    const bars = uPlot.paths.bars?.({ size: [0.6, 64], align: 1 });
+    const starts = group.series.map((p) => p.start);
+    // Periods are placed by their index: a month's or a DST day's length does not move the bars.
+    const bars = uPlot.paths.bars?.({ size: [0.7, 48] });
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: HEIGHT,
       scales: {
-        x: {
-          time: false,
-          // Room for the last bar, which starts at its period's start.
-          range: (_u, min, max) => [min, max + Math.max(step, 3_600_000) / 1000],
-        },
+        x: { time: false, range: [-0.5, Math.max(0.5, starts.length - 0.5)] },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
       legend: { show: true },
       series: [
-        { label: t('energy.chart.period'), value: (_u, v) => (v === null ? '—' : format.period(v * 1000)) },
+        {
+          label: t('energy.chart.period'),
+          value: (_u, v) => {
+            const start = v === null || v === undefined ? undefined : starts[Math.round(v)];
+            return start === undefined ? '—' : format.period(start);
+          },
+        },
         {
           label: t('energy.chart.current'),
           stroke: accent,
@@ -104,7 +107,16 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
           stroke: text,
           grid: { show: false },
           ticks: { stroke: grid, width: 1 },
-          values: (_u, splits) => splits.map((s) => format.tick(s * 1000)),
+          // A label every few periods, as many as fit (about 56 px each).
+          splits: (u) => {
+            const every = Math.max(
+              1,
+              Math.ceil(starts.length / Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 56))),
+            );
+            return starts.map((_, i) => i).filter((i) => i % every === 0);
+          },
+          values: (_u, splits) =>
+            splits.map((i) => (starts[i] === undefined ? '' : format.tick(starts[i] as number))),
         },
         {
           stroke: text,

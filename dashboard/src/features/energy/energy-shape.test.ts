@@ -91,14 +91,14 @@ describe('energy page filters', () => {
     expect(directionOf({ value: 8, change: 8, change_pct: null })).toBe('new');
   });
 
-  it('lays the series out for uPlot in seconds, gaps as null', () => {
+  it('lays the series out for uPlot by period index, gaps as null', () => {
     expect(
       chartColumns([
         { start: 3_600_000, value: 2, previous: 1, usual: { median: 1.5, low: 1, high: 2 } },
         { start: 7_200_000, value: null, previous: 3, usual: null },
       ]),
     ).toEqual([
-      [3600, 7200],
+      [0, 1],
       [2, null],
       [1, 3],
       [1, null],

@@ -172,7 +172,7 @@ export function directionOf(total: { change: number; change_pct: number | null; 
   return total.change > 0 ? 'up' : 'down';
 }
 
-/** uPlot's columns for the overall series: x (s), this range, the previous, usual low, high and median. */
+/** uPlot's columns: x (the period's index), this range, the previous, usual low, high and median. */
 export function chartColumns(
   series: ReadonlyArray<{
     start: number;
@@ -189,7 +189,7 @@ export function chartColumns(
   Array<number | null>,
 ] {
   return [
-    series.map((p) => p.start / 1000),
+    series.map((_, i) => i),
     series.map((p) => p.value),
     series.map((p) => p.previous),
     series.map((p) => p.usual?.low ?? null),
