@@ -12,6 +12,7 @@ import { formatCountdown, limitNow } from './sla-countdown.js';
  */
 export function SlaPanel({ orderId, version }: { orderId: number; version: number }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const [state, setState] = useState<{ detail: SlaDetail; receivedAt: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(1000);
@@ -56,6 +57,20 @@ export function SlaPanel({ orderId, version }: { orderId: number; version: numbe
         <p className="small">
           <span aria-hidden="true">⬆</span> {t('orders.slaPanel.escalated', { level: sla.escalation_level })}
         </p>
+      ) : null}
+      {state && state.detail.escalations.length > 0 ? (
+        <ul className="escalations small" data-testid="escalations">
+          {state.detail.escalations.map((e) => (
+            <li key={`${e.limit}-${e.level}`}>
+              {t('orders.slaPanel.escalation', {
+                level: e.level,
+                time: format.dateTime(e.ts),
+                people: e.notified.join(', '),
+              })}
+              <span className="muted"> · {e.reason}</span>
+            </li>
+          ))}
+        </ul>
       ) : null}
     </section>
   );

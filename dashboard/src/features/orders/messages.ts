@@ -132,6 +132,7 @@ export const en = {
     dueAt: 'due {{time}}',
     percent: '{{percent}} % used',
     escalated: 'Escalated to level {{level}}',
+    escalation: 'Level {{level}}, {{time}}: {{people}} notified',
     failed: 'Time limits could not be loaded: {{error}}',
   },
   slaPhase: {
@@ -425,6 +426,7 @@ export const zhCN: MessagesOf<typeof en> = {
     dueAt: '{{time}} 到期',
     percent: '已用 {{percent}}%',
     escalated: '已升级至第 {{level}} 级',
+    escalation: '第 {{level}} 级，{{time}}：已通知 {{people}}',
     failed: '时限加载失败：{{error}}',
   },
   slaPhase: {
