@@ -29,9 +29,10 @@ describe.runIf(installed)('inspections in Chromium', () => {
   async function signedIn(
     username: string,
     phone: boolean,
+    locale = 'en-GB',
   ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
-      locale: 'en-GB',
+      locale,
       ...(phone
         ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
         : { viewport: { width: 1280, height: 900 } }),
@@ -205,6 +206,16 @@ describe.runIf(installed)('inspections in Chromium', () => {
     expect(csv.status()).toBe(200);
     expect(await csv.text()).toContain('Bearing vibration');
     await page.screenshot({ path: join(SHOTS, 'inspection-plan.png'), fullPage: true });
+
+    // pump-1's inspection history (the component the device page mounts): its items, the failure.
+    await page.goto(`${stack.hub.url}/inspections/devices/pump-1`);
+    const history = page.getByTestId('inspection-history');
+    await history.locator('[data-inspection]').first().waitFor(LONG);
+    expect(await history.locator('[data-inspection]').count()).toBe(1);
+    const failedItem = history.locator('li[data-item-status="fail"]');
+    expect(await failedItem.textContent()).toContain('Bearing vibration (hand-held meter): 7.1');
+    expect(await failedItem.getByRole('link').getAttribute('href')).toBe(repairHref);
+    expect(await history.locator('li[data-item-status="pass"]').count()).toBe(4);
     await context.close();
   });
 
@@ -226,19 +237,22 @@ describe.runIf(installed)('inspections in Chromium', () => {
     await expect.poll(() => state.textContent(), LONG).toContain('Active');
     await context.close();
 
-    const viewer = await signedIn('mia', false);
+    const viewer = await signedIn('mia', false, 'zh-CN');
     await viewer.page.goto(`${stack.hub.url}/inspections`);
     // The viewer sees every task of her sites (she has none of her own), read only.
     const done = await viewer.page.request.get(`${stack.hub.url}/api/inspections?status=done`);
     const [inspection] = ((await done.json()) as { inspections: Array<{ id: number }> }).inspections;
     await viewer.page.goto(`${stack.hub.url}/inspections/tasks/${inspection?.id}`);
     await viewer.page.getByTestId('read-only').waitFor(LONG);
-    expect(await viewer.page.getByTestId('read-only').textContent()).toContain('your role does not record');
-    expect(await viewer.page.getByRole('button', { name: 'Submit results' }).count()).toBe(0);
-    await viewer.page
+    // In Chinese: her browser's language.
+    expect(await viewer.page.getByTestId('read-only').textContent()).toBe('只读：您的角色不能填写巡检结果');
+    expect(await viewer.page.getByRole('button', { name: '提交结果' }).count()).toBe(0);
+    expect(await viewer.page.getByTestId('checklist').locator('input:enabled, button:enabled').count()).toBe(0);
+    const failed = viewer.page
       .getByTestId('checklist')
-      .locator('[data-item="vibration"] [data-item-status="fail"]')
-      .waitFor(LONG);
+      .locator('[data-item="vibration"] [data-item-status="fail"]');
+    expect(await failed.textContent()).toContain('不合格');
+    await viewer.page.screenshot({ path: join(SHOTS, 'inspection-checklist-zh-CN.png'), fullPage: true });
     await viewer.context.close();
   });
 });

@@ -146,7 +146,7 @@ export function ChecklistPage() {
               {device ? (
                 <>
                   {' · '}
-                  <Link to={`/devices/${encodeURIComponent(device)}`}>
+                  <Link to={`/inspections/devices/${encodeURIComponent(device)}`}>
                     {t('inspections.checklist.device', { device })}
                   </Link>
                 </>

@@ -1,6 +1,8 @@
 import { useTranslation } from 'react-i18next';
-import { NavLink, Route, Routes } from 'react-router';
+import { Link, NavLink, Route, Routes, useParams } from 'react-router';
+import { useTitle } from '../../components/use-title.js';
 import { ChecklistPage } from './ChecklistPage.js';
+import { DeviceInspectionHistory } from './DeviceInspectionHistory.js';
 import { PlanPage } from './PlanPage.js';
 import { PlansPage } from './PlansPage.js';
 import { TodayPage } from './TodayPage.js';
@@ -8,7 +10,7 @@ import './inspections.css';
 
 /**
  * The inspection pages, mounted at /inspections/* by App.tsx: today's tasks (the index), a
- * task's checklist, the plans and one plan with its occurrences and report.
+ * task's checklist, the plans and one plan with its occurrences and report, a device's history.
  */
 export default function InspectionsRoutes() {
   const { t } = useTranslation();
@@ -25,8 +27,26 @@ export default function InspectionsRoutes() {
         <Route path="tasks/:id" element={<ChecklistPage />} />
         <Route path="plans" element={<PlansPage />} />
         <Route path="plans/:id" element={<PlanPage />} />
+        <Route path="devices/:id" element={<DeviceHistoryPage />} />
         <Route path="*" element={<TodayPage />} />
       </Routes>
     </div>
+  );
+}
+
+/** One device's inspection history on its own (the checklist links its devices here). */
+function DeviceHistoryPage() {
+  const { t } = useTranslation();
+  const device = useParams().id ?? '';
+  useTitle(`${t('inspections.history.heading')} · ${device}`);
+  return (
+    <>
+      <div className="page-head">
+        <h1>
+          <Link to={`/devices/${encodeURIComponent(device)}`}>{device}</Link>
+        </h1>
+      </div>
+      <DeviceInspectionHistory deviceId={device} />
+    </>
   );
 }

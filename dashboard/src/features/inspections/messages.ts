@@ -77,7 +77,7 @@ export const en = {
     saved_other: 'Saved {{n}} items.',
     repairsOpened: 'Failed items opened repair orders:',
     progress: '{{answered}} of {{items}} answered',
-    device: 'Device {{device}}',
+    device: 'Inspection history of {{device}}',
   },
   plansPage: {
     heading: 'Inspection plans',
@@ -259,7 +259,7 @@ export const zhCN: MessagesOf<typeof en> = {
     saved_other: '已保存 {{n}} 项。',
     repairsOpened: '不合格项已生成维修工单：',
     progress: '已填写 {{answered}} / {{items}} 项',
-    device: '设备 {{device}}',
+    device: '{{device}} 的巡检记录',
   },
   plansPage: {
     heading: '巡检计划',
