@@ -165,8 +165,6 @@ export const en = {
     orders: 'Work orders',
     noOrders: 'No work orders for this device.',
     moreOrders: '{{count}} older orders on the work-order desk',
-    inspections: 'Inspection history',
-    noInspections: 'No inspections of this device yet.',
     priority: 'priority {{priority}}',
     status: {
       pending_acceptance: 'Pending acceptance',

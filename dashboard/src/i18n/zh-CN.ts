@@ -167,8 +167,6 @@ export const zhCN: MessageTree = {
     orders: '工单',
     noOrders: '此设备没有工单。',
     moreOrders: '另有 {{count}} 张较早的工单，请到工单台查看',
-    inspections: '巡检记录',
-    noInspections: '此设备尚无巡检记录。',
     priority: '优先级 {{priority}}',
     status: {
       pending_acceptance: '待受理',

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCan } from '../auth/permissions.js';
 import { pointLabel } from '../components/point-label.js';
+import { DeviceInspectionHistory } from '../features/inspections/DeviceInspectionHistory.js';
 import { useFormat } from '../i18n/format.js';
 import { useAlarms } from '../store/hooks.js';
 import type { DeviceView } from '../store/live-store.js';
@@ -173,25 +174,12 @@ function OrdersPanel({ device }: { device: string }) {
   );
 }
 
-/** The device's inspections, as the preventive orders its plans generated. */
+/** The device's inspection history, as the inspections feature shows it (its own heading). */
 function InspectionsPanel({ device }: { device: string }) {
-  const { t } = useTranslation();
-  const alarms = useAlarms();
-  const state = useLoaded(
-    (signal) => deviceApi.orders(device, { source: 'preventive', limit: 10 }, signal),
-    device,
-    alarms,
-  );
   return (
-    <Panel id="inspections" title={t('devicePanels.inspections')}>
-      {state.status !== 'ready' ? (
-        <Status state={state} />
-      ) : state.value.work_orders.length === 0 ? (
-        <p className="muted small">{t('devicePanels.noInspections')}</p>
-      ) : (
-        <OrderList orders={state.value.work_orders} />
-      )}
-    </Panel>
+    <div className="panel inspections-panel" data-testid="inspections-panel">
+      <DeviceInspectionHistory deviceId={device} limit={10} />
+    </div>
   );
 }
 
