@@ -14,21 +14,10 @@ export interface DeviceOrder {
   completed_at: number | null;
 }
 
-export const ORDER_STATUSES = [
-  'pending_acceptance',
-  'to_dispatch',
-  'in_repair',
-  'awaiting_check',
-  'deferred',
-  'completed',
-  'closed',
-  'cancelled',
-] as const;
-
 export const deviceApi = {
   predictions: (device: string, signal?: AbortSignal) =>
     request<PredictionsResponse>(apiPaths.predictions(device), { signal: signal ?? null }),
-  orders: (device: string, query: { source?: string; limit: number }, signal?: AbortSignal) =>
+  orders: (device: string, query: { limit: number }, signal?: AbortSignal) =>
     request<{ work_orders: DeviceOrder[]; total: number }>('/api/work-orders', {
       query: { device, ...query },
       signal: signal ?? null,
