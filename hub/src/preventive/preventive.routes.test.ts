@@ -232,6 +232,21 @@ describe('preventive API', () => {
       ),
     ).toEqual([inspection.id]);
     expect((await call('tom', 'GET', '/inspections?status=late')).body.error).toMatch(/^status: /);
+
+    // A person's tasks and a device's history, as the dashboard asks for them.
+    const ids = async (query: string) =>
+      (await call('tom', 'GET', `/inspections?${query}`)).body.inspections.map((i: { id: number }) => i.id);
+    expect(await ids('assignee=tom')).toEqual([inspection.id]);
+    expect(await ids('assignee=tina')).toEqual([]);
+    const history = (await call('tom', 'GET', '/inspections?device=p1')).body.inspections;
+    expect(history.map((i: { id: number }) => i.id)).toEqual([inspection.id]);
+    expect(
+      history[0].device_items.map((i: { label: string; status: string }) => `${i.label}: ${i.status}`),
+    ).toEqual(['No leaks: pass', 'Vibration: fail']);
+    expect(await ids('device=p2')).toEqual([]);
+    expect((await call('tom', 'GET', '/inspections?assignee=')).body.error).toMatch(/^assignee: /);
+    const plan = (await call('tom', 'GET', `/plans/${planId}`)).body;
+    expect(plan.stats).toMatchObject({ done: 1, open: 0, overdue: 0, skipped: 0, last_done_at: clock.now });
   });
 
   it('the report, as JSON and CSV', async () => {

@@ -24,7 +24,7 @@ export default function InspectionsRoutes() {
       </nav>
       <Routes>
         <Route index element={<TodayPage />} />
-        <Route path="tasks/:id" element={<ChecklistPage />} />
+        <Route path="tasks/:id" element={<ChecklistForTask />} />
         <Route path="plans" element={<PlansPage />} />
         <Route path="plans/:id" element={<PlanPage />} />
         <Route path="devices/:id" element={<DeviceHistoryPage />} />
@@ -49,4 +49,9 @@ function DeviceHistoryPage() {
       <DeviceInspectionHistory deviceId={device} />
     </>
   );
+}
+
+/** A fresh checklist (no half-typed entries carried over) for each task. */
+function ChecklistForTask() {
+  return <ChecklistPage key={useParams().id} />;
 }
