@@ -28,6 +28,7 @@ import {
   type WorkOrder,
 } from './orders.api.js';
 import { useMaintenanceVersion } from './use-orders-refresh.js';
+import { usePlaceNames } from './use-place-names.js';
 
 /** Everything not yet completed, closed or cancelled: the desk's "open orders" choice. */
 const OPEN_STATUSES = ORDER_STATUSES.filter((s) => !CLOSED_STATUSES.includes(s));
@@ -276,14 +277,11 @@ function Filters({
   );
 }
 
-function placeOf(order: WorkOrder): string {
-  return [order.device, order.building, order.location].filter(Boolean).join(' · ') || order.site;
-}
-
 /** A table on a wide screen; each row becomes a card on a phone (styles in orders.css). */
 function OrderTable({ orders, now }: { orders: readonly WorkOrder[]; now: number }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const { place: placeOf } = usePlaceNames();
   return (
     <div className="table-wrap">
       <table className="table order-table" data-testid="orders-table">
@@ -351,6 +349,7 @@ function OrderTable({ orders, now }: { orders: readonly WorkOrder[]; now: number
 function Board({ orders, now }: { orders: readonly WorkOrder[]; now: number }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const { place: placeOf } = usePlaceNames();
   const groups = groupByStatus(orders);
   return (
     <div className="order-board" data-testid="orders-board">

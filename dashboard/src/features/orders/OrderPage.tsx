@@ -14,6 +14,7 @@ import { PhotosPanel } from './PhotosPanel.js';
 import { SlaPanel } from './SlaPanel.js';
 import { Timeline } from './Timeline.js';
 import { useMaintenanceVersion } from './use-orders-refresh.js';
+import { usePlaceNames } from './use-place-names.js';
 
 // The chart library loads only for an order with a sensor's evidence.
 const EvidenceChart = lazy(() => import('./EvidenceChart.js'));
@@ -36,6 +37,7 @@ export function OrderPage() {
   const [error, setError] = useState<string | null>(null);
   const version = hubVersion + localVersion;
   const changed = useCallback(() => setLocalVersion((n) => n + 1), []);
+  const names = usePlaceNames();
   const deviceKeys = useDevice(detail?.work_order.device ?? '')?.keys;
   useTitle(detail?.work_order.code ?? t('orders.title'));
 
@@ -109,8 +111,8 @@ export function OrderPage() {
           <div>
             <dt>{t('orders.page.site')}</dt>
             <dd>
-              {order.site}
-              {order.building ? ` · ${order.building}` : ''}
+              {names.site(order.site)}
+              {order.building ? ` · ${names.building(order.site, order.building)}` : ''}
               {order.location ? ` · ${order.location}` : ''}
             </dd>
           </div>
