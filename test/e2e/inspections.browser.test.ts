@@ -205,6 +205,7 @@ describe.runIf(installed)('inspections in Chromium', () => {
     );
     expect(csv.status()).toBe(200);
     expect(await csv.text()).toContain('Bearing vibration');
+    expect(await noSidewaysScroll(page)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(SHOTS, 'inspection-plan.png'), fullPage: true });
 
     // pump-1's inspection history (the component the device page mounts): its items, the failure.
