@@ -225,9 +225,10 @@ export class EnergyService {
     const hourly = query.interval === 'hour';
     const fetchStart = Math.min(previous.start, hourly ? range.start - USUAL_WEEKS * WEEK : previous.start);
 
-    const data = await Promise.all(
-      meters.map((meter) => this.load(meter, utility, fetchStart, range, previous, asOf)),
-    );
+    // One query at a time, each in a turn of the event loop of its own: the embedded store reads
+    // on the event loop, and ingest and socket.io must get their turns in between.
+    const data: MeterData[] = [];
+    for (const meter of meters) data.push(await this.load(meter, utility, fetchStart, range, previous, asOf));
     const summarise = (
       key: string,
       members: MeterData[],
@@ -399,30 +400,38 @@ export class EnergyService {
     asOf: number,
   ): Promise<MeterData> {
     const { store } = this.opts;
-    const demand = (r: Range) =>
-      utility.power && r.end > r.start
-        ? store.aggregate({
-            device: meter.id,
-            point: utility.power,
-            from: r.start,
-            to: r.end - 1,
-            bucketMs: DEMAND_WINDOW,
-          })
-        : Promise.resolve([]);
-    // One hour before the range gives the counter's step into its first hour.
-    const [counter, current, before] = await Promise.all([
-      store.counterBuckets({
+    const demand = async (r: Range): Promise<AggregateBucket[]> => {
+      if (!utility.power || r.end <= r.start) return [];
+      await turn();
+      return store.aggregate({
         device: meter.id,
-        point: utility.counter,
-        from: fetchStart - HOUR,
-        to: range.end - 1,
-        bucketMs: HOUR,
-      }),
-      demand({ start: range.start, end: asOf }),
-      demand(previous),
-    ]);
+        point: utility.power,
+        from: r.start,
+        to: r.end - 1,
+        bucketMs: DEMAND_WINDOW,
+      });
+    };
+    await turn();
+    // One hour before the range gives the counter's step into its first hour.
+    const counter = await store.counterBuckets({
+      device: meter.id,
+      point: utility.counter,
+      from: fetchStart - HOUR,
+      to: range.end - 1,
+      bucketMs: HOUR,
+    });
+    const current = await demand({ start: range.start, end: asOf });
+    const before = await demand(previous);
     return { meter, hourly: hourlyConsumption(counter, fetchStart), demand: current, previousDemand: before };
   }
+}
+
+/**
+ * Lets the event loop poll for I/O (ingest, socket.io) before going on: an immediate queued
+ * from another immediate runs in the next loop iteration, after the poll phase.
+ */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function instant(when: When | undefined, zone: string, field: string): number | undefined {
