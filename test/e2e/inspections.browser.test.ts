@@ -248,7 +248,9 @@ describe.runIf(installed)('inspections in Chromium', () => {
     // In Chinese: her browser's language.
     expect(await viewer.page.getByTestId('read-only').textContent()).toBe('只读：您的角色不能填写巡检结果');
     expect(await viewer.page.getByRole('button', { name: '提交结果' }).count()).toBe(0);
-    expect(await viewer.page.getByTestId('checklist').locator('input:enabled, button:enabled').count()).toBe(0);
+    expect(await viewer.page.getByTestId('checklist').locator('input:enabled, button:enabled').count()).toBe(
+      0,
+    );
     const failed = viewer.page
       .getByTestId('checklist')
       .locator('[data-item="vibration"] [data-item-status="fail"]');
