@@ -202,6 +202,14 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
       .toContain('No inspections of this device yet.');
     await tom.screenshot({ path: join(SHOTS, 'device.png'), fullPage: true });
 
+    // On Tom's phone the page fits the screen, QR code and all.
+    const phone = await signIn('tom', true);
+    await phone.goto(`${stack.hub.url}/devices/pump-1`);
+    await phone.getByTestId('qr-code').waitFor(LONG);
+    await phone.locator('figure[data-chart="flow"] canvas').waitFor(LONG);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(SHOTS, 'device-phone.png'), fullPage: true });
+
     // The manager reads the same page, but may not raise orders: no QR code to print.
     const mia = await signIn('mia');
     await mia.goto(`${stack.hub.url}/devices/pump-1`);
