@@ -114,7 +114,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
         LONG,
       )
       .toBeGreaterThanOrEqual(3);
-    await page.screenshot({ path: join(SHOTS, 'board.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'board-after-reload.png'), fullPage: true });
   });
 
   it('a technician of another estate sees no tiles and no assets', async () => {
@@ -200,7 +200,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     await expect
       .poll(() => tom.getByTestId('inspection-history').textContent(), LONG)
       .toContain('No inspections of this device yet.');
-    await tom.screenshot({ path: join(SHOTS, 'device.png'), fullPage: true });
+    await tom.screenshot({ path: join(SHOTS, 'device-technician.png'), fullPage: true });
 
     // On Tom's phone the page fits the screen, QR code and all.
     const phone = await signIn('tom', true);
