@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { AlarmSound } from '../audio/alarm-sound.js';
 import { useFormat } from '../i18n/format.js';
 import { useAlarms, useLiveStore } from '../store/hooks.js';
-import { isPassengerTrapped } from '../store/tile-state.js';
+import { trappedBanner } from '../store/tile-state.js';
 import { Acknowledgement } from './Acknowledgement.js';
 
 /**
@@ -22,10 +22,7 @@ export function TrappedBanner() {
   sound.current ??= new AlarmSound();
   const soundState = useSyncExternalStore(sound.current.subscribe, () => sound.current?.state() ?? 'off');
 
-  const shown = alarms.filter(
-    (a) => isPassengerTrapped(a) && a.raised_at !== null && (a.state !== 'cleared' || !a.acknowledged),
-  );
-  const ringing = shown.some((a) => !a.acknowledged);
+  const { shown, ringing } = trappedBanner(alarms);
   useEffect(() => {
     if (ringing) sound.current?.start();
     else sound.current?.stop();

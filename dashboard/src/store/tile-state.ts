@@ -33,6 +33,17 @@ export function isPassengerTrapped(alarm: AlarmSummary): boolean {
   return /trapped/i.test(alarm.rule_id);
 }
 
+/**
+ * What the trapped-passenger banner shows: every trapped alarm still in force, and one that
+ * cleared before anybody acknowledged it; it rings while any of them is unacknowledged.
+ */
+export function trappedBanner(alarms: readonly AlarmSummary[]): { shown: AlarmSummary[]; ringing: boolean } {
+  const shown = alarms.filter(
+    (a) => isPassengerTrapped(a) && a.raised_at !== null && (a.state !== 'cleared' || !a.acknowledged),
+  );
+  return { shown, ringing: shown.some((a) => !a.acknowledged) };
+}
+
 /** The worst open alarm of each device (communication loss aside). */
 export function worstAlarmByDevice(alarms: readonly AlarmSummary[]): Map<string, AlarmSummary> {
   const worst = new Map<string, AlarmSummary>();
