@@ -198,6 +198,7 @@ describe.runIf(installed)('energy in Chromium', () => {
       .toEqual(['meter-t2']);
     // The usual band has a series of its own in the chart's legend.
     await expect.poll(() => page.locator('.u-legend').textContent(), LONG).toContain('Usual for the hour');
+    await page.screenshot({ path: join(SHOTS, 'energy-hourly.png'), fullPage: true });
     await page.getByRole('button', { name: 'Water' }).click();
     await expect.poll(() => page.getByTestId('energy-none').count(), LONG).toBe(1);
     await page.getByTestId('energy-building').selectOption('t1');
