@@ -41,6 +41,19 @@ export function sumBetween(hourly: Hourly, start: number, end: number): number {
   return sum;
 }
 
+/**
+ * The sum of [start, end) where `end` may fall inside an hour: that hour counts in proportion
+ * (half an hour of it at 10:30), since only hourly totals are known.
+ */
+export function sumProrated(hourly: Hourly, start: number, end: number): number {
+  let sum = 0;
+  for (const [ts, value] of hourly) {
+    if (ts < start || ts >= end) continue;
+    sum += ts + HOUR <= end ? value : (value * (end - ts)) / HOUR;
+  }
+  return sum;
+}
+
 /** Each period's sum, in one pass over the hours (periods are sorted and do not overlap). */
 export function sumPerPeriod(hourly: Hourly, periods: readonly Range[]): number[] {
   const sums = periods.map(() => 0);

@@ -125,9 +125,10 @@ export const FIXTURE: StoredReading[] = [
     ['2026-03-11T08:30', 1074],
     ['2026-03-11T09:30', 1084],
     ['2026-03-11T10:30', 1090],
-    ['2026-03-18T08:30', 1092], // the previous range's 08:00 hour: 2
-    ['2026-03-18T09:30', 1117], // 09:00: 25
-    ['2026-03-18T10:10', 1122], // 10:00 so far: 5
+    ['2026-03-18T07:30', 1094], // the previous range's 07:00 hour: 4 ...
+    ['2026-03-18T08:30', 1096], // ... and 08:00: 2
+    ['2026-03-18T09:30', 1121], // 09:00: 25
+    ['2026-03-18T10:10', 1126], // 10:00 so far: 5
   ]),
 ];
 
@@ -250,14 +251,15 @@ export function describeEnergyContract(
         { median: 7, low: 6, high: 8, weeks: 2 },
         null,
       ]);
-      // The previous range is 06:00–09:00 (2 kWh at 08:00), but by 07:15 it had used nothing.
-      expect(series.map((p) => p.previous)).toEqual([0, 0, 2]);
+      // The previous range is 06:00–09:00; by 07:15 (as far into it as 10:15 is into this one) it
+      // had used a quarter of its 07:00 hour's 4 kWh: 1.
+      expect(series.map((p) => p.previous)).toEqual([0, 4, 2]);
       expect(report.overall.total).toEqual({
         value: 30,
-        previous: 2,
-        previous_same_time: 0,
-        change: 30,
-        change_pct: null,
+        previous: 6,
+        previous_same_time: 1,
+        change: 29,
+        change_pct: 2900,
       });
       expect(report.as_of).toBe(DURING_HOURS);
     });

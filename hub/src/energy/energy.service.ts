@@ -18,6 +18,7 @@ import {
   round,
   sumBetween,
   sumPerPeriod,
+  sumProrated,
   USUAL_WEEKS,
   type Usual,
   usualPerHour,
@@ -256,7 +257,7 @@ export class EnergyService {
       const value = members.reduce((sum, m) => sum + sumBetween(m.hourly, range.start, range.end), 0);
       const whole = members.reduce((sum, m) => sum + sumBetween(m.hourly, previous.start, previous.end), 0);
       const sameTime = members.reduce(
-        (sum, m) => sum + sumBetween(m.hourly, previous.start, previousSameTimeEnd),
+        (sum, m) => sum + sumProrated(m.hourly, previous.start, previousSameTimeEnd),
         0,
       );
       return {
@@ -301,7 +302,7 @@ export class EnergyService {
           ...totalOf(
             value,
             sumBetween(m.hourly, previous.start, previous.end),
-            sumBetween(m.hourly, previous.start, previousSameTimeEnd),
+            sumProrated(m.hourly, previous.start, previousSameTimeEnd),
           ),
         };
       })
