@@ -211,6 +211,10 @@ export function describeEnergyContract(
 
     it('ranks the biggest movers by the size of their change', async () => {
       const report = await energy.report(ACTORS.manager, { ...daily, group_by: 'site' });
+      expect(report.movers.find((m) => m.meter === 'm1')).toMatchObject({
+        site_name: 'Site A',
+        building_name: 'Tower 1',
+      });
       // Two sites with different zones: the default zone.
       expect(report.tz).toBe(SH);
       expect(
@@ -269,7 +273,9 @@ export function describeEnergyContract(
       const report = await energy.report(ACTORS.siteB, { ...daily, group_by: 'meter' });
       expect(report.tz).toBe('Europe/London');
       expect(report.groups.map((g) => g.meter)).toEqual(['m3']);
-      expect(report.movers.map((m) => m.meter)).toEqual(['m3']);
+      expect(report.movers.map((m) => [m.meter, m.site_name, m.building_name])).toEqual([
+        ['m3', 'site-b', null],
+      ]);
       await expect(
         energy.report(ACTORS.siteB, { ...daily, group_by: 'site', site: 'site-a' }),
       ).rejects.toMatchObject({

@@ -128,6 +128,9 @@ export interface EnergyMover extends EnergyTotal {
   meter: string;
   site: string;
   building: string | null;
+  /** Names from the assets file (the ids when it has none). */
+  site_name: string;
+  building_name: string | null;
 }
 
 export interface EnergyReport {
@@ -299,6 +302,8 @@ export class EnergyService {
           meter: m.meter.id,
           site: m.meter.site,
           building: m.meter.building,
+          site_name: m.meter.site_name ?? m.meter.site,
+          building_name: m.meter.building_name ?? m.meter.building,
           ...totalOf(
             value,
             sumBetween(m.hourly, previous.start, previous.end),

@@ -98,6 +98,8 @@ export const energyPaths: OpenApiPaths = {
                         meter: { type: 'string' },
                         site: { type: 'string' },
                         building: { type: ['string', 'null'] },
+                        site_name: { type: 'string' },
+                        building_name: { type: ['string', 'null'] },
                         ...total.properties,
                       },
                     },

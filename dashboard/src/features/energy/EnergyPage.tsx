@@ -334,7 +334,7 @@ function EnergyBody({ report }: { report: EnergyReport }) {
                     <th scope="row">
                       {m.meter}
                       <span className="muted small energy-where">
-                        {[m.site, m.building].filter(Boolean).join(' / ')}
+                        {[m.site_name, m.building_name].filter(Boolean).join(' / ')}
                       </span>
                     </th>
                     <td className="num">{amount(m.value)}</td>

@@ -61,6 +61,8 @@ export interface EnergyMover extends EnergyTotal {
   meter: string;
   site: string;
   building: string | null;
+  site_name: string;
+  building_name: string | null;
 }
 
 export interface EnergyReport {

@@ -195,7 +195,7 @@ export const zhCN: MessagesOf<typeof en> = {
     usual: '该时段常态值',
     usualLow: '常态最低值（4 周）',
     usualHigh: '常态最高值（4 周）',
-    summary: '{{utility}}按{{interval}}：共 {{count}} 个周期，本周期与上一周期对比',
+    summary: '{{utility}}，{{interval}}：共 {{count}} 个周期，本周期与上一周期对比',
     table: '以表格显示数据',
     period: '周期',
     loading: '正在加载图表…',
