@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../people/actor.js';
 import type { StoredReading, TimeSeriesStore } from '../storage/time-series-store.js';
-import { EnergyService, type MeterInfo } from './energy.service.js';
+import { CACHE_MS, EnergyService, type MeterInfo } from './energy.service.js';
 
 /**
  * The energy figures over readings written into a real store (the same suite for every
@@ -328,6 +328,30 @@ export function describeEnergyContract(
           unit: 'kWh',
         },
       ]);
+    });
+
+    it('answers the same question within a minute from the figures it just computed', async () => {
+      clock.now = AFTER_DAYS;
+      const reads = vi.spyOn(store, 'counterBuckets');
+      try {
+        const query = { ...daily, interval: 'week', group_by: 'meter', site: 'site-a' } as const;
+        const first = await energy.report(ACTORS.manager, query);
+        const once = reads.mock.calls.length;
+        expect(once).toBe(2); // m1 and m2
+        clock.now += CACHE_MS - 1;
+        expect(await energy.report(ACTORS.manager, query)).toBe(first);
+        expect(reads.mock.calls.length).toBe(once);
+        // Another person's sites are another question.
+        await energy.report(ACTORS.siteB, { ...query, site: undefined });
+        expect(reads.mock.calls.length).toBe(once + 1);
+        clock.now += 1;
+        const later = await energy.report(ACTORS.manager, query);
+        expect(later).not.toBe(first);
+        expect(later).toEqual(first);
+        expect(reads.mock.calls.length).toBe(once + 3);
+      } finally {
+        reads.mockRestore();
+      }
     });
 
     it('refuses a bad zone and a range too long', async () => {

@@ -59,6 +59,9 @@ export const DEFAULT_ZONE = 'Asia/Shanghai';
 /** Most periods of one query: six weeks of hours, five years of days. */
 export const MAX_PERIODS = 2000;
 const MAX_SPAN = 5 * 366 * 24 * HOUR;
+/** How long an answer is reused for the same question, and how many are kept. */
+export const CACHE_MS = 60_000;
+const CACHE_ENTRIES = 32;
 /** The biggest movers listed. */
 export const MOVERS = 10;
 
@@ -190,6 +193,7 @@ const DEFAULT_RANGE: Record<EnergyInterval, (today: DateTime) => { from: DateTim
  */
 export class EnergyService {
   private readonly now: () => number;
+  private readonly recent = new Map<string, { at: number; report: EnergyReport }>();
 
   constructor(private readonly opts: EnergyServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -228,6 +232,21 @@ export class EnergyService {
       asOf >= range.end ? previous.end : Math.min(previous.end, previous.start + (asOf - range.start));
     const hourly = query.interval === 'hour';
     const fetchStart = Math.min(previous.start, hourly ? range.start - USUAL_WEEKS * WEEK : previous.start);
+    // The same figures asked for again soon (the CSV export after the page, a second manager)
+    // come from the last minute's answer: the meters in scope stand for the caller's sites.
+    const key = JSON.stringify([
+      query.utility,
+      query.interval,
+      query.group_by,
+      zone,
+      range,
+      query.site,
+      query.building,
+      query.meter,
+      meters,
+    ]);
+    const cached = this.recent.get(key);
+    if (cached && now >= cached.at && now - cached.at < CACHE_MS) return cached.report;
 
     // One query at a time, each in a turn of the event loop of its own: the embedded store reads
     // on the event loop, and ingest and socket.io must get their turns in between.
@@ -313,7 +332,7 @@ export class EnergyService {
       })
       .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.meter.localeCompare(b.meter))
       .slice(0, MOVERS);
-    return {
+    const report: EnergyReport = {
       utility: query.utility,
       unit: utility.unit,
       demand_unit: utility.power ? 'kW' : null,
@@ -329,6 +348,14 @@ export class EnergyService {
       groups,
       movers,
     };
+    this.recent.delete(key);
+    this.recent.set(key, { at: now, report });
+    // A Map keeps insertion order: the first key is the oldest.
+    for (const old of this.recent.keys()) {
+      if (this.recent.size <= CACHE_ENTRIES) break;
+      this.recent.delete(old);
+    }
+    return report;
   }
 
   /** One row per group and period, in the report's time zone, for a spreadsheet. */
