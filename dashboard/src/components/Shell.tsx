@@ -12,10 +12,10 @@ const NAV: ReadonlyArray<{ to: string; key: string; end: boolean; permission?: s
   { to: '/', key: 'nav.board', end: true },
   { to: '/devices', key: 'nav.devices', end: false },
   { to: '/alarms', key: 'nav.alarms', end: false },
-  { to: '/orders', key: 'orders.title', end: false, permission: 'orders.read' },
-  { to: '/inspections', key: 'inspections.title', end: false, permission: 'orders.read' },
-  { to: '/energy', key: 'energy.title', end: false, permission: 'reports.read' },
-  { to: '/reports', key: 'reports.title', end: false, permission: 'reports.read' },
+  { to: '/orders', key: 'nav.orders', end: false, permission: 'orders.read' },
+  { to: '/inspections', key: 'nav.inspections', end: false, permission: 'orders.read' },
+  { to: '/energy', key: 'nav.energy', end: false, permission: 'reports.read' },
+  { to: '/reports', key: 'nav.reports', end: false, permission: 'reports.read' },
 ];
 
 export function Shell({ children, error }: { children: ReactNode; error: string | null }) {

@@ -10,6 +10,10 @@ export const en = {
     board: 'Live board',
     devices: 'Devices',
     alarms: 'Alarms',
+    orders: 'Work orders',
+    inspections: 'Inspections',
+    energy: 'Energy',
+    reports: 'Failures & maintenance',
   },
   language: {
     label: 'Language',

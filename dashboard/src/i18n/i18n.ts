@@ -1,17 +1,8 @@
 import i18next, { type i18n } from 'i18next';
 import LanguageDetector from 'i18next-browser-languagedetector';
-import { initReactI18next } from 'react-i18next';
-import * as energy from '../features/energy/messages.js';
-import * as inspections from '../features/inspections/messages.js';
-import * as orders from '../features/orders/messages.js';
-import * as reports from '../features/reports/messages.js';
+import { initReactI18next, useTranslation } from 'react-i18next';
 import { en } from './en.js';
 import { zhCN } from './zh-CN.js';
-
-/** Each feature keeps its messages beside its pages, under its own key (`orders.title`). */
-const FEATURES = { orders, inspections, energy, reports };
-const featureMessages = (language: 'en' | 'zhCN') =>
-  Object.fromEntries(Object.entries(FEATURES).map(([key, set]) => [key, set[language]]));
 
 export const LANGUAGES = [
   { code: 'en', name: 'English' },
@@ -37,8 +28,8 @@ export function createI18n(): i18n {
     .use(initReactI18next)
     .init({
       resources: {
-        en: { translation: { ...en, ...featureMessages('en') } },
-        'zh-CN': { translation: { ...zhCN, ...featureMessages('zhCN') } },
+        en: { translation: en },
+        'zh-CN': { translation: zhCN },
       },
       supportedLngs: LANGUAGES.map((l) => l.code),
       fallbackLng: 'en',
@@ -58,4 +49,22 @@ export function createI18n(): i18n {
   setDocumentLanguage(instance.resolvedLanguage ?? 'en');
   instance.on('languageChanged', setDocumentLanguage);
   return instance;
+}
+
+/** A feature's messages in both languages (features/<name>/messages.ts). */
+export interface FeatureMessages {
+  en: object;
+  zhCN: object;
+}
+
+/**
+ * Adds a feature's messages under its key (`orders.title`) the first time one of its pages
+ * renders: they travel in the feature's own lazily loaded chunk, so the wall screen's first load
+ * carries only the board's. Synchronous, so the page's own `t` calls already find them.
+ */
+export function useFeatureMessages(key: string, messages: FeatureMessages): void {
+  const { i18n } = useTranslation();
+  if (i18n.hasResourceBundle('en', 'translation') && i18n.exists(`${key}.title`, { lng: 'en' })) return;
+  i18n.addResourceBundle('en', 'translation', { [key]: messages.en }, true, false);
+  i18n.addResourceBundle('zh-CN', 'translation', { [key]: messages.zhCN }, true, false);
 }

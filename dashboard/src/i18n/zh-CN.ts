@@ -12,6 +12,10 @@ export const zhCN: MessageTree = {
     board: '实时看板',
     devices: '设备',
     alarms: '报警',
+    orders: '工单',
+    inspections: '巡检',
+    energy: '能耗',
+    reports: '故障与维修',
   },
   language: {
     label: '语言',

@@ -3,13 +3,16 @@ import { Route, Routes } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
 import { useSession } from '../../auth/session.js';
 import { useTitle } from '../../components/use-title.js';
+import { useFeatureMessages } from '../../i18n/i18n.js';
 import { EnergyPage } from './EnergyPage.js';
+import * as messages from './messages.js';
 
 /**
  * The energy pages, mounted at /energy/* by App.tsx. Roles without reports.read get a sentence
  * instead of charts the hub would refuse (403).
  */
 export default function EnergyRoutes() {
+  useFeatureMessages('energy', messages);
   const can = useCan();
   if (!can('reports.read')) return <Denied />;
   return (

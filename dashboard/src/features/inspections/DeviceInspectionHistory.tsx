@@ -4,6 +4,8 @@ import { useFormat } from '../../i18n/format.js';
 import { ItemStatusLabel, LoadProblem, StatusLabel, useLoad, useMaintenanceVersion, When } from './common.js';
 import { inspectionsApi } from './inspections.api.js';
 import './inspections.css';
+import { useFeatureMessages } from '../../i18n/i18n.js';
+import * as messages from './messages.js';
 
 /**
  * The inspection history of one device, latest first: each inspection that covered it, how
@@ -11,6 +13,7 @@ import './inspections.css';
  * Mounted on the device page.
  */
 export function DeviceInspectionHistory({ deviceId, limit = 20 }: { deviceId: string; limit?: number }) {
+  useFeatureMessages('inspections', messages);
   const { t } = useTranslation();
   const format = useFormat();
   const version = useMaintenanceVersion();

@@ -7,12 +7,15 @@ import { PlanPage } from './PlanPage.js';
 import { PlansPage } from './PlansPage.js';
 import { TodayPage } from './TodayPage.js';
 import './inspections.css';
+import { useFeatureMessages } from '../../i18n/i18n.js';
+import * as messages from './messages.js';
 
 /**
  * The inspection pages, mounted at /inspections/* by App.tsx: today's tasks (the index), a
  * task's checklist, the plans and one plan with its occurrences and report, a device's history.
  */
 export default function InspectionsRoutes() {
+  useFeatureMessages('inspections', messages);
   const { t } = useTranslation();
   return (
     <div className="insp">

@@ -4,9 +4,12 @@ import { CreateOrderPage } from './CreateOrderPage.js';
 import { DeskPage } from './DeskPage.js';
 import { OrderPage } from './OrderPage.js';
 import './orders.css';
+import { useFeatureMessages } from '../../i18n/i18n.js';
+import * as messages from './messages.js';
 
 /** The work-order desk, mounted at /orders/* by App.tsx: the desk, a new order, one order. */
 export default function OrdersRoutes() {
+  useFeatureMessages('orders', messages);
   const can = useCan();
   return (
     <Routes>

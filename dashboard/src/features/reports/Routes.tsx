@@ -3,6 +3,8 @@ import { Route, Routes } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
 import { useSession } from '../../auth/session.js';
 import { useTitle } from '../../components/use-title.js';
+import { useFeatureMessages } from '../../i18n/i18n.js';
+import * as messages from './messages.js';
 import { ReportsPage } from './ReportsPage.js';
 
 /**
@@ -10,6 +12,7 @@ import { ReportsPage } from './ReportsPage.js';
  * reports (the hub answers 403): they are told so instead of being shown empty charts.
  */
 export default function ReportsRoutes() {
+  useFeatureMessages('reports', messages);
   const can = useCan();
   if (!can('reports.read')) return <Denied />;
   return (
