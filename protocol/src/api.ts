@@ -198,6 +198,31 @@ export interface TrendPrediction {
   at: number | null;
 }
 
+/** One alarm rule as GET /api/rules shows it: what it watches and its limits (the device page draws them). */
+export interface RuleSummary {
+  id: string;
+  device_type: string;
+  title: string;
+  severity: AlarmSeverity;
+  problem_type: string;
+  /** Conditions that raise it, all together (`expr` for one across points). */
+  when?: Array<AlarmComparison & { expr?: string }>;
+  trend?: {
+    point: string;
+    direction: 'rising' | 'falling';
+    limit: number;
+    window_ms: number;
+    horizon_ms: number;
+  };
+  anomaly?: { points: string[] };
+  /** A higher severity in place while these hold. */
+  escalate: Array<{ severity: AlarmSeverity; when: Array<AlarmComparison & { expr?: string }> }>;
+}
+
+export interface RulesResponse {
+  rules: RuleSummary[];
+}
+
 export interface PredictionsResponse {
   device_id: string;
   predictions: TrendPrediction[];
@@ -253,6 +278,7 @@ export const apiPaths = {
   gateways: '/api/gateways',
   alarms: '/api/alarms',
   acknowledge: (alarmId: number) => `/api/alarms/${alarmId}/acknowledge`,
+  rules: '/api/rules',
   predictions: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/predictions`,
   qr: (deviceId: string) => `/api/devices/${encodeURIComponent(deviceId)}/qr.svg`,
   assets: '/api/assets',

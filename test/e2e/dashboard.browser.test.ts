@@ -197,16 +197,27 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/devices/pump-1');
     const flowChart = page.locator('figure[data-chart="flow"]');
     await flowChart.locator('canvas').waitFor(LONG);
-    await expect.poll(() => flowChart.locator('figcaption').textContent(), LONG).toBe('Flow (m3/h)');
+    await expect
+      .poll(() => flowChart.locator('figcaption').textContent(), LONG)
+      .toBe('Flow (m3/h) · limits 3, 5, 40, 42');
     expect(await page.locator('figure[data-chart]').count()).toBeGreaterThanOrEqual(10);
+    // Every limit of the pump rules (GET /api/rules) with no alarm on the point: raise 80 with
+    // its hysteresis 75, the escalation's 95 (hub/rules/default.yaml).
+    expect(await page.locator('figure[data-chart="bearing_temp"]').getAttribute('data-limits')).toBe(
+      '75 80 95',
+    );
     // The pump's motor-trip alarm is listed with the device.
     expect(await page.getByTestId('alarm-list').textContent()).toContain('motor');
 
     await page.getByRole('button', { name: '24 h' }).click();
     expect(await page.getByRole('button', { name: '24 h' }).getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => flowChart.locator('figcaption').textContent(), LONG).toBe('Flow (m3/h)');
+    await expect
+      .poll(() => flowChart.locator('figcaption').textContent(), LONG)
+      .toMatch(/^Flow \(m3\/h\) · limits/);
     await page.getByRole('button', { name: '15 min' }).click();
-    await expect.poll(() => flowChart.locator('figcaption').textContent(), LONG).toBe('Flow (m3/h)');
+    await expect
+      .poll(() => flowChart.locator('figcaption').textContent(), LONG)
+      .toMatch(/^Flow \(m3\/h\) · limits/);
     // Beside the charts: the trend rules' predictions, the motor trip's order, the QR code.
     const predictions = page.getByTestId('predictions-panel');
     await predictions.locator('[data-rule="pump.vibration_trend"]').waitFor(LONG);

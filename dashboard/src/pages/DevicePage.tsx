@@ -1,4 +1,4 @@
-import type { AlarmSummary } from '@caretaker/protocol';
+import type { AlarmSummary, RuleSummary } from '@caretaker/protocol';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -12,6 +12,7 @@ import { useTitle } from '../components/use-title.js';
 import { type Formatters, formatLatest, useFormat } from '../i18n/format.js';
 import { useAlarms, useDevice, useLiveStore } from '../store/hooks.js';
 import { DevicePanels } from './DevicePanels.js';
+import { useRules } from './device-api.js';
 import {
   alarmPeriods,
   appendLive,
@@ -39,6 +40,7 @@ export default function DevicePage() {
   const [range, setRange] = useState<RangeKey>('1h');
   useTitle(id);
   const deviceAlarms = useMemo(() => alarms.filter((a) => a.device === id), [alarms, id]);
+  const rules = useRules(view?.summary.type);
   // Only a new point (not a new value) changes the list of charts.
   const pointNames = view ? Object.keys(view.summary.latest).join('\u0000') : '';
   const keys = view?.keys;
@@ -135,6 +137,7 @@ export default function DevicePage() {
                 unit={summary.latest[point]?.unit}
                 range={range}
                 alarms={deviceAlarms}
+                rules={rules}
                 format={format}
               />
             ))}
@@ -150,10 +153,19 @@ interface PointChartProps {
   unit: string | undefined;
   range: RangeKey;
   alarms: readonly AlarmSummary[];
+  rules: readonly RuleSummary[];
   format: Formatters;
 }
 
-const PointChart = memo(function PointChart({ device, point, unit, range, alarms, format }: PointChartProps) {
+const PointChart = memo(function PointChart({
+  device,
+  point,
+  unit,
+  range,
+  alarms,
+  rules,
+  format,
+}: PointChartProps) {
   const { t } = useTranslation();
   const store = useLiveStore();
   const box = useRef<HTMLDivElement>(null);
@@ -167,7 +179,7 @@ const PointChart = memo(function PointChart({ device, point, unit, range, alarms
 
   overlay.current = {
     periods: alarmPeriods(alarms, device, Date.now()),
-    limits: thresholds(alarms, device, point),
+    limits: thresholds(alarms, device, point, rules),
   };
 
   // One uPlot per chart and range; language and theme are read when it is built.
@@ -312,9 +324,15 @@ const PointChart = memo(function PointChart({ device, point, unit, range, alarms
 
   const title = unit ? `${label} (${unit})` : label;
   return (
-    <figure className="chart panel" data-chart={point}>
+    <figure className="chart panel" data-chart={point} data-limits={overlay.current.limits.join(' ')}>
       <figcaption>
         {title}
+        {overlay.current.limits.length > 0 ? (
+          <span className="muted small">
+            {' '}
+            · {t('device.limits', { values: overlay.current.limits.map((v) => format.number(v)).join(', ') })}
+          </span>
+        ) : null}
         {status === 'loading' ? <span className="muted small"> · {t('device.loading')}</span> : null}
         {status === 'empty' ? <span className="muted small"> · {t('device.noData')}</span> : null}
         {typeof status === 'object' ? (

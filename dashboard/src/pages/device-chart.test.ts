@@ -1,4 +1,4 @@
-import type { AlarmSummary } from '@caretaker/protocol';
+import type { AlarmSummary, RuleSummary } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
 import { supportedLanguage } from '../i18n/i18n.js';
 import { alarmPeriods, appendLive, bucketsToColumns, thresholds } from './device-chart.js';
@@ -81,6 +81,56 @@ describe('device charts', () => {
     // State bits (==) are not limits on a chart.
     expect(thresholds([base], 'pump-1', 'running')).toEqual([]);
     expect(thresholds([base], 'pump-2', 'outlet_pressure')).toEqual([]);
+  });
+
+  it('draws every limit the device type’s rules put on the point, with no alarm raised', () => {
+    const rules: RuleSummary[] = [
+      {
+        id: 'pump.bearing_temp_high',
+        device_type: 'pump',
+        title: 'Bearing hot',
+        severity: 'warning',
+        problem_type: 'pump_bearing',
+        when: [{ point: 'bearing_temp', op: '>', value: 80, clear: 75 }],
+        escalate: [{ severity: 'critical', when: [{ point: 'bearing_temp', op: '>', value: 95 }] }],
+      },
+      {
+        id: 'pump.bearing_temp_trend',
+        device_type: 'pump',
+        title: 'Bearing heating',
+        severity: 'warning',
+        problem_type: 'pump_bearing',
+        trend: {
+          point: 'bearing_temp',
+          direction: 'rising',
+          limit: 80,
+          window_ms: 600_000,
+          horizon_ms: 900_000,
+        },
+        escalate: [],
+      },
+      {
+        id: 'pump.dry_run',
+        device_type: 'pump',
+        title: 'Dry run',
+        severity: 'major',
+        problem_type: 'pump_fault',
+        when: [
+          { point: 'running', op: '==', value: 1 },
+          { expr: 'outlet_pressure - inlet_pressure', op: '<', value: 0.2 },
+          { point: 'flow', op: '<', value: 1 },
+        ],
+        escalate: [],
+      },
+    ];
+    // Raise 80, hysteresis 75, escalation 95; the trend's 80 once; in order.
+    expect(thresholds([], 'pump-1', 'bearing_temp', rules)).toEqual([75, 80, 95]);
+    expect(thresholds([], 'pump-1', 'flow', rules)).toEqual([1]);
+    // A state bit and an expression draw nothing; a point no rule reads neither.
+    expect(thresholds([], 'pump-1', 'running', rules)).toEqual([]);
+    expect(thresholds([], 'pump-1', 'outlet_pressure', rules)).toEqual([]);
+    // An alarm's limits join the rules'.
+    expect(thresholds([base], 'pump-1', 'outlet_pressure', rules)).toEqual([1.5, 1.8]);
   });
 
   it('maps any Chinese browser language to zh-CN and anything else to English', () => {

@@ -1,4 +1,4 @@
-import type { AlarmSummary, SeriesBucket } from '@caretaker/protocol';
+import type { AlarmSummary, RuleSummary, SeriesBucket } from '@caretaker/protocol';
 
 /** Pure helpers of the device page's charts (tested without a browser). */
 
@@ -60,21 +60,38 @@ export function alarmPeriods(
   return periods;
 }
 
+const ORDERED_OPS = new Set(['>', '>=', '<', '<=']);
+
 /**
- * Limits on a point from the rules that raised an alarm on this device (the hub has no rules
- * endpoint yet, so a point without an alarm draws no limits): the raise value and the clear value.
+ * Limits drawn on a point's chart: every rule of the device's type that compares the point
+ * (GET /api/rules: the raise value, its hysteresis value, escalation values, a trend's limit),
+ * and the limits of the rules that raised an alarm on this device (known even before the rules
+ * have loaded). State bits (==, !=) and expressions across points are not lines on one chart.
  */
-export function thresholds(alarms: readonly AlarmSummary[], device: string, point: string): number[] {
+export function thresholds(
+  alarms: readonly AlarmSummary[],
+  device: string,
+  point: string,
+  rules: readonly RuleSummary[] = [],
+): number[] {
   const values = new Set<number>();
-  for (const a of alarms) {
-    if (a.device !== device) continue;
-    for (const c of a.detail.rule?.when ?? []) {
-      if (c.point !== point || c.op === '==' || c.op === '!=' || c.op === 'off_level') continue;
+  const add = (conditions: ReadonlyArray<{ point?: string; op: string; value: number; clear?: number }>) => {
+    for (const c of conditions) {
+      if (c.point !== point || !ORDERED_OPS.has(c.op)) continue;
       if (Number.isFinite(c.value)) values.add(c.value);
       if (c.clear !== undefined && Number.isFinite(c.clear)) values.add(c.clear);
     }
+  };
+  for (const rule of rules) {
+    add(rule.when ?? []);
+    for (const e of rule.escalate) add(e.when);
+    if (rule.trend?.point === point) values.add(rule.trend.limit);
+  }
+  for (const a of alarms) {
+    if (a.device !== device) continue;
+    add(a.detail.rule?.when ?? []);
     const trend = a.detail.rule?.trend;
     if (trend?.point === point && typeof trend.limit === 'number') values.add(trend.limit);
   }
-  return [...values];
+  return [...values].sort((x, y) => x - y);
 }

@@ -175,6 +175,12 @@ export class AlarmEngine {
     return [...this.open.values()];
   }
 
+  /** The rules judged on devices of a type, in the rule file's order (every rule when no type). */
+  rulesOf(deviceType?: string): readonly Rule[] {
+    if (deviceType === undefined) return [...this.rulesByType.values()].flat();
+    return this.rulesByType.get(deviceType) ?? [];
+  }
+
   /**
    * The latest prediction of each trend rule of a device, read from its live timeline (nothing
    * is computed here); undefined for a device the engine has not judged since it started.

@@ -29,7 +29,89 @@ const alarm = {
   },
 };
 
+const comparison = {
+  type: 'object',
+  properties: {
+    point: { type: 'string' },
+    expr: { type: 'string', description: 'an expression across points instead of one point' },
+    op: { type: 'string', enum: ['>', '>=', '<', '<=', '==', '!=', 'off_level'] },
+    value: { type: 'number' },
+    clear: { type: 'number', description: 'hysteresis: the condition is gone only past this' },
+  },
+  required: ['op', 'value'],
+};
+
 export const alarmPaths: OpenApiPaths = {
+  '/api/rules': {
+    get: {
+      tags: ['alarms'],
+      summary: 'The alarm rules the hub judges readings by, with their limits',
+      description:
+        'The loaded rule pack (HUB_RULES_FILE or the shipped one), as people read it: what each ' +
+        'rule watches, its limits and hysteresis, its trend limit and escalations. The device page ' +
+        'draws these limits on its charts. Any signed-in user.',
+      parameters: [
+        {
+          name: 'device_type',
+          in: 'query',
+          required: false,
+          schema: {
+            type: 'string',
+            enum: ['pump', 'elevator', 'power_meter', 'water_meter', 'gas_meter', 'other'],
+          },
+          description: 'only the rules of this device type',
+        },
+      ],
+      responses: {
+        200: jsonResponse('the rules', {
+          type: 'object',
+          properties: {
+            rules: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  device_type: { type: 'string' },
+                  title: { type: 'string' },
+                  severity: { type: 'string', enum: ['info', 'warning', 'major', 'critical'] },
+                  problem_type: { type: 'string' },
+                  when: { type: 'array', items: comparison },
+                  trend: {
+                    type: 'object',
+                    properties: {
+                      point: { type: 'string' },
+                      direction: { type: 'string', enum: ['rising', 'falling'] },
+                      limit: { type: 'number' },
+                      window_ms: { type: 'integer' },
+                      horizon_ms: { type: 'integer' },
+                    },
+                  },
+                  anomaly: {
+                    type: 'object',
+                    properties: { points: { type: 'array', items: { type: 'string' } } },
+                  },
+                  escalate: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        severity: { type: 'string' },
+                        when: { type: 'array', items: comparison },
+                      },
+                    },
+                  },
+                },
+                required: ['id', 'device_type', 'title', 'severity', 'problem_type', 'escalate'],
+              },
+            },
+          },
+          required: ['rules'],
+        }),
+        ...errors(400, 401),
+      },
+    },
+  },
   '/api/alarms/{id}/acknowledge': {
     post: {
       tags: ['alarms'],

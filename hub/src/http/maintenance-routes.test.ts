@@ -65,4 +65,35 @@ describe('alarms and maintenance windows by site', () => {
     expect(await listed(as.bea)).toBe(0);
     expect(await listed(as.ada)).toBe(1);
   });
+
+  it('shows the loaded rules with their limits, by device type, to any signed-in user', async () => {
+    const { as } = await signedIn('tom');
+    const pump = await as.tom.request('GET', '/api/rules?device_type=pump');
+    expect(pump.status).toBe(200);
+    const rules = pump.body.rules as Array<Record<string, unknown>>;
+    expect(rules.every((r) => r.device_type === 'pump')).toBe(true);
+    // The shipped pack (hub/rules/default.yaml): a limit with hysteresis and an escalation…
+    expect(rules.find((r) => r.id === 'pump.bearing_temp_high')).toEqual({
+      id: 'pump.bearing_temp_high',
+      device_type: 'pump',
+      title: 'Pump bearing temperature high',
+      severity: 'warning',
+      problem_type: 'pump_bearing',
+      when: [{ point: 'bearing_temp', op: '>', value: 80, clear: 75 }],
+      escalate: [{ severity: 'critical', when: [{ point: 'bearing_temp', op: '>', value: 95 }] }],
+    });
+    // …and a trend's limit, window and horizon in milliseconds.
+    expect(rules.find((r) => r.id === 'pump.bearing_temp_trend')?.trend).toEqual({
+      point: 'bearing_temp',
+      direction: 'rising',
+      limit: 80,
+      window_ms: 600_000,
+      horizon_ms: 900_000,
+    });
+    const all = await as.tom.request('GET', '/api/rules');
+    expect((all.body.rules as unknown[]).length).toBeGreaterThan(rules.length);
+    const bad = await as.tom.request('GET', '/api/rules?device_type=boiler');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^device_type:/);
+  });
 });

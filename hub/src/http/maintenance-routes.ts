@@ -4,11 +4,15 @@ import type {
   AlarmSummary,
   AssetsResponse,
   PredictionsResponse,
+  RuleSummary,
+  RulesResponse,
 } from '@caretaker/protocol';
+import { deviceTypeSchema } from '@caretaker/protocol';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AcknowledgeError } from '../alarms/acknowledgement.service.js';
 import type { Maintenance } from '../alarms/maintenance.js';
+import type { Comparison, Rule } from '../alarms/rules.js';
 import type { AlarmRow } from '../db/schema.js';
 import { actorOf, canSeeSite } from '../people/actor.js';
 import { scopeToSites } from '../people/site-scope.js';
@@ -39,6 +43,43 @@ const alarmId = z
   .regex(/^\d{1,15}$/)
   .transform(Number)
   .pipe(z.number().int().min(1));
+
+const rulesQuery = z.object({ device_type: deviceTypeSchema.optional() }).strict();
+
+function comparisonSummary(c: Comparison) {
+  return {
+    ...(c.point !== undefined ? { point: c.point } : {}),
+    ...(c.expr !== undefined ? { expr: c.expr } : {}),
+    op: c.op,
+    value: c.value,
+    ...(c.clear !== undefined ? { clear: c.clear } : {}),
+  };
+}
+
+/** A rule as people read it: what it watches and its limits (not the engine's tuning). */
+function ruleSummary(rule: Rule): RuleSummary {
+  return {
+    id: rule.id,
+    device_type: rule.device_type,
+    title: rule.title,
+    severity: rule.severity,
+    problem_type: rule.problem_type,
+    ...(rule.when ? { when: rule.when.map(comparisonSummary) } : {}),
+    ...(rule.trend
+      ? {
+          trend: {
+            point: rule.trend.point,
+            direction: rule.trend.direction,
+            limit: rule.trend.limit,
+            window_ms: rule.trend.window,
+            horizon_ms: rule.trend.horizon,
+          },
+        }
+      : {}),
+    ...(rule.anomaly ? { anomaly: { points: rule.anomaly.points } } : {}),
+    escalate: rule.escalate.map((e) => ({ severity: e.severity, when: e.when.map(comparisonSummary) })),
+  };
+}
 
 function alarmSummary(row: AlarmRow, acknowledged: AlarmAcknowledgement | null): AlarmSummary {
   return { ...row, detail: JSON.parse(row.detail || '{}') as AlarmSummary['detail'], acknowledged };
@@ -101,6 +142,17 @@ export function maintenanceRoutes(deps: MaintenanceRoutesDeps): express.Router {
   });
 
   // What the trend rules predict for a device: the time until each point reaches its limit.
+  // The rule pack is configuration every dashboard user may read: the device page draws its limits.
+  router.get('/rules', (req, res) => {
+    const query = rulesQuery.safeParse(req.query);
+    if (!query.success) {
+      sendError(res, 400, firstIssue(query.error, 'query'));
+      return;
+    }
+    const rules = maintenance.engine.rulesOf(query.data.device_type).map(ruleSummary);
+    res.json({ rules } satisfies RulesResponse);
+  });
+
   router.get('/devices/:id/predictions', (req: Request<{ id: string }>, res) => {
     const actor = actorOf(req);
     const device = req.params.id;
