@@ -12,6 +12,21 @@ import {
 export const QUALITY_CODES: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
 
 /**
+ * Widths (ms) of the summaries the writer keeps per series, finest first, each dividing the next,
+ * buckets aligned to the epoch. 15 minutes lines up with every zone's hours and days (Asia/Kolkata
+ * is +05:30, Asia/Kathmandu +05:45) and with energy's demand window; the hour level answers
+ * hourly counter buckets over a year with a quarter of the rows.
+ */
+export const ROLLUP_LEVELS: readonly number[] = [15 * 60_000, 60 * 60_000];
+
+export interface SqliteWriterOptions {
+  path: string;
+  durability: 'full' | 'normal';
+  /** Good samples summarised per backfill transaction (an existing data directory, at start). */
+  backfillChunkRows?: number;
+}
+
+/**
  * What the writer thread stores in one transaction: each series once, and each reading as
  * numbers in typed arrays, which move to the thread without a copy.
  */
@@ -165,7 +180,10 @@ export class SqliteWriter {
   private scheduled = false;
   private capacity = MIN_CAPACITY;
 
-  constructor(private readonly options: { path: string; durability: 'full' | 'normal' }) {}
+  /** Why summarising the existing samples stopped, if it did (queries then read the samples). */
+  backfillError: string | null = null;
+
+  constructor(private readonly options: SqliteWriterOptions) {}
 
   /** Starts the thread; resolves once it has opened the database. */
   async start(): Promise<void> {
@@ -227,7 +245,12 @@ export class SqliteWriter {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), {
-        workerData: this.options,
+        workerData: {
+          path: this.options.path,
+          durability: this.options.durability,
+          levels: ROLLUP_LEVELS,
+          backfillChunkRows: this.options.backfillChunkRows ?? 50_000,
+        },
       });
       // The thread keeps the process alive only while a request waits on it.
       worker.unref();
@@ -275,6 +298,10 @@ export class SqliteWriter {
   }
 
   private settle(worker: Worker, reply: WriterReply): void {
+    if (reply.id === -1 && !reply.ok) {
+      this.backfillError = reply.error;
+      return;
+    }
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);

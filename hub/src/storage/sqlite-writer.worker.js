@@ -3,8 +3,9 @@
 // the same under tsx, vitest and plain node. Its messages are declared in sqlite-writer.ts.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { createRollups } from './sqlite-rollups.worker.js';
 
-const { path, durability } = workerData;
+const { path, durability, levels, backfillChunkRows } = workerData;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -35,6 +36,7 @@ const upsertSeries = db.prepare(
  * (a device that moves to another gateway or site updates its series).
  */
 const seriesIds = new Map();
+const rollups = createRollups(db, levels);
 
 /** Writes one batch (in the caller's transaction); adds the series it created or moved. */
 function writeBatch(batch, created) {
@@ -70,6 +72,16 @@ function writeBatch(batch, created) {
     const k = order[i];
     const v = value[k];
     insertSample.run(ids[index[k]], ts[k], Number.isNaN(v) ? null : v, quality[k]);
+  }
+  // Each series' readings are neighbours in `order`: summarise them series by series.
+  for (let a = 0; a < n; ) {
+    const series = index[order[a]];
+    const rows = [];
+    for (; a < n && index[order[a]] === series; a += 1) {
+      const k = order[a];
+      rows.push([ts[k], value[k], quality[k]]);
+    }
+    rollups.written(ids[series], rows);
   }
 }
 
@@ -117,13 +129,36 @@ parentPort.on('message', (first) => {
       for (const [key, known] of created) seriesIds.set(key, known);
       reply(writes);
     } catch (err) {
+      rollups.forget();
       reply(writes, err instanceof Error ? err.message : String(err));
     }
   }
   if (close) {
+    closing = true;
     db.close();
     reply([close]);
     parentPort.close();
   }
 });
+
+let closing = false;
+/**
+ * Summarises an existing data directory's samples a chunk at a time, each chunk a turn of its own
+ * so writes queued meanwhile are taken between chunks: ingest goes on while it runs.
+ */
+function backfill() {
+  if (closing) return;
+  try {
+    if (rollups.backfillStep(backfillChunkRows)) setImmediate(backfill);
+  } catch (err) {
+    rollups.forget();
+    // Tried again at the next start; queries read the samples until then.
+    parentPort.postMessage({
+      id: -1,
+      ok: false,
+      error: `rollup backfill: ${err instanceof Error ? err.message : err}`,
+    });
+  }
+}
+if (rollups.building()) setImmediate(backfill);
 parentPort.postMessage({ id: 0, ok: true });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HistoryPoint, Quality } from '@caretaker/protocol';
 import Database from 'better-sqlite3';
-import { QUALITY_CODES, SqliteWriter } from './sqlite-writer.js';
+import { QUALITY_CODES, ROLLUP_LEVELS, SqliteWriter } from './sqlite-writer.js';
 import type {
   AggregateBucket,
   AggregateQuery,
@@ -32,6 +32,48 @@ export const LATEST_OF_DEVICE_SQL = `SELECT s.point AS point, x.ts AS ts, x.valu
     AND x.ts = (SELECT MAX(ts) FROM samples WHERE series = s.id)
   WHERE s.device = ? ORDER BY s.point`;
 
+/** Good samples of one bucket, summarised (a stored rollup row or a single sample). */
+interface Summary {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  firstTs: number;
+  first: number;
+  lastTs: number;
+  last: number;
+}
+
+function merge(into: Summary, s: Summary): void {
+  into.count += s.count;
+  into.sum += s.sum;
+  if (s.min < into.min) into.min = s.min;
+  if (s.max > into.max) into.max = s.max;
+  if (s.firstTs < into.firstTs) {
+    into.firstTs = s.firstTs;
+    into.first = s.first;
+  }
+  if (s.lastTs > into.lastTs) {
+    into.lastTs = s.lastTs;
+    into.last = s.last;
+  }
+}
+
+/**
+ * The summary level that answers buckets of `width` from `from`: the coarsest whose buckets tile
+ * the query's exactly (only the range's end can be ragged), else the finest when a query bucket
+ * spans several of its buckets (the one it shares with its neighbour is read from the samples),
+ * else none (the samples answer).
+ */
+export function rollupLevelFor(from: number, width: number): number | undefined {
+  for (let i = ROLLUP_LEVELS.length - 1; i >= 0; i -= 1) {
+    const level = ROLLUP_LEVELS[i] as number;
+    if (width % level === 0 && ((from % level) + level) % level === 0) return level;
+  }
+  const finest = ROLLUP_LEVELS[0] as number;
+  return width >= 4 * finest ? finest : undefined;
+}
+
 /**
  * The embedded store: SQLite through better-sqlite3, one file under the data directory, so
  * the hub runs with nothing else installed. Like a time-series engine it keeps each series
@@ -52,12 +94,64 @@ export class SqliteStore implements TimeSeriesStore {
   /** Series ids by device and point; a series, once created, keeps its id. */
   private readonly seriesIds = new Map<string, number>();
   private writer: SqliteWriter | null = null;
+  private rollupsAreReady = false;
+  private rollupQueries: {
+    aggregates: Database.Statement;
+    counters: Database.Statement;
+    samples: Database.Statement;
+  } | null = null;
+  /** How queries were answered since the store opened (tests and the bench read it). */
+  readonly answered = { fromRollups: 0, fromSamples: 0 };
 
   /** `full` syncs every commit to disk (survives power loss); `normal` survives a killed process. */
   constructor(
     private readonly path: string,
     private readonly durability: 'full' | 'normal' = 'full',
+    private readonly options: {
+      /** Good samples summarised per transaction when building summaries for existing samples. */
+      backfillChunkRows?: number;
+      /** false: queries read the samples only (the writer still keeps the summaries); to compare. */
+      rollups?: boolean;
+    } = {},
   ) {}
+
+  /**
+   * Marks the summaries to be built from the samples (by the writer thread, at its start) when
+   * the data directory has samples but no summaries of today's levels: one made before them, or
+   * by a version with other levels.
+   */
+  private prepareRollups(db: Database.Database): void {
+    db.transaction(() => {
+      const value = db.prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck().get() as
+        | string
+        | undefined;
+      const levels = value ? (JSON.parse(value) as { levels?: number[] }).levels : undefined;
+      if (levels && levels.join() === ROLLUP_LEVELS.join()) return;
+      db.prepare('DELETE FROM rollups').run();
+      const empty = db.prepare('SELECT 1 FROM samples LIMIT 1').get() === undefined;
+      db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('rollups', ?)").run(
+        JSON.stringify({ state: empty ? 'ready' : 'building', levels: ROLLUP_LEVELS }),
+      );
+    }).immediate();
+  }
+
+  /**
+   * Whether queries are answered from the summaries: once the writer thread has built them for an
+   * existing data directory (until then, and for an in-memory store, from the samples).
+   */
+  async rollupsReady(): Promise<boolean> {
+    return this.summariesReady();
+  }
+
+  private summariesReady(): boolean {
+    if (this.rollupsAreReady) return true;
+    if (!this.writer || this.options.rollups === false) return false;
+    const value = this.open().prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck().get() as
+      | string
+      | undefined;
+    this.rollupsAreReady = value !== undefined && (JSON.parse(value) as { state: string }).state === 'ready';
+    return this.rollupsAreReady;
+  }
 
   async init(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -81,7 +175,27 @@ export class SqliteStore implements TimeSeriesStore {
         quality INTEGER NOT NULL,
         PRIMARY KEY (series, ts)
       ) WITHOUT ROWID;
+      -- Per series and bucket (width in ms, aligned to the epoch): the good samples' summary,
+      -- kept by the writer thread in the samples' own transaction.
+      CREATE TABLE IF NOT EXISTS rollups (
+        series INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        sum REAL NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        first_ts INTEGER NOT NULL,
+        first REAL NOT NULL,
+        last_ts INTEGER NOT NULL,
+        last REAL NOT NULL,
+        -- Sum of the counter's increments between the bucket's samples (a drop is a reset).
+        inc REAL NOT NULL,
+        PRIMARY KEY (series, width, bucket)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    if (this.path !== ':memory:') this.prepareRollups(db);
     this.statements = {
       insertSample: db.prepare(
         'INSERT OR REPLACE INTO samples (series, ts, value, quality) VALUES (?, ?, ?, ?)',
@@ -97,7 +211,11 @@ export class SqliteStore implements TimeSeriesStore {
     this.db = db;
     // An in-memory database cannot be shared with another thread: it is written here.
     if (this.path !== ':memory:') {
-      this.writer = new SqliteWriter({ path: this.path, durability: this.durability });
+      this.writer = new SqliteWriter({
+        path: this.path,
+        durability: this.durability,
+        ...(this.options.backfillChunkRows ? { backfillChunkRows: this.options.backfillChunkRows } : {}),
+      });
       await this.writer.start();
     }
   }
@@ -149,7 +267,15 @@ export class SqliteStore implements TimeSeriesStore {
     return rows.map((row) => ({ ts: row.ts, value: row.value, quality: QUALITIES[row.quality] ?? 'bad' }));
   }
 
-  aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+  async aggregate(query: AggregateQuery): Promise<AggregateBucket[]> {
+    const summaries = this.fromRollups(query, 'aggregate', (ts, b) => ({
+      ts,
+      mean: b.sum / b.count,
+      min: b.min,
+      max: b.max,
+      count: b.count,
+    }));
+    if (summaries) return summaries;
     return this.bucketed<Omit<AggregateBucket, 'ts'>>(
       query,
       `SELECT ${BUCKET} AS bucket, AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max, COUNT(value) AS count
@@ -158,7 +284,15 @@ export class SqliteStore implements TimeSeriesStore {
     );
   }
 
-  counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+  async counterBuckets(query: AggregateQuery): Promise<CounterBucket[]> {
+    const summaries = this.fromRollups(query, 'counter', (ts, b) => ({
+      ts,
+      first: b.first,
+      last: b.last,
+      min: b.min,
+      max: b.max,
+    }));
+    if (summaries) return summaries;
     return this.bucketed<Omit<CounterBucket, 'ts'>>(
       query,
       `SELECT bucket, MIN(first) AS first, MIN(last) AS last, MIN(min) AS min, MIN(max) AS max FROM (
@@ -169,6 +303,114 @@ export class SqliteStore implements TimeSeriesStore {
          WINDOW w AS (PARTITION BY ${BUCKET} ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
        ) GROUP BY bucket ORDER BY bucket`,
     );
+  }
+
+  /**
+   * A query's buckets from the summaries of `rollupLevelFor`'s level: every summary bucket that
+   * lies inside one of the query's buckets is taken whole; the samples of the rest (a range that
+   * starts or ends inside a summary bucket, a summary bucket across two of the query's) are read
+   * one by one. null when the summaries cannot answer (no level fits, not built yet).
+   */
+  private fromRollups<T>(
+    query: AggregateQuery,
+    kind: 'aggregate' | 'counter',
+    shape: (ts: number, bucket: Summary) => T,
+  ): T[] | null {
+    const { from, to, bucketMs: width } = query;
+    const level = rollupLevelFor(from, width);
+    if (level === undefined || to < from || !this.summariesReady()) {
+      this.answered.fromSamples += 1;
+      return null;
+    }
+    this.answered.fromRollups += 1;
+    const id = this.findSeries(query.device, query.point);
+    if (id === undefined) return [];
+    const db = this.open();
+    const statements = this.rollupStatements(db);
+    const { samples } = statements;
+    const summaries = kind === 'aggregate' ? statements.aggregates : statements.counters;
+    const lo = Math.ceil(from / level) * level;
+    const hi = Math.floor((to + 1) / level) * level;
+    // One read transaction: summaries and samples from the same snapshot of the writer's commits.
+    return db.transaction(() => {
+      const rows = (hi > lo ? summaries.all(id, level, lo, hi) : []) as number[][];
+      // The samples of the ragged parts first (a few summary buckets' worth), by query bucket.
+      const ragged = new Map<number, Summary>();
+      const readSamples = (start: number, end: number) => {
+        for (const [ts, value] of samples.all(id, start, end) as Array<[number, number]>) {
+          const k = Math.floor((ts - from) / width);
+          const into = ragged.get(k);
+          const one = {
+            count: 1,
+            sum: value,
+            min: value,
+            max: value,
+            firstTs: ts,
+            first: value,
+            lastTs: ts,
+            last: value,
+          };
+          if (into) merge(into, one);
+          else ragged.set(k, one);
+        }
+      };
+      if (hi <= lo) readSamples(from, to);
+      else {
+        if (from < lo) readSamples(from, lo - 1);
+        if (hi <= to) readSamples(hi, to);
+      }
+      // Summary rows come in bucket order, so each query bucket's rows are neighbours.
+      const out: Array<{ k: number; summary: Summary }> = [];
+      let current: { k: number; summary: Summary } | null = null;
+      for (const row of rows) {
+        const bucket = row[0] as number;
+        const k = Math.floor((bucket - from) / width);
+        if (k !== Math.floor((bucket + level - 1 - from) / width)) {
+          readSamples(bucket, bucket + level - 1);
+          continue;
+        }
+        // Only the columns the query needs are read (half the cost of a year of 15-minute rows);
+        // the bucket's bounds stand in for its first and last times, as no sample merged with
+        // it lies inside it.
+        const [, a, b, min, max] = row as number[] as [number, number, number, number, number];
+        const summary =
+          kind === 'aggregate'
+            ? { count: a, sum: b, min, max, firstTs: bucket, first: 0, lastTs: bucket + level - 1, last: 0 }
+            : { count: 0, sum: 0, min, max, firstTs: bucket, first: a, lastTs: bucket + level - 1, last: b };
+        if (current && current.k === k) merge(current.summary, summary);
+        else {
+          current = { k, summary };
+          out.push(current);
+        }
+      }
+      for (const entry of out) {
+        const extra = ragged.get(entry.k);
+        if (extra) {
+          merge(entry.summary, extra);
+          ragged.delete(entry.k);
+        }
+      }
+      // Query buckets with samples only in ragged parts.
+      if (ragged.size > 0) {
+        for (const [k, summary] of ragged) out.push({ k, summary });
+        out.sort((x, y) => x.k - y.k);
+      }
+      return out.map(({ k, summary }) => shape(from + k * width, summary));
+    })();
+  }
+
+  private rollupStatements(db: Database.Database): NonNullable<SqliteStore['rollupQueries']> {
+    const range = 'WHERE series = ? AND width = ? AND bucket >= ? AND bucket < ? ORDER BY bucket';
+    this.rollupQueries ??= {
+      aggregates: db.prepare(`SELECT bucket, count, sum, min, max FROM rollups ${range}`).raw(),
+      counters: db.prepare(`SELECT bucket, first, last, min, max FROM rollups ${range}`).raw(),
+      samples: db
+        .prepare(
+          'SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts <= ? AND quality != 2 AND value IS NOT NULL ORDER BY ts',
+        )
+        .raw(),
+    };
+    return this.rollupQueries;
   }
 
   /** Runs a per-bucket query (parameters @id, @from, @to, @width) and dates each bucket. */
@@ -227,6 +469,8 @@ export class SqliteStore implements TimeSeriesStore {
     this.db?.close();
     this.db = null;
     this.statements = null;
+    this.rollupQueries = null;
+    this.rollupsAreReady = false;
     this.seriesIds.clear();
   }
 

@@ -1,5 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredReading, TimeSeriesStore } from './time-series-store.js';
+import type { AggregateBucket, CounterBucket, StoredReading, TimeSeriesStore } from './time-series-store.js';
+
+/**
+ * What `aggregate` and `counterBuckets` must answer, worked out from the readings themselves: the
+ * good ones in [from, to], by bucket of `width` from `from`. Readings with the same time: the
+ * last one listed is the one kept.
+ */
+export function expectedBuckets(
+  readings: ReadonlyArray<Pick<StoredReading, 'ts' | 'value' | 'quality'>>,
+  from: number,
+  to: number,
+  width: number,
+): { aggregate: AggregateBucket[]; counter: CounterBucket[] } {
+  const kept = new Map<number, Pick<StoredReading, 'ts' | 'value' | 'quality'>>();
+  for (const r of readings) kept.set(r.ts, r);
+  const byBucket = new Map<number, number[]>();
+  for (const r of [...kept.values()].sort((a, b) => a.ts - b.ts)) {
+    if (r.ts < from || r.ts > to || r.quality === 'bad' || r.value === null) continue;
+    const start = from + Math.floor((r.ts - from) / width) * width;
+    byBucket.set(start, [...(byBucket.get(start) ?? []), r.value]);
+  }
+  const starts = [...byBucket.keys()].sort((a, b) => a - b);
+  const values = (ts: number) => byBucket.get(ts) as number[];
+  return {
+    aggregate: starts.map((ts) => ({
+      ts,
+      mean: values(ts).reduce((a, b) => a + b, 0) / values(ts).length,
+      min: Math.min(...values(ts)),
+      max: Math.max(...values(ts)),
+      count: values(ts).length,
+    })),
+    counter: starts.map((ts) => ({
+      ts,
+      first: values(ts)[0] as number,
+      last: values(ts).at(-1) as number,
+      min: Math.min(...values(ts)),
+      max: Math.max(...values(ts)),
+    })),
+  };
+}
 
 /**
  * The contract every TimeSeriesStore passes (after aedes-persistence's abstract test suite).
@@ -206,6 +245,69 @@ export function describeTimeSeriesStoreContract(
         limit: 10,
       });
       expect(rows).toEqual([]);
+    });
+
+    describe('buckets over two days of a meter (summarised by stores that keep summaries)', () => {
+      const MIN = 60_000;
+      const HOUR = 60 * MIN;
+      const day = Date.UTC(2026, 1, 2);
+      const meter = { ...base, device: 'meter-9', device_type: 'power_meter' as const };
+      const readings: Array<Pick<StoredReading, 'ts' | 'value' | 'quality'>> = [];
+      // Quarter-units keep every sum exact, so a mean is the same however it is added up.
+      const counterAt = (i: number) => {
+        const ts = day + i * 5 * MIN;
+        // A reset inside a bucket (10:05) and one exactly on a bucket boundary (13:00).
+        if (ts >= day + 13 * HOUR) return 0.25 * (i - 156);
+        if (ts >= day + 10 * HOUR + 5 * MIN) return 0.5 + 0.25 * (i - 121);
+        return 1000 + 1.5 * i;
+      };
+
+      beforeAll(async () => {
+        const first: StoredReading[] = [];
+        for (let i = 0; i < 576; i += 1) {
+          // A gap from 20:00 to 22:00 the first day: buckets without readings are left out.
+          if (i >= 240 && i < 264) continue;
+          const quality = i % 37 === 0 ? ('bad' as const) : ('good' as const);
+          const value = quality === 'bad' ? null : counterAt(i);
+          first.push({ ...meter, point: 'energy', ts: day + i * 5 * MIN, value, quality });
+          first.push({ ...meter, point: 'power', ts: day + i * 5 * MIN, value: (i % 17) * 0.75, quality });
+        }
+        await store.write(first);
+        // Late, out of order and repeated: into buckets already written, then the same time again.
+        const late: StoredReading[] = [
+          { ...meter, point: 'energy', ts: day + 10 * HOUR + 2 * MIN, value: 1181.5, quality: 'good' },
+          { ...meter, point: 'power', ts: day + 3 * HOUR + 7 * MIN, value: 99.25, quality: 'good' },
+          { ...meter, point: 'power', ts: day + 3 * HOUR + 10 * MIN, value: 42.5, quality: 'good' },
+          { ...meter, point: 'power', ts: day + 3 * HOUR + 10 * MIN, value: 43.5, quality: 'good' },
+          { ...meter, point: 'power', ts: day + 30 * HOUR, value: -7.25, quality: 'good' },
+        ];
+        await store.write(late);
+        for (const r of [...first, ...late]) {
+          if (r.point === 'energy') readings.push(r);
+        }
+        powerReadings.push(...[...first, ...late].filter((r) => r.point === 'power'));
+      });
+      const powerReadings: Array<Pick<StoredReading, 'ts' | 'value' | 'quality'>> = [];
+
+      const cases: Array<[string, number, number, number]> = [
+        ['hourly, aligned', day, day + 48 * HOUR - 1, HOUR],
+        ['15 minutes over both resets', day + 9 * HOUR, day + 14 * HOUR - 1, 15 * MIN],
+        ['Asia/Kolkata days (+05:30)', day - 5.5 * HOUR, day + 42.5 * HOUR - 1, 24 * HOUR],
+        ['hourly from mid-bucket', day + 7 * MIN, day + 30 * HOUR, HOUR],
+        ['hourly to mid-bucket', day, day + 25 * HOUR + 7 * MIN, HOUR],
+        ['37 minutes, unaligned', day + 3 * MIN, day + 47 * HOUR, 37 * MIN],
+        ['four-hour buckets', day, day + 48 * HOUR - 1, 4 * HOUR],
+      ];
+
+      it.each(cases)("gives a counter's buckets: %s", async (_name, from, to, bucketMs) => {
+        const got = await store.counterBuckets({ device: 'meter-9', point: 'energy', from, to, bucketMs });
+        expect(got).toEqual(expectedBuckets(readings, from, to, bucketMs).counter);
+      });
+
+      it.each(cases)('downsamples: %s', async (_name, from, to, bucketMs) => {
+        const got = await store.aggregate({ device: 'meter-9', point: 'power', from, to, bucketMs });
+        expect(got).toEqual(expectedBuckets(powerReadings, from, to, bucketMs).aggregate);
+      });
     });
 
     it('treats quotes in query values as data, not query text', async () => {

@@ -1,0 +1,238 @@
+// The embedded store's summaries (rollups), kept by the writer thread in the same transaction as
+// the samples they summarise, so a query never sees the two out of step. Plain JavaScript, like
+// the writer it serves. The main thread reads them (sqlite.store.ts); the table is created there.
+
+/** Good and uncertain samples count; bad ones and nulls do not (as in the store's raw queries). */
+const GOOD = 'quality != 2 AND value IS NOT NULL';
+
+/** A bucket's summary as it grows, samples added oldest first. */
+function emptySummary() {
+  return { count: 0, sum: 0, min: 0, max: 0, firstTs: 0, first: 0, lastTs: 0, last: 0, inc: 0 };
+}
+
+/** A counter's increment from one reading to the next: a drop is a reset, the new value is the increment. */
+function step(before, after) {
+  return after >= before ? after - before : after;
+}
+
+function addSample(summary, ts, value) {
+  if (summary.count === 0) {
+    summary.firstTs = ts;
+    summary.first = value;
+    summary.min = value;
+    summary.max = value;
+  } else {
+    summary.inc += step(summary.last, value);
+    if (value < summary.min) summary.min = value;
+    if (value > summary.max) summary.max = value;
+  }
+  summary.count += 1;
+  summary.sum += value;
+  summary.lastTs = ts;
+  summary.last = value;
+}
+
+/** `older` followed by `newer` (every sample of `newer` after every sample of `older`). */
+function append(older, newer) {
+  return {
+    count: older.count + newer.count,
+    sum: older.sum + newer.sum,
+    min: Math.min(older.min, newer.min),
+    max: Math.max(older.max, newer.max),
+    firstTs: older.firstTs,
+    first: older.first,
+    lastTs: newer.lastTs,
+    last: newer.last,
+    inc: older.inc + step(older.last, newer.first) + newer.inc,
+  };
+}
+
+/**
+ * Keeps the summaries of `levels` (bucket widths in ms, ascending; each divides the next, buckets
+ * aligned to the epoch) for the writer's connection `db`.
+ */
+export function createRollups(db, levels) {
+  const top = levels[levels.length - 1];
+  const select = db.prepare(
+    'SELECT count, sum, min, max, first_ts, first, last_ts, last, inc FROM rollups WHERE series = ? AND width = ? AND bucket = ?',
+  );
+  const upsert = db.prepare(
+    `INSERT OR REPLACE INTO rollups (series, width, bucket, count, sum, min, max, first_ts, first, last_ts, last, inc)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const remove = db.prepare('DELETE FROM rollups WHERE series = ? AND width = ? AND bucket = ?');
+  const removeRange = db.prepare('DELETE FROM rollups WHERE series = ? AND bucket >= ? AND bucket < ?');
+  const samplesIn = db
+    .prepare(`SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts < ? AND ${GOOD} ORDER BY ts`)
+    .raw();
+  const samplesFrom = db
+    .prepare(`SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ${GOOD} ORDER BY ts LIMIT ?`)
+    .raw();
+  const nextSeries = db.prepare('SELECT MIN(id) AS id FROM series WHERE id > ?');
+  const readMeta = db.prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck();
+  const writeMeta = db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups'");
+
+  /**
+   * The newest bucket of each series and level as stored, so the common case (readings arriving
+   * in order) costs one write per series and level, no read. Cleared when a transaction fails.
+   */
+  const open = new Map();
+  const openKey = (series, width) => series * 64 + levels.indexOf(width);
+
+  function stored(series, width, bucket) {
+    const cached = open.get(openKey(series, width));
+    if (cached && cached.bucket === bucket) return cached.summary;
+    const row = select.get(series, width, bucket);
+    if (!row) return null;
+    return {
+      count: row.count,
+      sum: row.sum,
+      min: row.min,
+      max: row.max,
+      firstTs: row.first_ts,
+      first: row.first,
+      lastTs: row.last_ts,
+      last: row.last,
+      inc: row.inc,
+    };
+  }
+
+  function save(series, width, bucket, summary) {
+    const key = openKey(series, width);
+    const cached = open.get(key);
+    if (summary.count === 0) {
+      remove.run(series, width, bucket);
+      if (cached && cached.bucket === bucket) open.delete(key);
+      return;
+    }
+    const s = summary;
+    upsert.run(
+      series,
+      width,
+      bucket,
+      s.count,
+      s.sum,
+      s.min,
+      s.max,
+      s.firstTs,
+      s.first,
+      s.lastTs,
+      s.last,
+      s.inc,
+    );
+    if (!cached || cached.bucket <= bucket) open.set(key, { bucket, summary });
+  }
+
+  function recompute(series, width, bucket) {
+    const summary = emptySummary();
+    for (const [ts, value] of samplesIn.all(series, bucket, bucket + width)) addSample(summary, ts, value);
+    save(series, width, bucket, summary);
+  }
+
+  /**
+   * One series' readings of a write, already stored: `rows` are [ts, value (NaN for null), quality]
+   * in arrival order. Buckets the readings only add to (the usual case: newer than the bucket's
+   * newest good sample) are extended from the readings alone; any other touched bucket (a late
+   * reading, a replaced one) is summarised again from its stored samples.
+   */
+  function written(series, rows) {
+    // Stable: among readings of one timestamp the later one is stored (INSERT OR REPLACE), so
+    // the last of each run of equal timestamps is the one kept.
+    rows.sort((a, b) => a[0] - b[0]);
+    const kept = [];
+    for (let i = 0; i < rows.length; i += 1) {
+      if (i + 1 < rows.length && rows[i + 1][0] === rows[i][0]) continue;
+      kept.push(rows[i]);
+    }
+    for (const width of levels) {
+      let i = 0;
+      while (i < kept.length) {
+        const bucket = Math.floor(kept[i][0] / width) * width;
+        const firstTs = kept[i][0];
+        const added = emptySummary();
+        for (; i < kept.length && kept[i][0] < bucket + width; i += 1) {
+          const [ts, value, quality] = kept[i];
+          if (quality !== 2 && !Number.isNaN(value)) addSample(added, ts, value);
+        }
+        const before = stored(series, width, bucket);
+        if (before && firstTs <= before.lastTs) recompute(series, width, bucket);
+        else if (added.count > 0) save(series, width, bucket, before ? append(before, added) : added);
+      }
+    }
+  }
+
+  function state() {
+    const value = readMeta.get();
+    return value ? JSON.parse(value) : null;
+  }
+
+  /**
+   * Summarises a run of one series' existing samples (an existing data directory, at start):
+   * about `chunkRows` good samples from the cursor, cut at a top-level bucket boundary so every
+   * bucket is summarised whole. Runs in its own transaction; readings written meanwhile land
+   * either before (and are read here) or after (and extend what was written here).
+   * Returns false once every series is done.
+   */
+  const backfillStep = db.transaction((chunkRows) => {
+    const current = state();
+    if (current?.state !== 'building') return false;
+    let { series, from } = current.cursor ?? { series: -1, from: null };
+    if (series < 0) {
+      const first = nextSeries.get(-1)?.id;
+      if (first == null) {
+        writeMeta.run(JSON.stringify({ state: 'ready', levels }));
+        return false;
+      }
+      series = first;
+    }
+    let rows = samplesFrom.all(series, from ?? Number.MIN_SAFE_INTEGER, chunkRows);
+    let end = null;
+    if (rows.length === chunkRows) {
+      const startBucket = Math.floor(rows[0][0] / top) * top;
+      end = Math.floor(rows[rows.length - 1][0] / top) * top;
+      // One top-level bucket holds more than a chunk: take that bucket whole.
+      if (end <= startBucket) {
+        end = startBucket + top;
+        rows = samplesIn.all(series, startBucket, end);
+      }
+    }
+    if (rows.length > 0) {
+      removeRange.run(series, from ?? Number.MIN_SAFE_INTEGER, end ?? Number.MAX_SAFE_INTEGER);
+      for (const width of levels) {
+        let summary = null;
+        let bucket = 0;
+        for (const [ts, value] of rows) {
+          if (end !== null && ts >= end) break;
+          const b = Math.floor(ts / width) * width;
+          if (summary && b !== bucket) save(series, width, bucket, summary);
+          if (!summary || b !== bucket) {
+            summary = emptySummary();
+            bucket = b;
+          }
+          addSample(summary, ts, value);
+        }
+        if (summary) save(series, width, bucket, summary);
+      }
+    }
+    for (const width of levels) open.delete(openKey(series, width));
+    if (end !== null) {
+      writeMeta.run(JSON.stringify({ state: 'building', levels, cursor: { series, from: end } }));
+      return true;
+    }
+    const next = nextSeries.get(series)?.id;
+    if (next == null) {
+      writeMeta.run(JSON.stringify({ state: 'ready', levels }));
+      return false;
+    }
+    writeMeta.run(JSON.stringify({ state: 'building', levels, cursor: { series: next, from: null } }));
+    return true;
+  });
+
+  return {
+    written,
+    backfillStep,
+    building: () => state()?.state === 'building',
+    /** After a failed transaction: what the cache holds may not have been committed. */
+    forget: () => open.clear(),
+  };
+}
