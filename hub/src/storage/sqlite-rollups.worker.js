@@ -61,7 +61,6 @@ export function createRollups(db, levels) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const remove = db.prepare('DELETE FROM rollups WHERE series = ? AND width = ? AND bucket = ?');
-  const removeRange = db.prepare('DELETE FROM rollups WHERE series = ? AND bucket >= ? AND bucket < ?');
   const samplesIn = db
     .prepare(`SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts < ? AND ${GOOD} ORDER BY ts`)
     .raw();
@@ -197,7 +196,6 @@ export function createRollups(db, levels) {
       }
     }
     if (rows.length > 0) {
-      removeRange.run(series, from ?? Number.MIN_SAFE_INTEGER, end ?? Number.MAX_SAFE_INTEGER);
       for (const width of levels) {
         let summary = null;
         let bucket = 0;

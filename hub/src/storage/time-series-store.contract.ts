@@ -270,7 +270,13 @@ export function describeTimeSeriesStoreContract(
           const quality = i % 37 === 0 ? ('bad' as const) : ('good' as const);
           const value = quality === 'bad' ? null : counterAt(i);
           first.push({ ...meter, point: 'energy', ts: day + i * 5 * MIN, value, quality });
-          first.push({ ...meter, point: 'power', ts: day + i * 5 * MIN, value: (i % 17) * 0.75, quality });
+          first.push({
+            ...meter,
+            point: 'power',
+            ts: day + i * 5 * MIN,
+            value: quality === 'bad' ? null : (i % 17) * 0.75,
+            quality,
+          });
         }
         await store.write(first);
         // Late, out of order and repeated: into buckets already written, then the same time again.
