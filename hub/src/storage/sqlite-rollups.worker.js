@@ -2,6 +2,9 @@
 // the samples they summarise, so a query never sees the two out of step. Plain JavaScript, like
 // the writer it serves. The main thread reads them (sqlite.store.ts); the table is created there.
 
+/** Summaries per INSERT statement, as the writer does with samples: fewer calls into SQLite. */
+const ROWS_PER_UPSERT = 32;
+
 /** Good and uncertain samples count; bad ones and nulls do not (as in the store's raw queries). */
 const GOOD = 'quality != 2 AND value IS NOT NULL';
 
@@ -56,10 +59,13 @@ export function createRollups(db, levels) {
   const select = db.prepare(
     'SELECT count, sum, min, max, first_ts, first, last_ts, last, inc FROM rollups WHERE series = ? AND width = ? AND bucket = ?',
   );
-  const upsert = db.prepare(
+  const upsertSql = (rows) =>
     `INSERT OR REPLACE INTO rollups (series, width, bucket, count, sum, min, max, first_ts, first, last_ts, last, inc)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+     VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const upsertOne = db.prepare(upsertSql(1));
+  const upsertMany = db.prepare(upsertSql(ROWS_PER_UPSERT));
+  /** Summaries to store at the end of a batch, 12 parameters each (a batch saves a bucket once). */
+  const pending = [];
   const remove = db.prepare('DELETE FROM rollups WHERE series = ? AND width = ? AND bucket = ?');
   const samplesIn = db
     .prepare(`SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts < ? AND ${GOOD} ORDER BY ts`)
@@ -105,7 +111,7 @@ export function createRollups(db, levels) {
       return;
     }
     const s = summary;
-    upsert.run(
+    pending.push(
       series,
       width,
       bucket,
@@ -120,6 +126,18 @@ export function createRollups(db, levels) {
       s.inc,
     );
     if (!cached || cached.bucket <= bucket) open.set(key, { bucket, summary });
+  }
+
+  /** Stores the summaries saved since the last flush; the writer calls it at the end of each batch. */
+  function flush() {
+    const per = 12;
+    const n = pending.length / per;
+    let i = 0;
+    for (; i + ROWS_PER_UPSERT <= n; i += ROWS_PER_UPSERT) {
+      upsertMany.run(pending.slice(i * per, (i + ROWS_PER_UPSERT) * per));
+    }
+    for (; i < n; i += 1) upsertOne.run(pending.slice(i * per, (i + 1) * per));
+    pending.length = 0;
   }
 
   function recompute(series, width, bucket) {
@@ -211,6 +229,7 @@ export function createRollups(db, levels) {
         }
         if (summary) save(series, width, bucket, summary);
       }
+      flush();
     }
     for (const width of levels) open.delete(openKey(series, width));
     if (end !== null) {
@@ -228,9 +247,13 @@ export function createRollups(db, levels) {
 
   return {
     written,
+    flush,
     backfillStep,
     building: () => state()?.state === 'building',
     /** After a failed transaction: what the cache holds may not have been committed. */
-    forget: () => open.clear(),
+    forget: () => {
+      open.clear();
+      pending.length = 0;
+    },
   };
 }

@@ -83,6 +83,7 @@ function writeBatch(batch, created) {
     }
     rollups.written(ids[series], rows);
   }
+  rollups.flush();
 }
 
 /**
