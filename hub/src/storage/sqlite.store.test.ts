@@ -262,6 +262,7 @@ function meterQueries(): AggregateQuery[] {
     [T0 + 7 * MIN + 13_000, T0 + 2 * DAY + 3 * MIN, HOUR], // starts and ends mid-bucket
     [T0 + 30 * MIN, T0 + 3 * DAY - 1, HOUR], // on the 15-minute grid, not the hourly one
     [T0 + 11 * MIN, T0 + 3 * DAY, 97 * MIN], // no level lines up
+    [T0 + 11 * MIN + 1234, T0 + 3 * DAY - 5 * MIN, 301 * MIN], // nor here, and hours span it
     [T0 + 2 * HOUR, T0 + 2 * HOUR + 10 * MIN, 15 * MIN], // inside one summary bucket
     [T0, T0 + 3 * DAY, 5 * MIN], // finer than any level
   ];
@@ -357,6 +358,7 @@ describe('SqliteStore summaries', () => {
       ['15 minutes', T0 + 45 * MIN, 15 * MIN, 15 * MIN],
       ['hours from a ragged start', T0 + 7 * MIN, HOUR, 15 * MIN],
       ['97 minutes', T0, 97 * MIN, 15 * MIN],
+      ['a year in 500 buckets, from now', T0 + 7 * MIN + 13_373, Math.ceil((365 * DAY + 1) / 500), HOUR],
       ['half an hour from a ragged start', T0 + 7 * MIN, 30 * MIN, undefined],
       ['5 minutes', T0, 5 * MIN, undefined],
     ];

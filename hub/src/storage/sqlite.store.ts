@@ -61,17 +61,20 @@ function merge(into: Summary, s: Summary): void {
 
 /**
  * The summary level that answers buckets of `width` from `from`: the coarsest whose buckets tile
- * the query's exactly (only the range's end can be ragged), else the finest when a query bucket
- * spans several of its buckets (the one it shares with its neighbour is read from the samples),
- * else none (the samples answer).
+ * the query's exactly (only the range's end can be ragged), else the coarsest of which a query
+ * bucket spans at least four (the one it shares with its neighbour is read from the samples: a
+ * device page's 500 buckets of any width), else none (the samples answer).
  */
 export function rollupLevelFor(from: number, width: number): number | undefined {
   for (let i = ROLLUP_LEVELS.length - 1; i >= 0; i -= 1) {
     const level = ROLLUP_LEVELS[i] as number;
     if (width % level === 0 && ((from % level) + level) % level === 0) return level;
   }
-  const finest = ROLLUP_LEVELS[0] as number;
-  return width >= 4 * finest ? finest : undefined;
+  for (let i = ROLLUP_LEVELS.length - 1; i >= 0; i -= 1) {
+    const level = ROLLUP_LEVELS[i] as number;
+    if (width >= 4 * level) return level;
+  }
+  return undefined;
 }
 
 /**
