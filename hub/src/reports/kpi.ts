@@ -1,3 +1,15 @@
+import {
+  type BacklogAgeBand,
+  KPI_PRIORITIES,
+  type KpiPriority,
+  type KpiResult,
+  type KpiWindow,
+  type Mean,
+  type MtbfFigure,
+  type OnTime,
+  type ResponseEnds,
+  type TechnicianFigures,
+} from '@caretaker/protocol';
 import { limitState, type SlaOrder } from '../sla/sla-state.js';
 
 /**
@@ -5,8 +17,6 @@ import { limitState, type SlaOrder } from '../sla/sla-state.js';
  * figures go out, time is passed in. The definitions are written out in the README ("Figures
  * for managers"); each function here says which one it implements.
  */
-
-export type ResponseEnds = 'dispatched' | 'accepted';
 
 export interface KpiOrder extends SlaOrder {
   site: string;
@@ -34,87 +44,15 @@ export interface Period {
 }
 
 const DAY = 86_400_000;
+/** The upper bound of each of the wire's age bands, in their order. */
 export const AGE_BANDS = [
   { name: 'under_1d', upTo: DAY },
   { name: '1d_3d', upTo: 3 * DAY },
   { name: '3d_7d', upTo: 7 * DAY },
   { name: '7d_30d', upTo: 30 * DAY },
   { name: 'over_30d', upTo: Number.POSITIVE_INFINITY },
-] as const;
-export type AgeBand = (typeof AGE_BANDS)[number]['name'];
-export const PRIORITIES = ['1', '2', '3', '4'] as const;
+] as const satisfies ReadonlyArray<{ name: BacklogAgeBand; upTo: number }>;
 const CLOSED = new Set(['completed', 'closed', 'cancelled']);
-
-export interface Mean {
-  /** Milliseconds, rounded; null when there is nothing to average. */
-  mean_ms: number | null;
-  count: number;
-}
-
-export interface OnTime {
-  on_time: number;
-  late: number;
-  /** Not met yet and not yet due (or the clock is paused): not judged. */
-  pending: number;
-  /** Created in the period without this due time: not judged, only counted. */
-  no_due_time: number;
-  /** Cancelled: not judged, only counted. */
-  cancelled: number;
-  /** on_time / (on_time + late), four decimals; null when nothing was judged. */
-  rate: number | null;
-}
-
-export interface TechnicianFigures {
-  username: string;
-  completed: number;
-  assisted: number;
-  ratings: number;
-  mean_rating: number | null;
-  low_ratings: number;
-}
-
-export interface MtbfFigure {
-  key: string;
-  device_type: string;
-  intervals: number;
-  mean_ms: number | null;
-}
-
-export interface KpiWindow {
-  start: number;
-  end: number;
-  label: string;
-  orders: { created: number; completed: number; cancelled: number };
-  mtta: Mean;
-  mttr: Mean & { from_dispatch: Mean };
-  on_time: { response: Record<string, OnTime>; completion: Record<string, OnTime> };
-  backlog: { at: number; open: number; overdue: number; deferred: number; by_age: Record<AgeBand, number> };
-  first_time_fix: { completed: number; first_time: number; rate: number | null };
-  pm_compliance: {
-    due: number;
-    on_time: number;
-    late: number;
-    pending: number;
-    cancelled: number;
-    rate: number | null;
-  };
-  ratings: { count: number; mean: number | null; low: number };
-  technicians: TechnicianFigures[];
-  failures: {
-    total: number;
-    by_device_type: Record<string, number>;
-    by_site: Record<string, number>;
-    by_cause: Record<string, number>;
-  };
-  mtbf: { by_device_type: MtbfFigure[]; by_device: MtbfFigure[] };
-}
-
-export interface KpiResult {
-  periods: KpiWindow[];
-  total: KpiWindow;
-  /** Open orders per technician now (primary or assistant). */
-  load: Array<{ username: string; open: number }>;
-}
 
 /** One operating interval: from the restoration after a failure to the next failure of the device. */
 export interface OperatingInterval {
@@ -288,7 +226,7 @@ class WindowSums {
   open = 0;
   overdue = 0;
   deferred = 0;
-  readonly byAge = Object.fromEntries(AGE_BANDS.map((b) => [b.name, 0])) as Record<AgeBand, number>;
+  readonly byAge = Object.fromEntries(AGE_BANDS.map((b) => [b.name, 0])) as Record<BacklogAgeBand, number>;
   correctiveCompleted = 0;
   firstTime = 0;
   readonly pm = { due: 0, on_time: 0, late: 0, pending: 0, cancelled: 0, rate: null as number | null };
@@ -321,11 +259,11 @@ class WindowSums {
   finish(): KpiWindow {
     const onTime = (list: OnTime[]) =>
       Object.fromEntries(
-        [...PRIORITIES, 'all'].map((name, i) => {
+        [...KPI_PRIORITIES, 'all'].map((name, i) => {
           const o = list[i] as OnTime;
           return [name, { ...o, rate: rate(o.on_time, o.on_time + o.late) }];
         }),
-      );
+      ) as Record<KpiPriority, OnTime>;
     const f = this.failures;
     return {
       start: this.period.start,

@@ -1,6 +1,6 @@
+import { REPORT_NAMES } from '@caretaker/protocol';
 import { errors, type OpenApiPaths, pathParam, queryParams } from '../http/openapi-helpers.js';
 import { exportQuery, reportQuery } from './reports.routes.js';
-import { REPORT_NAMES } from './reports.service.js';
 
 /** The managers' reports (registered in hub/src/http/openapi.ts); definitions in the README. */
 

@@ -1,8 +1,9 @@
+import type { KpiReport } from '@caretaker/protocol';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/database.js';
 import type { Actor } from '../people/actor.js';
-import { type KpiReport, ReportsService } from './reports.service.js';
+import { ReportsService } from './reports.service.js';
 
 /**
  * The KPIs against numbers worked out by hand, on a fixed event log written by direct inserts

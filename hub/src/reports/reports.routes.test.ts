@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPORT_NAMES } from '@caretaker/protocol';
 import { parse } from 'csv-parse/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import { type ApiTestServer, startApiTestServer } from '../parts/api-test-server
 import type { Actor } from '../people/actor.js';
 import { FIXED_LOG_RANGE, fixedLogService, writeFixedLog } from './reports.contract.js';
 import { reportsRoutes } from './reports.routes.js';
-import { REPORT_NAMES } from './reports.service.js';
 
 const ACTORS: Record<string, Actor> = {
   manager: { username: 'may', role: 'admin', sites: 'all' },

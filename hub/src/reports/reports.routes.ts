@@ -1,17 +1,9 @@
-import { idSchema } from '@caretaker/protocol';
+import { idSchema, type KpiReport, REPORT_NAMES, REPORT_PERIODS, type ReportName } from '@caretaker/protocol';
 import express from 'express';
 import { z } from 'zod';
 import { sendError } from '../http/errors.js';
 import { actorRoute, parseOr400, timeParam } from '../http/route-helpers.js';
-import {
-  type KpiReport,
-  REPORT_NAMES,
-  REPORT_PERIODS,
-  ReportError,
-  type ReportName,
-  type ReportQuery,
-  type ReportsService,
-} from './reports.service.js';
+import { ReportError, type ReportQuery, type ReportsService } from './reports.service.js';
 
 /**
  * The managers' figures over HTTP: GET /api/reports/kpis (every figure, JSON) and

@@ -1,3 +1,12 @@
+import {
+  KPI_PRIORITIES,
+  type KpiReport,
+  type KpiWindow,
+  REPORT_NAMES,
+  type ReportName,
+  type ReportPeriod,
+  type ResponseEnds,
+} from '@caretaker/protocol';
 import { stringify } from 'csv-stringify/sync';
 import { strToU8, zipSync } from 'fflate';
 import type { Kysely } from 'kysely';
@@ -5,16 +14,7 @@ import { DateTime, IANAZone } from 'luxon';
 import type { Database } from '../db/schema.js';
 import { type Actor, canSeeSite } from '../people/actor.js';
 import { may } from '../people/permissions.js';
-import {
-  AGE_BANDS,
-  computeKpis,
-  type KpiOrder,
-  type KpiResult,
-  type KpiWindow,
-  type Period,
-  PRIORITIES,
-  type ResponseEnds,
-} from './kpi.js';
+import { AGE_BANDS, computeKpis, type KpiOrder, type Period } from './kpi.js';
 
 /** A refused request: `status` is the HTTP answer, the message starts with the field. */
 export class ReportError extends Error {
@@ -26,10 +26,6 @@ export class ReportError extends Error {
   }
 }
 
-export const REPORT_PERIODS = ['day', 'week', 'month', 'year'] as const;
-export type ReportPeriod = (typeof REPORT_PERIODS)[number];
-export const REPORT_NAMES = ['kpis', 'on-time', 'backlog', 'technicians', 'failures', 'mtbf'] as const;
-export type ReportName = (typeof REPORT_NAMES)[number];
 export const DEFAULT_ZONE = 'Asia/Shanghai';
 /** The most periods one report holds (a year and more of days). */
 export const MAX_PERIODS = 400;
@@ -40,17 +36,6 @@ export interface ReportQuery {
   site?: string;
   period: ReportPeriod;
   tz?: string;
-}
-
-export interface KpiReport extends KpiResult {
-  from: number;
-  to: number;
-  period: ReportPeriod;
-  tz: string;
-  sites: string[] | 'all';
-  /** The time the figures were computed at (open orders are judged as of now). */
-  as_of: number;
-  response_ends: ResponseEnds;
 }
 
 export interface ReportsServiceOptions {
@@ -212,7 +197,7 @@ export class ReportsService {
           ],
           rows: windows.flatMap((w) =>
             (['response', 'completion'] as const).flatMap((limit) =>
-              [...PRIORITIES, 'all'].map((priority) => {
+              ([...KPI_PRIORITIES, 'all'] as const).map((priority) => {
                 const o = w.on_time[limit][priority];
                 return [
                   ...head(w),

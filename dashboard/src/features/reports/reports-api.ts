@@ -1,91 +1,33 @@
+import {
+  BACKLOG_AGE_BANDS,
+  type BacklogAgeBand,
+  KPI_PRIORITIES,
+  type KpiPriority,
+  type KpiReport,
+  type ReportName,
+} from '@caretaker/protocol';
 import { request } from '../../api/client.js';
 
 /**
  * The hub's managers' figures (hub/src/reports: GET /api/reports/kpis, one table per
- * /api/reports/<name>?format=csv, all of them as a zip from /api/reports/export). Only the parts
- * of the answer these pages read are typed here; the definitions are in the README ("Figures for
- * managers").
+ * /api/reports/<name>?format=csv, all of them as a zip from /api/reports/export). The answer's
+ * types are shared with the hub through @caretaker/protocol.
  */
 
-export const REPORT_TABLES = ['kpis', 'failures', 'mtbf', 'on-time', 'backlog', 'technicians'] as const;
-export type ReportTable = (typeof REPORT_TABLES)[number];
-
-export const PRIORITIES = ['1', '2', '3', '4', 'all'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-export const AGE_BANDS = ['under_1d', '1d_3d', '3d_7d', '7d_30d', 'over_30d'] as const;
-export type AgeBand = (typeof AGE_BANDS)[number];
-
-export interface Mean {
-  mean_ms: number | null;
-  count: number;
-}
-
-export interface OnTime {
-  on_time: number;
-  late: number;
-  pending: number;
-  no_due_time: number;
-  cancelled: number;
-  rate: number | null;
-}
-
-export interface MtbfFigure {
-  key: string;
-  device_type: string;
-  intervals: number;
-  mean_ms: number | null;
-}
-
-export interface KpiWindow {
-  start: number;
-  end: number;
-  /** yyyy-MM for months (the hub's calendar in the report's time zone), "total" for the range. */
-  label: string;
-  orders: { created: number; completed: number; cancelled: number };
-  mtta: Mean;
-  mttr: Mean & { from_dispatch: Mean };
-  on_time: { response: Record<Priority, OnTime>; completion: Record<Priority, OnTime> };
-  backlog: { at: number; open: number; overdue: number; deferred: number; by_age: Record<AgeBand, number> };
-  first_time_fix: { completed: number; first_time: number; rate: number | null };
-  pm_compliance: {
-    due: number;
-    on_time: number;
-    late: number;
-    pending: number;
-    cancelled: number;
-    rate: number | null;
-  };
-  ratings: { count: number; mean: number | null; low: number };
-  technicians: TechnicianFigures[];
-  failures: {
-    total: number;
-    by_device_type: Record<string, number>;
-    by_site: Record<string, number>;
-    by_cause: Record<string, number>;
-  };
-  mtbf: { by_device_type: MtbfFigure[]; by_device: MtbfFigure[] };
-}
-
-export interface TechnicianFigures {
-  username: string;
-  completed: number;
-  assisted: number;
-  ratings: number;
-  mean_rating: number | null;
-  low_ratings: number;
-}
-
-export interface KpiReport {
-  from: number;
-  to: number;
-  period: 'day' | 'week' | 'month' | 'year';
-  tz: string;
-  sites: string[] | 'all';
-  as_of: number;
-  periods: KpiWindow[];
-  total: KpiWindow;
-  load: Array<{ username: string; open: number }>;
-}
+export type {
+  KpiReport,
+  KpiWindow,
+  Mean,
+  MtbfFigure,
+  OnTime,
+  TechnicianFigures,
+} from '@caretaker/protocol';
+export type ReportTable = ReportName;
+export type Priority = KpiPriority;
+export type AgeBand = BacklogAgeBand;
+/** The on-time charts draw every priority and the `all` row. */
+export const PRIORITIES: readonly Priority[] = [...KPI_PRIORITIES, 'all'];
+export const AGE_BANDS = BACKLOG_AGE_BANDS;
 
 export interface SiteRow {
   id: string;
