@@ -2,10 +2,11 @@ import type { AlarmSummary, RuleSummary } from '@caretaker/protocol';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { api } from '../api/client.js';
 import { AlarmList } from '../components/AlarmList.js';
+import { chartTheme, meanBand, timeAxis, valueAxis } from '../components/charts/theme.js';
+import { type ChartOptions, useUplot } from '../components/charts/use-uplot.js';
 import { pointLabel } from '../components/point-label.js';
 import { StateBadge } from '../components/StateBadge.js';
 import { useTitle } from '../components/use-title.js';
@@ -169,7 +170,6 @@ const PointChart = memo(function PointChart({
   const { t } = useTranslation();
   const store = useLiveStore();
   const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const columns = useRef<ChartColumns>([[], [], [], []]);
   const overlay = useRef({ periods: [] as Array<[number, number]>, limits: [] as number[] });
   const [status, setStatus] = useState<'loading' | 'ready' | 'empty' | { error: string }>('loading');
@@ -183,19 +183,9 @@ const PointChart = memo(function PointChart({
   };
 
   // One uPlot per chart and range; language and theme are read when it is built.
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const css = getComputedStyle(document.documentElement);
-    const color = (name: string) => css.getPropertyValue(name).trim();
-    const line = color('--accent') || '#1f6feb';
-    const text = color('--muted') || '#566573';
-    const grid = color('--border') || '#d5dbe1';
-    const shade = color('--alarm-shade') || 'rgba(176,42,55,0.15)';
-    const limitColor = color('--offline') || '#b02a37';
-    const number = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : format.number(v));
-    const opts: uPlot.Options = {
-      width: Math.max(240, el.clientWidth),
+  const opts = useMemo((): ChartOptions => {
+    const theme = chartTheme();
+    return {
       height: CHART_HEIGHT,
       // The chosen range up to now, also while live readings are appended.
       scales: {
@@ -207,34 +197,14 @@ const PointChart = memo(function PointChart({
           },
         },
       },
-      series: [
-        { value: (_u, v) => (v === null || v === undefined ? '—' : format.dateTime(v * 1000)) },
-        { label: t('device.mean'), stroke: line, width: 1.5, value: number, spanGaps: false },
-        { label: t('device.min'), stroke: `${line}66`, width: 1, value: number },
-        { label: t('device.max'), stroke: `${line}66`, width: 1, value: number },
-      ],
-      bands: [{ series: [3, 2], fill: `${line}22` }],
-      axes: [
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          values: (_u, splits, _axis, _space, step) => splits.map((s) => format.axis(s * 1000, step * 1000)),
-        },
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          size: 56,
-          values: (_u, splits) => splits.map((s) => format.number(s)),
-        },
-      ],
+      ...meanBand(theme, { mean: t('device.mean'), min: t('device.min'), max: t('device.max') }, format),
+      axes: [timeAxis(theme, format.axis), valueAxis(theme, format.number)],
       hooks: {
         drawClear: [
           (u) => {
             const { ctx, bbox } = u;
             ctx.save();
-            ctx.fillStyle = shade;
+            ctx.fillStyle = theme.shade;
             for (const [start, end] of overlay.current.periods) {
               const x0 = Math.max(bbox.left, u.valToPos(start / 1000, 'x', true));
               const x1 = Math.min(bbox.left + bbox.width, u.valToPos(end / 1000, 'x', true));
@@ -247,7 +217,7 @@ const PointChart = memo(function PointChart({
           (u) => {
             const { ctx, bbox } = u;
             ctx.save();
-            ctx.strokeStyle = limitColor;
+            ctx.strokeStyle = theme.limit;
             ctx.setLineDash([6, 4]);
             ctx.lineWidth = 1.5;
             for (const limit of overlay.current.limits) {
@@ -263,18 +233,9 @@ const PointChart = memo(function PointChart({
         ],
       },
     };
-    const chart = new uPlot(opts, columns.current as uPlot.AlignedData, el);
-    plot.current = chart;
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(240, el.clientWidth), height: CHART_HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
   }, [format, t, spanMs]);
+  // The data live in a ref (appended to between renders); the chart is given them in place.
+  const plot = useUplot(box, opts, columns.current as uPlot.AlignedData);
 
   // History from the store, about one bucket per pixel.
   useEffect(() => {
@@ -300,7 +261,7 @@ const PointChart = memo(function PointChart({
       },
     );
     return () => controller.abort();
-  }, [device, point, spanMs]);
+  }, [device, point, spanMs, plot]);
 
   // Live readings on short ranges: appended as they reach the store.
   useEffect(() => {
@@ -314,7 +275,7 @@ const PointChart = memo(function PointChart({
       columns.current = next;
       plot.current?.setData(next as uPlot.AlignedData);
     });
-  }, [store, device, point, spanMs, status]);
+  }, [store, device, point, spanMs, status, plot]);
 
   // Alarms change the shading and limits without new data.
   // biome-ignore lint/correctness/useExhaustiveDependencies: redraw when the alarms change

@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
+import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
 import type { EnergyGroup } from './energy.api.js';
 import type { EnergyFormat } from './energy-format.js';
 import { chartColumns } from './energy-shape.js';
@@ -26,24 +27,18 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
   const { t } = useTranslation();
   const box = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const css = getComputedStyle(document.documentElement);
-    const text = css.getPropertyValue('--muted').trim() || '#4f5d6b';
-    const grid = css.getPropertyValue('--border').trim() || '#d0d7de';
-    const accent = css.getPropertyValue('--accent').trim() || '#1f5fbf';
-    const columns = chartColumns(group.series);
-    const value = (_u: uPlot, v: number | null) =>
-      v === null || v === undefined ? '—' : t('energy.amount', { value: format.number(v), unit });
+  const chart = useMemo(() => {
+    const theme = chartTheme();
+    const value = legendValue((v) => t('energy.amount', { value: format.number(v), unit }));
     const starts = group.series.map((p) => p.start);
     // Periods are placed by their index: a month's or a DST day's length does not move the bars.
     const bars = uPlot.paths.bars?.({ size: [0.7, 48] });
-    const opts: uPlot.Options = {
-      width: Math.max(280, el.clientWidth),
+    const usual = '#1e7e34';
+    const opts: ChartOptions = {
+      minWidth: 280,
       height: HEIGHT,
       scales: {
-        x: { time: false, range: [-0.5, Math.max(0.5, starts.length - 0.5)] },
+        x: indexScale(starts.length),
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
       legend: { show: true },
@@ -57,8 +52,8 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
         },
         {
           label: t('energy.chart.current'),
-          stroke: accent,
-          fill: `${accent}99`,
+          stroke: theme.accent,
+          fill: `${theme.accent}99`,
           width: 1,
           ...(bars ? { paths: bars } : {}),
           points: { show: false },
@@ -77,21 +72,21 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
           ? [
               {
                 label: t('energy.chart.usualLow'),
-                stroke: '#1e7e3466',
+                stroke: `${usual}66`,
                 width: 1,
                 points: { show: false },
                 value,
               },
               {
                 label: t('energy.chart.usualHigh'),
-                stroke: '#1e7e3466',
+                stroke: `${usual}66`,
                 width: 1,
                 points: { show: false },
                 value,
               },
               {
                 label: t('energy.chart.usual'),
-                stroke: '#1e7e34',
+                stroke: usual,
                 dash: [2, 3],
                 width: 2,
                 spanGaps: true,
@@ -101,43 +96,25 @@ export default function EnergyChart({ group, hourly, format, unit, label }: Ener
             ]
           : []),
       ],
-      ...(hourly ? { bands: [{ series: [4, 3] as [number, number], fill: '#1e7e3426' }] } : {}),
+      ...(hourly ? { bands: [{ series: [4, 3] as [number, number], fill: `${usual}26` }] } : {}),
       axes: [
-        {
-          stroke: text,
-          grid: { show: false },
-          ticks: { stroke: grid, width: 1 },
+        indexAxis(
+          theme,
           // A label every few periods, as many as fit (about 56 px each).
-          splits: (u) => {
-            const every = Math.max(
-              1,
-              Math.ceil(starts.length / Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 56))),
-            );
+          (width) => {
+            const every = Math.max(1, Math.ceil(starts.length / Math.max(1, Math.floor(width / 56))));
             return starts.map((_, i) => i).filter((i) => i % every === 0);
           },
-          values: (_u, splits) =>
-            splits.map((i) => (starts[i] === undefined ? '' : format.tick(starts[i] as number))),
-        },
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          size: 64,
-          values: (_u, splits) => splits.map((s) => format.number(s)),
-        },
+          (i) => (starts[i] === undefined ? '' : format.tick(starts[i] as number)),
+        ),
+        valueAxis(theme, (v) => format.number(v), { size: 64 }),
       ],
     };
+    const columns = chartColumns(group.series);
     const data = (hourly ? columns : columns.slice(0, 3)) as uPlot.AlignedData;
-    const chart = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(280, el.clientWidth), height: HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
+    return { opts, data };
   }, [group, hourly, format, unit, t]);
+  useUplot(box, chart.opts, chart.data);
 
   return (
     <div

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { api } from '../../api/client.js';
+import { chartTheme, meanBand, timeAxis, valueAxis } from '../../components/charts/theme.js';
+import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
 import { pointLabel } from '../../components/point-label.js';
 import { useFormat } from '../../i18n/format.js';
 import { bucketsToColumns, type ChartColumns } from '../../pages/device-chart.js';
@@ -68,77 +69,41 @@ function PointEvidence({ device, point, alarmAt }: { device: string; point: stri
   }, [device, point, span, alarmAt]);
 
   const empty = columns?.[1].every((v) => v === null) ?? false;
-  useEffect(() => {
-    const el = box.current;
-    if (!el || !columns || empty) return;
-    const css = getComputedStyle(document.documentElement);
-    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-    const line = color('--accent', '#1f5fbf');
-    const text = color('--muted', '#4f5d6b');
-    const grid = color('--border', '#d0d7de');
-    const alarm = color('--alarm', '#b02a37');
-    const number = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : format.number(v));
-    const chart = new uPlot(
-      {
-        width: Math.max(240, el.clientWidth),
-        height: HEIGHT,
-        // The whole window, however little of it has readings (a lone bucket would otherwise
-        // stretch the axis over years).
-        scales: { x: { time: true, range: () => [span.from / 1000, span.to / 1000] } },
-        series: [
-          { value: (_u, v) => (v === null || v === undefined ? '—' : format.dateTime(v * 1000)) },
-          { label: t('device.mean'), stroke: line, width: 1.5, value: number },
-          { label: t('device.min'), stroke: `${line}66`, width: 1, value: number },
-          { label: t('device.max'), stroke: `${line}66`, width: 1, value: number },
-        ],
-        bands: [{ series: [3, 2], fill: `${line}22` }],
-        axes: [
-          {
-            stroke: text,
-            grid: { stroke: grid, width: 1 },
-            // Room for a time with seconds and AM/PM between ticks.
-            space: 100,
-            values: (_u, splits, _a, _s, step) => splits.map((s) => format.axis(s * 1000, step * 1000)),
-          },
-          {
-            stroke: text,
-            grid: { stroke: grid, width: 1 },
-            size: 56,
-            values: (_u, splits) => splits.map((s) => format.number(s)),
+  const opts = useMemo((): ChartOptions => {
+    const theme = chartTheme();
+    return {
+      height: HEIGHT,
+      // The whole window, however little of it has readings (a lone bucket would otherwise
+      // stretch the axis over years).
+      scales: { x: { time: true, range: () => [span.from / 1000, span.to / 1000] } },
+      ...meanBand(theme, { mean: t('device.mean'), min: t('device.min'), max: t('device.max') }, format),
+      axes: [
+        // Room for a time with seconds and AM/PM between ticks.
+        timeAxis(theme, format.axis, { space: 100, ticks: false }),
+        valueAxis(theme, format.number, { ticks: false }),
+      ],
+      hooks: {
+        draw: [
+          (u) => {
+            // The alarm's moment, dashed: the reading that raised it is at this line.
+            const x = u.valToPos(alarmAt / 1000, 'x', true);
+            const { ctx, bbox } = u;
+            if (x < bbox.left || x > bbox.left + bbox.width) return;
+            ctx.save();
+            ctx.strokeStyle = theme.alarm;
+            ctx.setLineDash([6, 4]);
+            ctx.lineWidth = 1.5;
+            ctx.beginPath();
+            ctx.moveTo(x, bbox.top);
+            ctx.lineTo(x, bbox.top + bbox.height);
+            ctx.stroke();
+            ctx.restore();
           },
         ],
-        hooks: {
-          draw: [
-            (u) => {
-              // The alarm's moment, dashed: the reading that raised it is at this line.
-              const x = u.valToPos(alarmAt / 1000, 'x', true);
-              const { ctx, bbox } = u;
-              if (x < bbox.left || x > bbox.left + bbox.width) return;
-              ctx.save();
-              ctx.strokeStyle = alarm;
-              ctx.setLineDash([6, 4]);
-              ctx.lineWidth = 1.5;
-              ctx.beginPath();
-              ctx.moveTo(x, bbox.top);
-              ctx.lineTo(x, bbox.top + bbox.height);
-              ctx.stroke();
-              ctx.restore();
-            },
-          ],
-        },
       },
-      columns as uPlot.AlignedData,
-      el,
-    );
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
     };
-  }, [columns, empty, format, t, alarmAt, span]);
+  }, [format, t, alarmAt, span]);
+  useUplot(box, empty ? null : opts, columns as uPlot.AlignedData | null);
 
   return (
     <figure className="chart" data-chart={point}>

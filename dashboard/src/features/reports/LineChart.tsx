@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
+import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
+import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
 import type { ReportFormat } from './report-format.js';
 import type { Lines } from './report-shape.js';
 
@@ -36,27 +37,16 @@ export function LineChart(props: LineChartProps) {
   const { t } = useTranslation();
   const box = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const css = getComputedStyle(document.documentElement);
-    const text = css.getPropertyValue('--muted').trim() || '#4f5d6b';
-    const grid = css.getPropertyValue('--border').trim() || '#d0d7de';
+  const chart = useMemo(() => {
+    const theme = chartTheme();
     const labels = lines.labels;
-    const opts: uPlot.Options = {
-      width: Math.max(240, el.clientWidth),
+    const opts: ChartOptions = {
       height: HEIGHT,
-      scales: {
-        x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] },
-        ...(range ? { y: { range } } : {}),
-      },
+      scales: { x: indexScale(labels.length), ...(range ? { y: { range } } : {}) },
       // Markers and names only: the values are in the table beside the chart.
       legend: { show: true, live: false },
       series: [
-        {
-          label: t('reports.table.month'),
-          value: (_u, v) => (v === null || v === undefined ? '—' : format.month(labels[v] ?? '')),
-        },
+        { label: t('reports.table.month'), value: legendValue((v) => format.month(labels[v] ?? '')) },
         ...lines.series.map((s, i) => ({
           label: labelOf(s.key),
           stroke: COLOURS[i % COLOURS.length],
@@ -68,41 +58,23 @@ export function LineChart(props: LineChartProps) {
         })),
       ],
       axes: [
-        {
-          stroke: text,
-          grid: { show: false },
-          ticks: { stroke: grid, width: 1 },
+        indexAxis(
+          theme,
           // Every month while there is room (about 2.4 rem a label), else every second or third.
-          splits: (u) => {
-            const step = Math.max(
-              1,
-              Math.ceil((labels.length * 38) / Math.max(1, u.bbox.width / devicePixelRatio)),
-            );
+          (width) => {
+            const step = Math.max(1, Math.ceil((labels.length * 38) / Math.max(1, width)));
             return labels.map((_, i) => i).filter((i) => (labels.length - 1 - i) % step === 0);
           },
-          values: (_u, splits) => splits.map((s) => format.monthShort(labels[s] ?? '')),
-        },
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          // Room for "1,000 hr" and "1,000小时".
-          size: 84,
-          values: (_u, splits) => splits.map((s) => axisValue(s)),
-        },
+          (i) => format.monthShort(labels[i] ?? ''),
+        ),
+        // Room for "1,000 hr" and "1,000小时".
+        valueAxis(theme, axisValue, { size: 84 }),
       ],
     };
     const data = [labels.map((_, i) => i), ...lines.series.map((s) => s.values)] as uPlot.AlignedData;
-    const chart = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
+    return { opts, data };
   }, [lines, labelOf, formatValue, axisValue, format, range, t]);
+  useUplot(box, chart.opts, chart.data);
 
   return (
     <figure className="report-block" data-chart={id} aria-labelledby={`${id}-title`}>
