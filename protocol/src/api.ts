@@ -72,7 +72,8 @@ export interface SeriesResponse {
   buckets: SeriesBucket[];
 }
 
-export type EnergyInterval = 'hour' | 'day' | 'week' | 'month';
+export const ENERGY_INTERVALS = ['hour', 'day', 'week', 'month'] as const;
+export type EnergyInterval = (typeof ENERGY_INTERVALS)[number];
 
 /** Consumption per calendar period from a cumulative counter (counter resets handled). */
 export interface EnergyResponse {

@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './api-energy.js';
 export * from './api-reports.js';
 export * from './commands.js';
 export * from './duration.js';

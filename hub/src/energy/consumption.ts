@@ -1,3 +1,4 @@
+import type { EnergyPeak, EnergyUsual } from '@caretaker/protocol';
 import { DateTime } from 'luxon';
 import { median } from 'simple-statistics';
 import { counterIncrements } from '../services/energy.js';
@@ -88,15 +89,6 @@ export function previousRange(range: Range, zone: string): Range {
   return { start: range.start - (range.end - range.start), end: range.start };
 }
 
-export interface Usual {
-  /** The median of the same hour of the week over the earlier weeks that have data. */
-  median: number;
-  low: number;
-  high: number;
-  /** How many earlier weeks it is taken from (at most USUAL_WEEKS). */
-  weeks: number;
-}
-
 /**
  * The usual for each hour: the same local hour of the week in each of the USUAL_WEEKS weeks
  * before (local time, so a daylight-saving change in between keeps "Monday 09:00"), summed over
@@ -106,7 +98,7 @@ export function usualPerHour(
   hourStarts: readonly number[],
   meters: readonly Hourly[],
   zone: string,
-): Array<Usual | null> {
+): Array<EnergyUsual | null> {
   return hourStarts.map((start) => {
     const local = DateTime.fromMillis(start, { zone });
     const samples: number[] = [];
@@ -133,23 +125,16 @@ export function usualPerHour(
   });
 }
 
-export interface Peak {
-  /** The highest mean power over a demand window (kW), summed over the meters. */
-  value: number;
-  /** When that window began. */
-  at: number;
-}
-
 /**
  * Peak demand of several meters together: their demand-window means added window by window
  * (the buckets of every meter start at the same instant), then the highest.
  */
-export function peakDemand(meters: ReadonlyArray<readonly AggregateBucket[]>): Peak | null {
+export function peakDemand(meters: ReadonlyArray<readonly AggregateBucket[]>): EnergyPeak | null {
   const sums = new Map<number, number>();
   for (const buckets of meters) {
     for (const bucket of buckets) sums.set(bucket.ts, (sums.get(bucket.ts) ?? 0) + bucket.mean);
   }
-  let peak: Peak | null = null;
+  let peak: EnergyPeak | null = null;
   for (const [at, value] of sums) {
     if (!peak || value > peak.value || (value === peak.value && at < peak.at)) peak = { value, at };
   }

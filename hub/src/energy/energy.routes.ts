@@ -1,10 +1,9 @@
-import { idSchema } from '@caretaker/protocol';
+import { ENERGY_GROUP_BY, ENERGY_INTERVALS, ENERGY_UTILITIES, idSchema } from '@caretaker/protocol';
 import express from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { actorRoute, parseOr400 } from '../http/route-helpers.js';
-import { ENERGY_INTERVALS } from '../services/energy.js';
-import { EnergyError, type EnergyService, GROUP_BY, UTILITY_NAMES, type When } from './energy.service.js';
+import { EnergyError, type EnergyService, type When } from './energy.service.js';
 
 /** GET /api/energy: the managers' energy figures (JSON), or their series as CSV (`format=csv`). */
 export interface EnergyRoutesDeps {
@@ -27,9 +26,9 @@ const whenParam = z.string().transform((raw, ctx): When => {
 
 export const energyQuery = z
   .object({
-    utility: z.enum(UTILITY_NAMES).default('electricity'),
+    utility: z.enum(ENERGY_UTILITIES).default('electricity'),
     interval: z.enum(ENERGY_INTERVALS).default('day'),
-    group_by: z.enum(GROUP_BY).default('site'),
+    group_by: z.enum(ENERGY_GROUP_BY).default('site'),
     from: whenParam.optional(),
     to: whenParam.optional(),
     site: idSchema.optional(),

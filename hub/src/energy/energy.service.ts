@@ -1,4 +1,14 @@
-import type { DeviceType } from '@caretaker/protocol';
+import {
+  type DeviceType,
+  type EnergyGroup,
+  type EnergyGroupBy,
+  type EnergyMover,
+  type EnergyPoint,
+  type EnergyReport,
+  type EnergyTotal,
+  type EnergyUtility,
+  UTILITY_METER_TYPE,
+} from '@caretaker/protocol';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime, IANAZone } from 'luxon';
 import { type Actor, canSeeSite } from '../people/actor.js';
@@ -11,7 +21,6 @@ import {
   HOUR,
   type Hourly,
   hourlyConsumption,
-  type Peak,
   peakDemand,
   previousRange,
   type Range,
@@ -20,7 +29,6 @@ import {
   sumPerPeriod,
   sumProrated,
   USUAL_WEEKS,
-  type Usual,
   usualPerHour,
   WEEK,
 } from './consumption.js';
@@ -35,9 +43,6 @@ export class EnergyError extends Error {
   }
 }
 
-export const UTILITY_NAMES = ['electricity', 'water', 'gas'] as const;
-export type Utility = (typeof UTILITY_NAMES)[number];
-
 interface UtilitySource {
   type: DeviceType;
   counter: string;
@@ -47,13 +52,16 @@ interface UtilitySource {
 }
 
 /** What each utility is read from: the meter type, its counter and (electricity) its power. */
-export const UTILITIES: Record<Utility, UtilitySource> = {
-  electricity: { type: 'power_meter', counter: 'import_energy', unit: 'kWh', power: 'active_power' },
-  water: { type: 'water_meter', counter: 'total_volume', unit: 'm3', power: null },
-  gas: { type: 'gas_meter', counter: 'total_volume', unit: 'm3', power: null },
+export const UTILITIES: Record<EnergyUtility, UtilitySource> = {
+  electricity: {
+    type: UTILITY_METER_TYPE.electricity,
+    counter: 'import_energy',
+    unit: 'kWh',
+    power: 'active_power',
+  },
+  water: { type: UTILITY_METER_TYPE.water, counter: 'total_volume', unit: 'm3', power: null },
+  gas: { type: UTILITY_METER_TYPE.gas, counter: 'total_volume', unit: 'm3', power: null },
 };
-export const GROUP_BY = ['site', 'building', 'meter'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
 
 export const DEFAULT_ZONE = 'Asia/Shanghai';
 /** Most periods of one query: six weeks of hours, five years of days. */
@@ -78,9 +86,9 @@ export interface MeterInfo {
 export type When = number | { date: string };
 
 export interface EnergyQuery {
-  utility: Utility;
+  utility: EnergyUtility;
   interval: EnergyInterval;
-  group_by: GroupBy;
+  group_by: EnergyGroupBy;
   /** An instant, or a calendar date: its midnight in the report's time zone (`to` is exclusive). */
   from?: When | undefined;
   to?: When | undefined;
@@ -88,72 +96,6 @@ export interface EnergyQuery {
   building?: string | undefined;
   meter?: string | undefined;
   tz?: string | undefined;
-}
-
-export interface EnergyPoint {
-  start: number;
-  end: number;
-  /** Consumption in the period; null for a period that has not begun. */
-  value: number | null;
-  /** The period at the same place of the previous range. */
-  previous_start: number | null;
-  previous: number | null;
-  /** Hourly views: the usual for this hour of the week. */
-  usual?: Usual | null;
-}
-
-export interface EnergyTotal {
-  value: number;
-  /** The whole previous range. */
-  previous: number;
-  /** The previous range up to the same point as this one (equal to `previous` once this one is over). */
-  previous_same_time: number;
-  change: number;
-  /** In percent of previous_same_time; null when that was 0. */
-  change_pct: number | null;
-}
-
-export interface EnergyGroup {
-  key: string;
-  site: string | null;
-  building: string | null;
-  meter: string | null;
-  name: string;
-  meters: string[];
-  series: EnergyPoint[];
-  total: EnergyTotal;
-  /** Electricity: the highest 15-minute mean active power, this range and the previous. */
-  peak: Peak | null;
-  previous_peak: Peak | null;
-}
-
-export interface EnergyMover extends EnergyTotal {
-  meter: string;
-  site: string;
-  building: string | null;
-  /** Names from the assets file (the ids when it has none). */
-  site_name: string;
-  building_name: string | null;
-}
-
-export interface EnergyReport {
-  utility: Utility;
-  unit: string;
-  /** Peak demand's unit (electricity). */
-  demand_unit: string | null;
-  interval: EnergyInterval;
-  group_by: GroupBy;
-  tz: string;
-  from: number;
-  to: number;
-  previous_from: number;
-  previous_to: number;
-  as_of: number;
-  /** Every meter in scope together. */
-  overall: EnergyGroup;
-  groups: EnergyGroup[];
-  /** Meters by the size of their change against the same time of the previous range. */
-  movers: EnergyMover[];
 }
 
 export interface EnergyServiceOptions {
@@ -493,7 +435,7 @@ function totalOf(value: number, previous: number, sameTime: number): EnergyTotal
   };
 }
 
-function groupsOf(data: readonly MeterData[], by: GroupBy): Map<string, MeterData[]> {
+function groupsOf(data: readonly MeterData[], by: EnergyGroupBy): Map<string, MeterData[]> {
   const groups = new Map<string, MeterData[]>();
   for (const entry of data) {
     const { meter } = entry;
