@@ -362,6 +362,15 @@ export class SqliteStore implements TimeSeriesStore {
         if (from < lo) readSamples(from, lo - 1);
         if (hi <= to) readSamples(hi, to);
       }
+      const summaryOf = (row: number[], bucket: number): Summary => {
+        // Only the columns the query needs are read (half the cost of a year of 15-minute rows);
+        // the bucket's bounds stand in for its first and last times, as no sample merged with
+        // it lies inside it.
+        const [, a, b, min, max] = row as [number, number, number, number, number];
+        return kind === 'aggregate'
+          ? { count: a, sum: b, min, max, firstTs: bucket, first: 0, lastTs: bucket + level - 1, last: 0 }
+          : { count: 0, sum: 0, min, max, firstTs: bucket, first: a, lastTs: bucket + level - 1, last: b };
+      };
       // Summary rows come in bucket order, so each query bucket's rows are neighbours.
       const out: Array<{ k: number; summary: Summary }> = [];
       let current: { k: number; summary: Summary } | null = null;
@@ -372,14 +381,7 @@ export class SqliteStore implements TimeSeriesStore {
           readSamples(bucket, bucket + level - 1);
           continue;
         }
-        // Only the columns the query needs are read (half the cost of a year of 15-minute rows);
-        // the bucket's bounds stand in for its first and last times, as no sample merged with
-        // it lies inside it.
-        const [, a, b, min, max] = row as number[] as [number, number, number, number, number];
-        const summary =
-          kind === 'aggregate'
-            ? { count: a, sum: b, min, max, firstTs: bucket, first: 0, lastTs: bucket + level - 1, last: 0 }
-            : { count: 0, sum: 0, min, max, firstTs: bucket, first: a, lastTs: bucket + level - 1, last: b };
+        const summary = summaryOf(row, bucket);
         if (current && current.k === k) merge(current.summary, summary);
         else {
           current = { k, summary };
