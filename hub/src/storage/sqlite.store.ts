@@ -84,7 +84,9 @@ export function rollupLevelFor(from: number, width: number): number | undefined 
  * quality) rows clustered by series and time (WITHOUT ROWID), so a year of readings stays
  * compact and a range query reads contiguous pages. Writes run on a thread of their own
  * (sqlite-writer.ts) with a second connection; WAL mode lets this one answer queries meanwhile.
- * Every statement is prepared once and parameterised.
+ * Every statement is prepared once and parameterised. The writer also keeps per-series summaries
+ * (sqlite-rollups.worker.js) from which the bucket queries answer at the cost of their buckets,
+ * not of their readings.
  */
 export class SqliteStore implements TimeSeriesStore {
   readonly kind = 'sqlite';
