@@ -108,7 +108,7 @@ export default function DevicePage() {
       <section aria-labelledby="charts-title">
         <div className="page-head">
           <h2 id="charts-title">{t('device.charts')}</h2>
-          <fieldset className="ranges">
+          <fieldset className="segmented ranges">
             <legend className="visually-hidden">{t('device.range')}</legend>
             {(Object.keys(RANGES) as RangeKey[]).map((key) => (
               <button

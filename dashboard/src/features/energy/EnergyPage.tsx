@@ -3,6 +3,8 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/client.js';
+import { DataTable } from '../../components/DataTable.js';
+import { LoadState } from '../../components/LoadState.js';
 import { useTitle } from '../../components/use-title.js';
 import {
   csvUrl,
@@ -86,7 +88,7 @@ export function EnergyPage() {
         <p className="muted">{t('energy.intro')}</p>
       </div>
       <form className="energy-filters" aria-label={t('energy.filters')} onSubmit={(e) => e.preventDefault()}>
-        <fieldset className="energy-utilities">
+        <fieldset className="segmented energy-utilities">
           <legend>{t('energy.utility.label')}</legend>
           {UTILITIES.map((u) => (
             <button
@@ -201,16 +203,12 @@ export function EnergyPage() {
           {t('energy.export')}
         </a>
       </form>
-      {loaded.status === 'loading' ? (
-        <p role="status" className="muted">
-          {t('energy.loading')}
-        </p>
-      ) : null}
-      {loaded.status === 'failed' ? (
-        <p role="alert" className="error" data-testid="energy-error">
-          {t('energy.failed', { error: loaded.error })}
-        </p>
-      ) : null}
+      <LoadState
+        loading={loaded.status === 'loading'}
+        loadingText={t('energy.loading')}
+        error={loaded.status === 'failed' ? t('energy.failed', { error: loaded.error }) : null}
+        errorTestId="energy-error"
+      />
       {loaded.status === 'ready' ? <EnergyBody report={loaded.report} /> : null}
     </section>
   );
@@ -275,36 +273,40 @@ function EnergyBody({ report }: { report: EnergyReport }) {
         </Suspense>
         <details className="energy-series">
           <summary>{t('energy.chart.table')}</summary>
-          <div className="table-wrap">
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">{t('energy.chart.period')}</th>
-                  <th scope="col" className="num">
-                    {t('energy.chart.current')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('energy.chart.previous')}
-                  </th>
-                  {hourly ? (
-                    <th scope="col" className="num">
-                      {t('energy.chart.usual')}
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody>
-                {overall.series.map((p) => (
-                  <tr key={p.start}>
-                    <th scope="row">{format.period(p.start)}</th>
-                    <td className="num">{p.value === null ? '—' : amount(p.value)}</td>
-                    <td className="num">{p.previous === null ? '—' : amount(p.previous)}</td>
-                    {hourly ? <td className="num">{p.usual ? amount(p.usual.median) : '—'}</td> : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={overall.series}
+            rowKey={(p) => p.start}
+            columns={[
+              {
+                key: 'period',
+                header: t('energy.chart.period'),
+                rowHeader: true,
+                cell: (p) => format.period(p.start),
+              },
+              {
+                key: 'current',
+                header: t('energy.chart.current'),
+                num: true,
+                cell: (p) => (p.value === null ? '—' : amount(p.value)),
+              },
+              {
+                key: 'previous',
+                header: t('energy.chart.previous'),
+                num: true,
+                cell: (p) => (p.previous === null ? '—' : amount(p.previous)),
+              },
+              ...(hourly
+                ? [
+                    {
+                      key: 'usual',
+                      header: t('energy.chart.usual'),
+                      num: true,
+                      cell: (p: EnergyGroup['series'][number]) => (p.usual ? amount(p.usual.median) : '—'),
+                    },
+                  ]
+                : []),
+            ]}
+          />
         </details>
       </figure>
       <GroupsTable report={report} format={format} amount={amount} demandUnit={demandUnit} />
@@ -314,39 +316,41 @@ function EnergyBody({ report }: { report: EnergyReport }) {
         {report.movers.length === 0 ? (
           <p className="muted">{t('energy.movers.none')}</p>
         ) : (
-          <div className="table-wrap">
-            <table className="table compact energy-table" data-testid="energy-movers">
-              <thead>
-                <tr>
-                  <th scope="col">{t('energy.movers.meter')}</th>
-                  <th scope="col" className="num">
-                    {t('energy.groups.value')}
-                  </th>
-                  <th scope="col" className="num energy-wide">
-                    {t('energy.groups.previous')}
-                  </th>
-                  <th scope="col">{t('energy.groups.change')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.movers.map((m) => (
-                  <tr key={m.meter} data-meter={m.meter}>
-                    <th scope="row">
-                      {m.meter}
-                      <span className="muted small energy-where">
-                        {[m.site_name, m.building_name].filter(Boolean).join(' / ')}
-                      </span>
-                    </th>
-                    <td className="num">{amount(m.value)}</td>
-                    <td className="num energy-wide">{amount(m.previous_same_time)}</td>
-                    <td>
-                      <ChangeText total={m} format={format} amount={amount} short />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={report.movers}
+            className="compact energy-table"
+            testId="energy-movers"
+            rowKey={(m) => m.meter}
+            rowData={(m) => ({ 'data-meter': m.meter })}
+            columns={[
+              {
+                key: 'meter',
+                header: t('energy.movers.meter'),
+                rowHeader: true,
+                cell: (m) => (
+                  <>
+                    {m.meter}
+                    <span className="muted small energy-where">
+                      {[m.site_name, m.building_name].filter(Boolean).join(' / ')}
+                    </span>
+                  </>
+                ),
+              },
+              { key: 'value', header: t('energy.groups.value'), num: true, cell: (m) => amount(m.value) },
+              {
+                key: 'previous',
+                header: t('energy.groups.previous'),
+                num: true,
+                className: 'energy-wide',
+                cell: (m) => amount(m.previous_same_time),
+              },
+              {
+                key: 'change',
+                header: t('energy.groups.change'),
+                cell: (m) => <ChangeText total={m} format={format} amount={amount} short />,
+              },
+            ]}
+          />
         )}
       </section>
     </>
@@ -370,38 +374,33 @@ function GroupsTable(props: {
           {t('energy.groups.none')}
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="table compact energy-table" data-testid="energy-groups">
-            <thead>
-              <tr>
-                <th scope="col">{t('energy.groups.name')}</th>
-                <th scope="col" className="num">
-                  {t('energy.groups.value')}
-                </th>
-                <th scope="col">{t('energy.groups.change')}</th>
-                {report.demand_unit ? (
-                  <th scope="col" className="num energy-wide">
-                    {t('energy.groups.peak')}
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {report.groups.map((g: EnergyGroup) => (
-                <tr key={g.key} data-group={g.key}>
-                  <th scope="row">{g.name}</th>
-                  <td className="num">{amount(g.total.value)}</td>
-                  <td>
-                    <ChangeText total={g.total} format={format} amount={amount} short />
-                  </td>
-                  {report.demand_unit ? (
-                    <td className="num energy-wide">{g.peak ? amount(g.peak.value, demandUnit) : '—'}</td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={report.groups}
+          className="compact energy-table"
+          testId="energy-groups"
+          rowKey={(g) => g.key}
+          rowData={(g) => ({ 'data-group': g.key })}
+          columns={[
+            { key: 'name', header: t('energy.groups.name'), rowHeader: true, cell: (g) => g.name },
+            { key: 'value', header: t('energy.groups.value'), num: true, cell: (g) => amount(g.total.value) },
+            {
+              key: 'change',
+              header: t('energy.groups.change'),
+              cell: (g) => <ChangeText total={g.total} format={format} amount={amount} short />,
+            },
+            ...(report.demand_unit
+              ? [
+                  {
+                    key: 'peak',
+                    header: t('energy.groups.peak'),
+                    num: true,
+                    className: 'energy-wide',
+                    cell: (g: EnergyGroup) => (g.peak ? amount(g.peak.value, demandUnit) : '—'),
+                  },
+                ]
+              : []),
+          ]}
+        />
       )}
     </section>
   );

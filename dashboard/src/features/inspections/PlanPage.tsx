@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
+import { DataTable } from '../../components/DataTable.js';
 import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { type Formatters, useFormat } from '../../i18n/format.js';
@@ -9,7 +10,7 @@ import { LoadProblem, StatusLabel, useLoad, useMaintenanceVersion, useWordsConte
 import { inspectionsApi, type Plan, type PlanReport } from './inspections.api.js';
 import { loadCatalogue } from './PlansPage.js';
 import { PERIODS, type PeriodName, periodRange } from './period.js';
-import { objectNames, PlanBadge, PlanCounts, PlanSchedule } from './plan-parts.js';
+import { objectNames, PlanBadge, PlanRecord, PlanSchedule } from './plan-parts.js';
 
 /**
  * One plan: its schedule and who does it, its occurrences (done, overdue, skipped) and its
@@ -104,22 +105,7 @@ export function PlanPage() {
             </dd>
           </div>
         ) : null}
-        <div>
-          <dt>{t('inspections.plansPage.lastDone')}</dt>
-          <dd>
-            {plan.stats.last_done_at !== null ? (
-              <When ms={plan.stats.last_done_at} format={format.dateTime} />
-            ) : (
-              t('inspections.plansPage.never')
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>{t('inspections.plansPage.counts')}</dt>
-          <dd>
-            <PlanCounts plan={plan} format={format} />
-          </dd>
-        </div>
+        <PlanRecord plan={plan} format={format} />
       </dl>
 
       <h2>{t('inspections.planPage.occurrences')}</h2>
@@ -193,8 +179,8 @@ function PlanReportSection({ plan, format, version }: { plan: Plan; format: Form
   return (
     <section aria-labelledby="insp-report-title" className="insp-report" data-testid="plan-report">
       <h2 id="insp-report-title">{t('inspections.planPage.report')}</h2>
-      <div className="insp-report-controls">
-        <fieldset className="ranges">
+      <div className="toolbar insp-report-controls">
+        <fieldset className="segmented ranges">
           <legend className="visually-hidden">{t('inspections.planPage.period')}</legend>
           {PERIODS.map((name) => (
             <button key={name} type="button" aria-pressed={period === name} onClick={() => choose(name)}>
@@ -244,72 +230,63 @@ function ReportTables({ report, format }: { report: PlanReport; format: Formatte
         </div>
       </dl>
       {report.occurrences.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table compact" data-testid="report-occurrences">
-            <thead>
-              <tr>
-                <th scope="col">{t('inspections.planPage.occurrence')}</th>
-                <th scope="col">{t('inspections.planPage.state')}</th>
-                <th scope="col">{t('inspections.planPage.order')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.occurrences.map((o) => (
-                <tr key={o.inspection_id}>
-                  <td>
-                    <When ms={o.occurrence_at} format={format.dateTime} />
-                  </td>
-                  <td>
-                    <StatusLabel status={o.status} />{' '}
-                    <span className="muted small">
-                      ({format.number(o.answered)} / {format.number(o.items)})
-                    </span>
-                  </td>
-                  <td>{o.order_code ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={report.occurrences}
+          testId="report-occurrences"
+          rowKey={(o) => o.inspection_id}
+          columns={[
+            {
+              key: 'occurrence',
+              header: t('inspections.planPage.occurrence'),
+              cell: (o) => <When ms={o.occurrence_at} format={format.dateTime} />,
+            },
+            {
+              key: 'state',
+              header: t('inspections.planPage.state'),
+              cell: (o) => (
+                <>
+                  <StatusLabel status={o.status} />{' '}
+                  <span className="muted small">
+                    ({format.number(o.answered)} / {format.number(o.items)})
+                  </span>
+                </>
+              ),
+            },
+            { key: 'order', header: t('inspections.planPage.order'), cell: (o) => o.order_code ?? '—' },
+          ]}
+        />
       ) : null}
       <h3>{t('inspections.planPage.failedItems')}</h3>
       {report.failed_items.length === 0 ? (
         <p className="muted">{t('inspections.planPage.noFailedItems')}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table compact" data-testid="report-failed">
-            <thead>
-              <tr>
-                <th scope="col">{t('inspections.planPage.item')}</th>
-                <th scope="col" className="num">
-                  {t('inspections.planPage.value')}
-                </th>
-                <th scope="col">{t('inspections.planPage.repair')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.failed_items.map((f) => (
-                <tr key={`${f.inspection_id}-${f.object}-${f.label}`}>
-                  <td>
-                    {f.object}: {f.label}
-                  </td>
-                  <td className="num">
-                    {f.value === null ? '—' : `${format.number(f.value)}${f.unit ? ` ${f.unit}` : ''}`}
-                  </td>
-                  <td>
-                    {f.repair_order_id !== null ? (
-                      <Link to={`/orders/${f.repair_order_id}`}>
-                        {f.repair_order_code ?? `#${f.repair_order_id}`}
-                      </Link>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={report.failed_items}
+          testId="report-failed"
+          rowKey={(f) => `${f.inspection_id}-${f.object}-${f.label}`}
+          columns={[
+            { key: 'item', header: t('inspections.planPage.item'), cell: (f) => `${f.object}: ${f.label}` },
+            {
+              key: 'value',
+              header: t('inspections.planPage.value'),
+              num: true,
+              cell: (f) =>
+                f.value === null ? '—' : `${format.number(f.value)}${f.unit ? ` ${f.unit}` : ''}`,
+            },
+            {
+              key: 'repair',
+              header: t('inspections.planPage.repair'),
+              cell: (f) =>
+                f.repair_order_id !== null ? (
+                  <Link to={`/orders/${f.repair_order_id}`}>
+                    {f.repair_order_code ?? `#${f.repair_order_id}`}
+                  </Link>
+                ) : (
+                  '—'
+                ),
+            },
+          ]}
+        />
       )}
     </>
   );

@@ -5,7 +5,7 @@ import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { LoadProblem, useLoad, useMaintenanceVersion, useWordsContext, When } from './common.js';
 import { inspectionsApi } from './inspections.api.js';
-import { type Catalogue, objectNames, PlanBadge, PlanCounts, PlanSchedule } from './plan-parts.js';
+import { type Catalogue, objectNames, PlanBadge, PlanRecord, PlanSchedule } from './plan-parts.js';
 
 /** Loads the plans with the objects and templates their names come from. */
 export async function loadCatalogue(signal: AbortSignal): Promise<Catalogue> {
@@ -78,22 +78,7 @@ export function PlansPage() {
                   </dd>
                 </div>
               ) : null}
-              <div>
-                <dt>{t('inspections.plansPage.lastDone')}</dt>
-                <dd data-testid="plan-last-done">
-                  {plan.stats.last_done_at !== null ? (
-                    <When ms={plan.stats.last_done_at} format={format.dateTime} />
-                  ) : (
-                    t('inspections.plansPage.never')
-                  )}
-                </dd>
-              </div>
-              <div>
-                <dt>{t('inspections.plansPage.counts')}</dt>
-                <dd>
-                  <PlanCounts plan={plan} format={format} />
-                </dd>
-              </div>
+              <PlanRecord plan={plan} format={format} testId="plan-last-done" />
             </dl>
           </li>
         ))}

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { Formatters } from '../../i18n/format.js';
+import { When } from './common.js';
 import type { InspectionObject, Plan, Template } from './inspections.api.js';
 import { scheduleWords, usageProgress, type WordsContext } from './schedule-words.js';
 
@@ -74,5 +75,33 @@ export function PlanCounts({ plan, format }: { plan: Plan; format: Formatters })
         </span>
       ))}
     </span>
+  );
+}
+
+/**
+ * A plan's record as two facts of its `<dl>`: when it was last done (or never) and its counts
+ * of overdue, skipped and done occurrences.
+ */
+export function PlanRecord({ plan, format, testId }: { plan: Plan; format: Formatters; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <div>
+        <dt>{t('inspections.plansPage.lastDone')}</dt>
+        <dd data-testid={testId}>
+          {plan.stats.last_done_at !== null ? (
+            <When ms={plan.stats.last_done_at} format={format.dateTime} />
+          ) : (
+            t('inspections.plansPage.never')
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>{t('inspections.plansPage.counts')}</dt>
+        <dd>
+          <PlanCounts plan={plan} format={format} />
+        </dd>
+      </div>
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { FormOutcome } from '../../components/LoadState.js';
 import {
   type Candidate,
   errorText,
@@ -126,16 +127,7 @@ export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: 
           onCancel={() => setOpen(null)}
         />
       ) : null}
-      {error ? (
-        <p className="banner" role="alert" data-testid="action-error">
-          {error}
-        </p>
-      ) : null}
-      {message ? (
-        <p className="ok" role="status">
-          {message}
-        </p>
-      ) : null}
+      <FormOutcome error={error} done={message} errorTestId="action-error" />
     </section>
   );
 }

@@ -1,6 +1,8 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { FormOutcome } from '../../components/LoadState.js';
+import { SelectField } from '../../components/SelectField.js';
 import { useTitle } from '../../components/use-title.js';
 import { useLayout, useLiveStore } from '../../store/hooks.js';
 import { problemName } from './badges.js';
@@ -93,56 +95,44 @@ export function CreateOrderPage() {
       </p>
       <h1 id="create-title">{t('orders.create.heading')}</h1>
       <form className="panel order-form" onSubmit={(e) => void submit(e)}>
-        <label htmlFor={`${id}-device`}>
-          {t('orders.create.device')}
-          <select id={`${id}-device`} value={device} onChange={(e) => setDevice(e.target.value)}>
-            <option value="">{t('orders.create.noDevice')}</option>
-            {devices.map((d) => (
-              <option key={d.summary.id} value={d.summary.id}>
-                {d.summary.id} · {t(`types.${d.summary.type}`, { defaultValue: d.summary.type })} ·{' '}
-                {d.site.name}
-                {d.building ? ` · ${d.building.name}` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          id={`${id}-device`}
+          label={t('orders.create.device')}
+          value={device}
+          onChange={setDevice}
+          options={devices.map((d) => ({
+            value: d.summary.id,
+            label: `${d.summary.id} · ${t(`types.${d.summary.type}`, { defaultValue: d.summary.type })} · ${d.site.name}${d.building ? ` · ${d.building.name}` : ''}`,
+          }))}
+        >
+          <option value="">{t('orders.create.noDevice')}</option>
+        </SelectField>
         {!chosen ? (
-          <label htmlFor={`${id}-site`}>
-            {t('orders.create.site')}
-            <select id={`${id}-site`} required value={site} onChange={(e) => setSite(e.target.value)}>
-              <option value="" />
-              {layout.sites.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : null}
-        <label htmlFor={`${id}-type`}>
-          {t('orders.create.problemType')}
-          <select id={`${id}-type`} value={problemType} onChange={(e) => pickType(e.target.value)}>
-            {types.map((type) => (
-              <option key={type} value={type}>
-                {problemName(t, type)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label htmlFor={`${id}-priority`}>
-          {t('orders.create.priority')}
-          <select
-            id={`${id}-priority`}
-            value={priority}
-            onChange={(e) => setPriority(Number(e.target.value))}
+          <SelectField
+            id={`${id}-site`}
+            label={t('orders.create.site')}
+            required
+            value={site}
+            onChange={setSite}
+            options={layout.sites.map((s) => ({ value: s.id, label: s.name }))}
           >
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {t(`orders.priority.p${p}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+            <option value="" />
+          </SelectField>
+        ) : null}
+        <SelectField
+          id={`${id}-type`}
+          label={t('orders.create.problemType')}
+          value={problemType}
+          onChange={pickType}
+          options={types.map((type) => ({ value: type, label: problemName(t, type) }))}
+        />
+        <SelectField
+          id={`${id}-priority`}
+          label={t('orders.create.priority')}
+          value={priority}
+          onChange={(p) => setPriority(Number(p))}
+          options={PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
+        />
         <label htmlFor={`${id}-title`}>
           {t('orders.create.titleField')}
           <input
@@ -172,11 +162,7 @@ export function CreateOrderPage() {
             onChange={(e) => setDescription(e.target.value)}
           />
         </label>
-        {error ? (
-          <p className="banner" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormOutcome error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('orders.create.creating') : t('orders.create.submit')}
         </button>

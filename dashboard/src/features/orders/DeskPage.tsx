@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
 import { useSession } from '../../auth/session.js';
+import { LoadState } from '../../components/LoadState.js';
+import { SelectField } from '../../components/SelectField.js';
 import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
@@ -87,18 +89,13 @@ export function DeskPage() {
         ) : null}
       </div>
       <Filters filters={filters} update={update} orders={data?.orders ?? []} />
-      {error ? (
-        <p className="banner" role="alert">
-          {t('orders.desk.failed', { error })}
-        </p>
-      ) : null}
-      {data === null ? (
-        error ? null : (
-          <p className="muted" role="status">
-            {t('orders.desk.loading')}
-          </p>
-        )
-      ) : (
+      <LoadState
+        loading={data === null}
+        loadingText={t('orders.desk.loading')}
+        error={error ? t('orders.desk.failed', { error }) : null}
+        errorClassName="banner"
+      />
+      {data === null ? null : (
         <>
           <p className="muted small" role="status" data-testid="desk-count">
             {t('orders.desk.count', { count: data.total })}
@@ -157,7 +154,7 @@ function Filters({
       aria-label={t('orders.desk.filters')}
       onSubmit={(e) => e.preventDefault()}
     >
-      <fieldset className="view-switch">
+      <fieldset className="segmented view-switch">
         <legend className="visually-hidden">{t('orders.desk.view')}</legend>
         {(['list', 'board'] as const).map((view) => (
           <button
@@ -171,36 +168,24 @@ function Filters({
           </button>
         ))}
       </fieldset>
-      <label htmlFor={`${id}-site`}>
-        {t('orders.desk.site')}
-        <select
-          id={`${id}-site`}
-          value={filters.site ?? ''}
-          onChange={(e) => update({ site: e.target.value || undefined })}
-        >
-          <option value="">{t('orders.desk.anySite')}</option>
-          {sites.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label htmlFor={`${id}-priority`}>
-        {t('orders.desk.priority')}
-        <select
-          id={`${id}-priority`}
-          value={filters.priority ?? ''}
-          onChange={(e) => update({ priority: e.target.value ? Number(e.target.value) : undefined })}
-        >
-          <option value="">{t('orders.desk.anyPriority')}</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {t(`orders.priority.p${p}`)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        id={`${id}-site`}
+        label={t('orders.desk.site')}
+        value={filters.site ?? ''}
+        onChange={(site) => update({ site: site || undefined })}
+        options={sites.map((s) => ({ value: s.id, label: s.name }))}
+      >
+        <option value="">{t('orders.desk.anySite')}</option>
+      </SelectField>
+      <SelectField
+        id={`${id}-priority`}
+        label={t('orders.desk.priority')}
+        value={filters.priority ?? ''}
+        onChange={(priority) => update({ priority: priority ? Number(priority) : undefined })}
+        options={PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
+      >
+        <option value="">{t('orders.desk.anyPriority')}</option>
+      </SelectField>
       <label htmlFor={`${id}-status`}>
         {t('orders.desk.status')}
         <select
@@ -229,33 +214,26 @@ function Filters({
           ))}
         </select>
       </label>
-      <label htmlFor={`${id}-assignee`}>
-        {t('orders.desk.assignee')}
-        <select
-          id={`${id}-assignee`}
-          value={filters.assignee ?? ''}
-          onChange={(e) => update({ assignee: e.target.value || undefined })}
-        >
-          <option value="">{t('orders.desk.anyone')}</option>
-          <option value="me">{t('orders.desk.mine')}</option>
-          {assignees.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label htmlFor={`${id}-sort`}>
-        {t('orders.desk.sort')}
-        <select
-          id={`${id}-sort`}
-          value={filters.sort}
-          onChange={(e) => update({ sort: e.target.value === 'newest' ? 'newest' : 'urgent' })}
-        >
-          <option value="urgent">{t('orders.desk.sortUrgent')}</option>
-          <option value="newest">{t('orders.desk.sortNewest')}</option>
-        </select>
-      </label>
+      <SelectField
+        id={`${id}-assignee`}
+        label={t('orders.desk.assignee')}
+        value={filters.assignee ?? ''}
+        onChange={(assignee) => update({ assignee: assignee || undefined })}
+        options={assignees.map((a) => ({ value: a, label: a }))}
+      >
+        <option value="">{t('orders.desk.anyone')}</option>
+        <option value="me">{t('orders.desk.mine')}</option>
+      </SelectField>
+      <SelectField
+        id={`${id}-sort`}
+        label={t('orders.desk.sort')}
+        value={filters.sort}
+        onChange={(sort) => update({ sort: sort === 'newest' ? 'newest' : 'urgent' })}
+        options={[
+          { value: 'urgent', label: t('orders.desk.sortUrgent') },
+          { value: 'newest', label: t('orders.desk.sortNewest') },
+        ]}
+      />
       <label className="check-label" htmlFor={`${id}-overdue`}>
         <input
           id={`${id}-overdue`}

@@ -1,6 +1,8 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/permissions.js';
+import { DataTable } from '../../components/DataTable.js';
+import { FormOutcome } from '../../components/LoadState.js';
 import { useFormat } from '../../i18n/format.js';
 import {
   CLOSED_STATUSES,
@@ -60,36 +62,24 @@ export function PartsPanel({
       ) : null}
       {parts && parts.parts.length === 0 ? <p className="muted">{t('orders.parts.none')}</p> : null}
       {parts && parts.parts.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th scope="col">{t('orders.parts.part')}</th>
-                <th scope="col">{t('orders.parts.issued')}</th>
-                <th scope="col">{t('orders.parts.returned')}</th>
-                <th scope="col">{t('orders.parts.used')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {parts.parts.map((p) => (
-                <tr key={p.part_no}>
-                  <th scope="row">
-                    {p.part_no} · {p.name}
-                  </th>
-                  <td className="num">
-                    {format.number(p.issued)} {p.unit}
-                  </td>
-                  <td className="num">
-                    {format.number(p.returned)} {p.unit}
-                  </td>
-                  <td className="num">
-                    {format.number(p.used)} {p.unit}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={parts.parts}
+          rowKey={(p) => p.part_no}
+          columns={[
+            {
+              key: 'part',
+              header: t('orders.parts.part'),
+              rowHeader: true,
+              cell: (p) => `${p.part_no} · ${p.name}`,
+            },
+            ...(['issued', 'returned', 'used'] as const).map((k) => ({
+              key: k,
+              header: t(`orders.parts.${k}`),
+              num: true,
+              cell: (p: OrderParts['parts'][number]) => `${format.number(p[k])} ${p.unit}`,
+            })),
+          ]}
+        />
       ) : null}
       {mayMove ? <PartsForm order={order} onDone={onDone} /> : null}
     </section>
@@ -145,7 +135,7 @@ function PartsForm({ order, onDone }: { order: WorkOrder; onDone: () => void }) 
   if (stock && stock.length === 0) return <p className="muted small">{t('orders.parts.noStock')}</p>;
   return (
     <form className="parts-form" onSubmit={(e) => void submit(e)}>
-      <fieldset className="view-switch">
+      <fieldset className="segmented view-switch">
         <legend className="visually-hidden">{t('orders.parts.heading')}</legend>
         {(['issue', 'return'] as const).map((a) => (
           <button key={a} type="button" aria-pressed={action === a} onClick={() => setAction(a)}>
@@ -186,16 +176,7 @@ function PartsForm({ order, onDone }: { order: WorkOrder; onDone: () => void }) 
       <button type="submit" className="primary" disabled={busy || !choice}>
         {t('orders.parts.submit')}
       </button>
-      {error ? (
-        <p className="banner" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {done ? (
-        <p className="ok" role="status">
-          {t('orders.parts.recorded')}
-        </p>
-      ) : null}
+      <FormOutcome error={error} done={done ? t('orders.parts.recorded') : null} />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { type ChangeEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../auth/session.js';
+import { FormOutcome } from '../../components/LoadState.js';
 import { useFormat } from '../../i18n/format.js';
 import { type Attachment, errorText, ordersApi, type WorkOrder } from './orders.api.js';
 
@@ -93,16 +94,7 @@ export function PhotosPanel({
           </p>
         </div>
       ) : null}
-      {error ? (
-        <p className="banner" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {done ? (
-        <p className="ok" role="status">
-          {t('orders.photos.uploaded')}
-        </p>
-      ) : null}
+      <FormOutcome error={error} done={done ? t('orders.photos.uploaded') : null} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type uPlot from 'uplot';
 import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
 import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
+import { DataTable } from '../../components/DataTable.js';
 import type { ReportFormat } from './report-format.js';
 import type { Lines } from './report-shape.js';
 
@@ -89,33 +90,29 @@ export function LineChart(props: LineChartProps) {
           aria-label={t('reports.chart.summary', { title, months: lines.labels.length })}
         />
       </div>
-      <div className="table-wrap report-table">
-        <table className="table compact" data-table={id}>
-          <caption className="visually-hidden">{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('reports.table.month')}</th>
-              {lines.series.map((s) => (
-                <th scope="col" className="num" key={s.key}>
-                  {labelOf(s.key)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {lines.labels.map((label, i) => (
-              <tr key={label} data-month={label}>
-                <th scope="row">{format.month(label)}</th>
-                {lines.series.map((s) => (
-                  <td className="num" key={s.key} data-key={s.key}>
-                    {cell ? cell(s.key, i) : formatValue(s.values[i] ?? null)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={lines.labels}
+        wrapClassName="report-table"
+        data={{ 'data-table': id }}
+        caption={title}
+        rowKey={(label) => label}
+        rowData={(label) => ({ 'data-month': label })}
+        columns={[
+          {
+            key: 'month',
+            header: t('reports.table.month'),
+            rowHeader: true,
+            cell: (label) => format.month(label),
+          },
+          ...lines.series.map((s) => ({
+            key: s.key,
+            header: labelOf(s.key),
+            num: true,
+            dataKey: s.key,
+            cell: (_label: string, i: number) => (cell ? cell(s.key, i) : formatValue(s.values[i] ?? null)),
+          })),
+        ]}
+      />
     </figure>
   );
 }

@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
+import { LoadState } from '../../components/LoadState.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { LineChart } from './LineChart.js';
@@ -118,8 +119,8 @@ export function ReportsPage() {
         <h1 id="reports-title">{t('reports.title')}</h1>
         <p className="muted">{t('reports.intro')}</p>
       </div>
-      <div className="report-filters">
-        <fieldset className="ranges">
+      <div className="toolbar report-filters">
+        <fieldset className="segmented ranges">
           <legend className="visually-hidden">{t('reports.range.label')}</legend>
           {PRESETS.map((p) => (
             <button
@@ -155,16 +156,11 @@ export function ReportsPage() {
           </a>
         ) : null}
       </div>
-      {loaded.status === 'loading' ? (
-        <p role="status" className="muted">
-          {t('reports.loading')}
-        </p>
-      ) : null}
-      {loaded.status === 'failed' ? (
-        <p role="alert" className="error">
-          {t('reports.failed', { error: loaded.error })}
-        </p>
-      ) : null}
+      <LoadState
+        loading={loaded.status === 'loading'}
+        loadingText={t('reports.loading')}
+        error={loaded.status === 'failed' ? t('reports.failed', { error: loaded.error }) : null}
+      />
       {loaded.status === 'ready' && ranges ? (
         <ReportBody
           report={loaded.report}
@@ -302,7 +298,7 @@ function ReportBody({ report, previous, query, compare, siteName, format, asOf }
         intro={t('reports.onTime.intro')}
         csv={csvUrl('on-time', query)}
       >
-        <fieldset className="ranges">
+        <fieldset className="segmented ranges">
           <legend>{t('reports.onTime.limit')}</legend>
           {(['completion', 'response'] as const).map((l) => (
             <button

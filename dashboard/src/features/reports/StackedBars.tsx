@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { DataTable } from '../../components/DataTable.js';
 import type { ReportFormat } from './report-format.js';
 import type { Stacks } from './report-shape.js';
 
@@ -58,39 +59,36 @@ export function StackedBars({ id, title, data, labelOf, format }: StackedBarsPro
           </ul>
         ) : null}
       </div>
-      <div className="table-wrap report-table">
-        <table className="table compact" data-table={id}>
-          <caption className="visually-hidden">{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('reports.table.month')}</th>
-              {keys.map((key) => (
-                <th scope="col" className="num" key={key}>
-                  {labelOf(key)}
-                </th>
-              ))}
-              <th scope="col" className="num">
-                {t('reports.table.total')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.label} data-month={row.label}>
-                <th scope="row">{format.month(row.label)}</th>
-                {keys.map((key) => (
-                  <td className="num" key={key} data-key={key}>
-                    {format.count(row.values[key] ?? 0)}
-                  </td>
-                ))}
-                <td className="num" data-key="total">
-                  {format.count(row.total)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={rows}
+        wrapClassName="report-table"
+        data={{ 'data-table': id }}
+        caption={title}
+        rowKey={(row) => row.label}
+        rowData={(row) => ({ 'data-month': row.label })}
+        columns={[
+          {
+            key: 'month',
+            header: t('reports.table.month'),
+            rowHeader: true,
+            cell: (row) => format.month(row.label),
+          },
+          ...keys.map((key) => ({
+            key,
+            header: labelOf(key),
+            num: true,
+            dataKey: key,
+            cell: (row: Stacks['rows'][number]) => format.count(row.values[key] ?? 0),
+          })),
+          {
+            key: 'total',
+            header: t('reports.table.total'),
+            num: true,
+            dataKey: 'total',
+            cell: (row) => format.count(row.total),
+          },
+        ]}
+      />
     </figure>
   );
 }
