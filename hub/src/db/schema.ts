@@ -1,3 +1,4 @@
+import type { WorkOrderStatus } from '@caretaker/protocol';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AlarmAcknowledgementTables } from '../alarms/acknowledgement.service.js';
 import type { DetectorStateTables } from '../alarms/detector-state.js';
@@ -51,28 +52,8 @@ export interface AlarmsTable {
   updated_at: number;
 }
 
-export type WorkOrderStatus =
-  | 'pending_acceptance'
-  | 'to_dispatch'
-  | 'in_repair'
-  | 'awaiting_check'
-  /** Moved into a plan with a supervisor's approval: open, but its clock is stopped. */
-  | 'deferred'
-  | 'completed'
-  | 'closed'
-  | 'cancelled';
-/** Every status; open ones are all but the closed ones. */
-export const ORDER_STATUSES: readonly WorkOrderStatus[] = [
-  'pending_acceptance',
-  'to_dispatch',
-  'in_repair',
-  'awaiting_check',
-  'deferred',
-  'completed',
-  'closed',
-  'cancelled',
-];
-export const CLOSED_ORDER_STATUSES: readonly WorkOrderStatus[] = ['completed', 'closed', 'cancelled'];
+/** The statuses are part of the API (protocol/src/api-orders.ts); re-exported for the hub's modules. */
+export { CLOSED_ORDER_STATUSES, ORDER_STATUSES, type WorkOrderStatus } from '@caretaker/protocol';
 
 export interface WorkOrdersTable {
   id: Generated<number>;

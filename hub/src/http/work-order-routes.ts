@@ -1,3 +1,4 @@
+import type { OrderDetail, OrderEvidence, WorkflowResponse, WorkOrder } from '@caretaker/protocol';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
@@ -40,8 +41,8 @@ export interface WorkOrderRoutesDeps {
   publicUrl?: string;
 }
 
-function present(order: WorkOrderRow) {
-  return { ...order, evidence: JSON.parse(order.evidence || '{}') as unknown };
+function present(order: WorkOrderRow): WorkOrder {
+  return { ...order, evidence: JSON.parse(order.evidence || '{}') as OrderEvidence };
 }
 
 function presentReport(report: QrReportRow) {
@@ -120,7 +121,7 @@ export function workOrderRoutes(deps: WorkOrderRoutesDeps): express.Router {
   }).single('file');
 
   router.get('/workflow', (_req, res) => {
-    res.json({ statuses: ORDER_STATUSES, ...describeWorkflow(workflow.workflow) });
+    res.json({ statuses: ORDER_STATUSES, ...describeWorkflow(workflow.workflow) } satisfies WorkflowResponse);
   });
 
   router.get(
@@ -175,12 +176,15 @@ export function workOrderRoutes(deps: WorkOrderRoutesDeps): express.Router {
       ]);
       res.json({
         work_order: present(order),
-        events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail || '{}') as unknown })),
+        events: events.map((e) => ({
+          ...e,
+          detail: JSON.parse(e.detail || '{}') as Record<string, unknown>,
+        })),
         alarms,
         assignees,
         attachments: files,
         actions_allowed: allowed,
-      });
+      } satisfies OrderDetail);
     }),
   );
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OrderParts, PartMovement, StockLevel } from '@caretaker/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/database.js';
 import { CLOSED_ORDER_STATUSES, type Database, type WorkOrderRow } from '../db/schema.js';
@@ -52,40 +53,6 @@ export interface LowStockNotice {
   movement_id: number | null;
 }
 export type LowStockListener = (notice: LowStockNotice) => void;
-
-/** A ledger row as the API shows it (quantities in units). */
-export interface MovementView {
-  id: number;
-  ts: number;
-  kind: MovementKind;
-  part_id: number;
-  part_no: string;
-  store_id: number;
-  store: string;
-  site: string;
-  quantity: number;
-  balance_after: number;
-  unit: string;
-  order_id: number | null;
-  transfer_id: string | null;
-  reason: string | null;
-  reference: string | null;
-  actor: string;
-}
-
-export interface StockView {
-  part_id: number;
-  part_no: string;
-  name: string;
-  unit: string;
-  store_id: number;
-  store: string;
-  site: string;
-  quantity: number;
-  min_quantity: number;
-  low: boolean;
-  updated_at: number;
-}
 
 interface Move {
   part: PartRow;
@@ -261,7 +228,7 @@ export class PartsService {
   async listStock(
     actor: Actor,
     filter: { part?: Ref; store?: Ref; site?: string; low?: boolean } = {},
-  ): Promise<StockView[]> {
+  ): Promise<StockLevel[]> {
     let q = this.db
       .selectFrom('stock')
       .innerJoin('parts', 'parts.id', 'stock.part_id')
@@ -302,7 +269,10 @@ export class PartsService {
    * Sets the minimum level of a part in a store (0: none). A stock already below the new minimum
    * raises its alert at once; one at or above it clears an open alert.
    */
-  async setMinimum(actor: Actor, input: { part: Ref; store: Ref; min_quantity: number }): Promise<StockView> {
+  async setMinimum(
+    actor: Actor,
+    input: { part: Ref; store: Ref; min_quantity: number },
+  ): Promise<StockLevel> {
     this.require(actor, 'parts.manage');
     const min = toMilli(input.min_quantity);
     await this.tx(async (trx, notices) => {
@@ -325,7 +295,7 @@ export class PartsService {
   async receive(
     actor: Actor,
     input: { part: Ref; store: Ref; quantity: number; reference?: string | null; reason?: string | null },
-  ): Promise<MovementView> {
+  ): Promise<PartMovement> {
     this.require(actor, 'parts.manage');
     return this.tx(async (trx, notices) => {
       const part = await this.part(input.part, trx);
@@ -358,7 +328,7 @@ export class PartsService {
       reason: string;
       reference?: string | null;
     },
-  ): Promise<MovementView> {
+  ): Promise<PartMovement> {
     this.require(actor, 'parts.manage');
     return this.tx(async (trx, notices) => {
       const part = await this.part(input.part, trx);
@@ -396,7 +366,7 @@ export class PartsService {
   async transfer(
     actor: Actor,
     input: { part: Ref; store: Ref; to_store: Ref; quantity: number; reason?: string | null },
-  ): Promise<{ out: MovementView; in: MovementView }> {
+  ): Promise<{ out: PartMovement; in: PartMovement }> {
     this.require(actor, 'parts.manage');
     return this.tx(async (trx, notices) => {
       const part = await this.part(input.part, trx);
@@ -444,7 +414,7 @@ export class PartsService {
     orderId: number,
     kind: 'issue' | 'return',
     input: { part: Ref; store: Ref; quantity: number; note?: string },
-  ): Promise<MovementView> {
+  ): Promise<PartMovement> {
     if (!may(actor, 'parts.use')) throw new PartsError(403, 'role: your role may not use parts on orders');
     return this.tx(async (trx, notices) => {
       const order = await this.visibleOrder(actor, orderId, trx);
@@ -511,7 +481,7 @@ export class PartsService {
   }
 
   /** An order's parts: every movement and the net quantity per part. */
-  async orderParts(actor: Actor, orderId: number) {
+  async orderParts(actor: Actor, orderId: number): Promise<OrderParts> {
     const order = await this.visibleOrder(actor, orderId, this.db);
     const movements = await this.movementQuery(this.db)
       .where('stock_movements.order_id', '=', order.id)
@@ -553,7 +523,7 @@ export class PartsService {
     actor: Actor,
     ref: Ref,
     filter: { store?: Ref; from?: number; to?: number; limit?: number } = {},
-  ): Promise<MovementView[]> {
+  ): Promise<PartMovement[]> {
     const part = await this.part(ref);
     let q = this.movementQuery(this.db).where('stock_movements.part_id', '=', part.id);
     if (filter.store !== undefined)
@@ -709,7 +679,7 @@ export class PartsService {
     return Number(row.quantity);
   }
 
-  private async move(trx: Trx, m: Move, notices: LowStockNotice[]): Promise<MovementView> {
+  private async move(trx: Trx, m: Move, notices: LowStockNotice[]): Promise<PartMovement> {
     await this.ensureStock(trx, m.part.id, m.store.id, m.ts);
     // Conditional: the database decides "enough in stock" against the row it locks.
     const updated = await trx
@@ -852,7 +822,7 @@ export class PartsService {
     return order;
   }
 
-  private async stockOf(actor: Actor, part: Ref, store: Ref): Promise<StockView> {
+  private async stockOf(actor: Actor, part: Ref, store: Ref): Promise<StockLevel> {
     const [row] = await this.listStock(actor, { part, store });
     if (!row) throw new PartsError(404, 'stock: none');
     return row;
@@ -915,7 +885,7 @@ function present(r: {
   reason: string | null;
   reference: string | null;
   actor: string;
-}): MovementView {
+}): PartMovement {
   return {
     id: Number(r.id),
     ts: Number(r.ts),

@@ -1,3 +1,4 @@
+import type { PartMovementKind } from '@caretaker/protocol';
 import type { Generated, Selectable } from 'kysely';
 
 /**
@@ -43,15 +44,10 @@ export interface StockTable {
   updated_at: number;
 }
 
-export const MOVEMENT_KINDS = [
-  'receive',
-  'issue',
-  'return',
-  'adjust',
-  'transfer_out',
-  'transfer_in',
-] as const;
-export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+export {
+  PART_MOVEMENT_KINDS as MOVEMENT_KINDS,
+  type PartMovementKind as MovementKind,
+} from '@caretaker/protocol';
 
 /** The ledger: one row per change of a stock, never updated or deleted. */
 export interface StockMovementsTable {
@@ -59,7 +55,7 @@ export interface StockMovementsTable {
   ts: number;
   part_id: number;
   store_id: number;
-  kind: MovementKind;
+  kind: PartMovementKind;
   /** Signed change in thousandths (issue and transfer_out negative). */
   quantity: number;
   /** The stock right after this movement, in thousandths. */

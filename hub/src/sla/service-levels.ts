@@ -1,6 +1,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { durationSchema } from '@caretaker/protocol';
+import {
+  durationSchema,
+  ORDER_PRIORITIES,
+  type OrderPriority,
+  SLA_LIMIT_KINDS,
+  type SlaLimitKind,
+} from '@caretaker/protocol';
 import { readYamlFileSync, validateFile } from '@caretaker/protocol/yaml-file';
 import { z } from 'zod';
 
@@ -11,10 +17,10 @@ import { z } from 'zod';
  * name. `hub/config/service-levels.yaml` ships; `HUB_SERVICE_LEVELS_FILE` replaces it.
  */
 
-export const PRIORITIES = [1, 2, 3, 4] as const;
-export type Priority = (typeof PRIORITIES)[number];
-export const LIMIT_KINDS = ['response', 'completion'] as const;
-export type LimitKind = (typeof LIMIT_KINDS)[number];
+export const PRIORITIES = ORDER_PRIORITIES;
+export type Priority = OrderPriority;
+export const LIMIT_KINDS = SLA_LIMIT_KINDS;
+export type LimitKind = SlaLimitKind;
 
 const percentSchema = z.number().int().min(1).max(99);
 

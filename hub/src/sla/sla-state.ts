@@ -1,3 +1,4 @@
+import type { SlaLimitState, SlaState } from '@caretaker/protocol';
 import type { Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { LimitKind } from './service-levels.js';
@@ -33,38 +34,6 @@ export type SlaOrder = Pick<
   | 'escalation_level'
 >;
 
-export interface LimitState {
-  kind: LimitKind;
-  /** The length of the limit on the running clock. */
-  limit_ms: number;
-  /** The deadline now, pauses included (moves while the order is deferred). */
-  due_at: number;
-  /** When the limit was met (null: not yet, or the order was cancelled first). */
-  met_at: number | null;
-  /** Running-clock time used so far (until met, cancelled or now). */
-  elapsed_ms: number;
-  /** Negative once overdue. */
-  remaining_ms: number;
-  /** Share of the limit used, one decimal (over 100 once overdue). */
-  percent: number;
-  breached: boolean;
-  /** The clock of this limit is running now (not met, not cancelled, not paused). */
-  running: boolean;
-}
-
-export interface SlaState {
-  order_id: number;
-  priority: number;
-  paused: boolean;
-  /** Time paused so far, the current pause included. */
-  paused_ms: number;
-  escalation_level: number;
-  response: LimitState | null;
-  completion: LimitState | null;
-  /** Either limit breached. */
-  breached: boolean;
-}
-
 const CLOSED = new Set(['completed', 'closed', 'cancelled']);
 
 /** When the limit was met: the response when dispatched (or accepted), the completion when completed. */
@@ -97,7 +66,7 @@ export function limitState(
   kind: LimitKind,
   now: number,
   responseEnds: 'dispatched' | 'accepted',
-): LimitState | null {
+): SlaLimitState | null {
   const limit = kind === 'response' ? order.response_limit_ms : order.completion_limit_ms;
   const storedDue = kind === 'response' ? order.response_due_at : order.completion_due_at;
   if (limit === null || storedDue === null) return null;

@@ -1,3 +1,4 @@
+import type { ServiceLevelsResponse } from '@caretaker/protocol';
 import express, { type Request } from 'express';
 import { z } from 'zod';
 import { issueOf } from '../dispatch/dispatch.inputs.js';
@@ -76,7 +77,7 @@ export function slaRoutes(deps: SlaRoutesDeps): express.Router {
             description: levels.file.problem_types[type]?.description ?? null,
           };
         }),
-    });
+    } satisfies ServiceLevelsResponse);
   });
 
   return router;

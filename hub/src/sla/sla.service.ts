@@ -1,4 +1,4 @@
-import { formatDuration } from '@caretaker/protocol';
+import { formatDuration, type SlaDetail, type SlaLimitState, type SlaState } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { Selectable, Transaction } from 'kysely';
 import { CLOSED_ORDER_STATUSES, type Database } from '../db/schema.js';
@@ -7,7 +7,7 @@ import { OrderEventFollower, type OrderFollowerOptions } from '../services/order
 import type { OrderEventNotice } from '../workorders/work-order.service.js';
 import { firstLevel, nextLevel } from './escalation-chain.js';
 import { LIMIT_KINDS, type LimitKind, type ServiceLevel, type ServiceLevels } from './service-levels.js';
-import { type LimitState, limitOpen, limitState, type SlaState, slaState } from './sla-state.js';
+import { limitOpen, limitState, slaState } from './sla-state.js';
 
 type OrderRow = Selectable<Database['work_orders']>;
 
@@ -83,7 +83,7 @@ export class SlaService extends OrderEventFollower<SlaServiceOptions> {
   }
 
   /** The state with the warnings and escalations recorded so far (for the API). */
-  async detail(orderId: number, at = this.now()) {
+  async detail(orderId: number, at = this.now()): Promise<SlaDetail | undefined> {
     const order = await this.db
       .selectFrom('work_orders')
       .selectAll()
@@ -404,7 +404,7 @@ export class SlaService extends OrderEventFollower<SlaServiceOptions> {
   private async warn(
     trx: Transaction<Database>,
     order: OrderRow,
-    state: LimitState,
+    state: SlaLimitState,
     percent: number,
     now: number,
   ): Promise<void> {
@@ -441,7 +441,7 @@ export class SlaService extends OrderEventFollower<SlaServiceOptions> {
   private async escalate(
     trx: Transaction<Database>,
     order: OrderRow,
-    state: LimitState,
+    state: SlaLimitState,
     level: number,
     notified: string[],
     basis: string,

@@ -1,6 +1,6 @@
 import { idSchema } from '@caretaker/protocol';
 import { z } from 'zod';
-import { ORDER_STATUSES, type WorkOrderStatus } from '../db/schema.js';
+import { ORDER_STATUSES } from '../db/schema.js';
 
 /**
  * What enters the work-order API, declared once: the routes validate with these and the
@@ -8,7 +8,7 @@ import { ORDER_STATUSES, type WorkOrderStatus } from '../db/schema.js';
  */
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const statusEnum = z.enum(ORDER_STATUSES as [WorkOrderStatus, ...WorkOrderStatus[]]);
+const statusEnum = z.enum(ORDER_STATUSES);
 
 export const manualOrderSchema = z
   .object({

@@ -61,7 +61,7 @@ export type Effect = keyof typeof EFFECTS;
 const EFFECT_NAMES = Object.keys(EFFECTS) as [Effect, ...Effect[]];
 
 const ROLE_NAMES = [...PERSON_ROLES, 'system', 'any'] as const;
-const status = z.enum(ORDER_STATUSES as [WorkOrderStatus, ...WorkOrderStatus[]]);
+const status = z.enum(ORDER_STATUSES);
 
 const roleEntrySchema = z.union([
   z.enum(ROLE_NAMES),
@@ -220,7 +220,7 @@ export function describeWorkflow(workflow: Workflow) {
         ...(r.from ? { from: r.from } : {}),
       })),
       when: a.when,
-      body: { required: a.required, optional: a.optional },
+      body: { required: [...a.required], optional: [...a.optional] },
       effect: a.effect,
     })),
   };
