@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './api-energy.js';
+export * from './api-inspections.js';
 export * from './api-orders.js';
 export * from './api-reports.js';
 export * from './commands.js';

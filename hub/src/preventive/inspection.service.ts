@@ -1,3 +1,10 @@
+import type {
+  InspectionDetail,
+  InspectionDeviceItem,
+  InspectionSummary,
+  PlanReport,
+  PlanStats,
+} from '@caretaker/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/database.js';
 import { CLOSED_ORDER_STATUSES, type Database, type WorkOrderRow } from '../db/schema.js';
@@ -22,17 +29,6 @@ export function inspectionStatus(
   if (row.order_id === null || orderStatus === null) return 'skipped';
   if ((CLOSED_ORDER_STATUSES as readonly string[]).includes(orderStatus)) return 'skipped';
   return row.due_at < now ? 'overdue' : 'open';
-}
-
-/** A plan's occurrences by how they stand now. */
-export interface PlanStats {
-  open: number;
-  overdue: number;
-  done: number;
-  skipped: number;
-  /** When the last occurrence was done (every item answered), null before the first. */
-  last_done_at: number | null;
-  last_occurrence_at: number | null;
 }
 
 export const NO_PLAN_STATS: PlanStats = {
@@ -86,7 +82,7 @@ export class InspectionService {
       to?: number;
       limit: number;
     },
-  ) {
+  ): Promise<InspectionSummary[]> {
     mayRead(actor, filter.site);
     const now = this.now();
     const closed = [...CLOSED_ORDER_STATUSES];
@@ -187,19 +183,7 @@ export class InspectionService {
     device: string,
     now: number,
   ) {
-    const out = new Map<
-      number,
-      Array<{
-        id: number;
-        object_name: string;
-        label: string;
-        type: string;
-        status: string;
-        value: number | null;
-        repair_order_id: number | null;
-        repair_order_code: string | null;
-      }>
-    >();
+    const out = new Map<number, InspectionDeviceItem[]>();
     if (rows.length === 0) return out;
     const skipped = new Set(
       rows.filter((r) => inspectionStatus(r, r.order_status, now) === 'skipped').map((r) => r.id),
@@ -308,7 +292,7 @@ export class InspectionService {
     return row;
   }
 
-  async get(actor: Actor, id: number) {
+  async get(actor: Actor, id: number): Promise<InspectionDetail> {
     const row = await this.inspectionWithOrder(id);
     mayRead(actor, row.site);
     const now = this.now();
@@ -556,7 +540,7 @@ export class InspectionService {
    * overdue (past due, not done), skipped (its order closed or cancelled with items unanswered,
    * or missed). Compliance is done on time over the occurrences already judged (all but open).
    */
-  async report(actor: Actor, planId: number, from: number, to: number) {
+  async report(actor: Actor, planId: number, from: number, to: number): Promise<PlanReport> {
     const plan = await this.db
       .selectFrom('preventive_plans')
       .select(['id', 'name', 'site', 'archived_at'])
@@ -596,7 +580,11 @@ export class InspectionService {
     const occurrences = rows.map((r) => {
       const status = inspectionStatus(r, r.order_status, now);
       const outcome =
-        status === 'done' ? ((r.completed_at ?? 0) <= r.due_at ? 'done_on_time' : 'done_late') : status;
+        status === 'done'
+          ? (r.completed_at ?? 0) <= r.due_at
+            ? ('done_on_time' as const)
+            : ('done_late' as const)
+          : status;
       return {
         inspection_id: r.id,
         occurrence: r.occurrence,

@@ -1,4 +1,4 @@
-import { durationSchema } from '@caretaker/protocol';
+import { durationSchema, INSPECTION_STATUSES } from '@caretaker/protocol';
 import { z } from 'zod';
 import { checklistSchema } from './checklist.js';
 import { scheduleSchema } from './schedule.js';
@@ -151,8 +151,7 @@ const epoch = z.union([
     .transform((s) => Date.parse(s)),
 ]);
 
-export const INSPECTION_STATUSES = ['open', 'overdue', 'done', 'skipped'] as const;
-export type InspectionStatus = (typeof INSPECTION_STATUSES)[number];
+export { INSPECTION_STATUSES, type InspectionStatus } from '@caretaker/protocol';
 
 export const inspectionsQuery = z
   .object({

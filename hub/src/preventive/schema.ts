@@ -1,3 +1,4 @@
+import type { ChecklistItemType, InspectionResultStatus } from '@caretaker/protocol';
 import type { Generated, Selectable } from 'kysely';
 
 /**
@@ -108,8 +109,10 @@ export interface InspectionsTable {
   updated_at: number;
 }
 
-export type ItemType = 'pass_fail' | 'number' | 'photo' | 'meter';
-export type ResultStatus = 'pending' | 'pass' | 'fail';
+export type {
+  ChecklistItemType as ItemType,
+  InspectionResultStatus as ResultStatus,
+} from '@caretaker/protocol';
 
 export interface InspectionResultsTable {
   id: Generated<number>;
@@ -120,10 +123,10 @@ export interface InspectionResultsTable {
   position: number;
   item_key: string;
   label: string;
-  type: ItemType;
+  type: ChecklistItemType;
   /** The item's definition when the inspection was made (limits, unit, point), JSON. */
   spec: string;
-  status: ResultStatus;
+  status: InspectionResultStatus;
   /** number, meter: the value; pass_fail: 1/0. */
   value: number | null;
   attachment_id: number | null;

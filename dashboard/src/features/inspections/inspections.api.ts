@@ -1,73 +1,29 @@
+import type {
+  InspectionDetail,
+  InspectionStatus,
+  InspectionSummary,
+  PlanReport,
+  PlanStats,
+} from '@caretaker/protocol';
 import { ApiError, request } from '../../api/client.js';
 
 /**
  * The preventive-maintenance API as the inspection pages use it (hub/src/preventive/openapi.ts
- * documents every field): plans, inspections with their checklists, results, the report.
+ * documents every field): plans, inspections with their checklists, results, the report. The
+ * inspections' and the report's types are shared with the hub through @caretaker/protocol.
  */
 
-export type InspectionStatus = 'open' | 'overdue' | 'done' | 'skipped';
-export type ItemStatus = 'pending' | 'pass' | 'fail' | 'skipped';
-
-export type ChecklistSpec =
-  | { key: string; label: string; type: 'pass_fail' }
-  | { key: string; label: string; type: 'number'; min?: number; max?: number; unit?: string }
-  | { key: string; label: string; type: 'photo' }
-  | { key: string; label: string; type: 'meter'; unit?: string; point?: string; tolerance?: number };
-
-export interface InspectionSummary {
-  id: number;
-  plan_id: number;
-  plan_name: string;
-  occurrence: string;
-  occurrence_at: number;
-  due_at: number;
-  site: string;
-  status: InspectionStatus;
-  order: { id: number; code: string | null; status: string | null; assignee: string | null } | null;
-  missed_reason: string | null;
-  item_count: number;
-  answered_count: number;
-  failed_count: number;
-  completed_at: number | null;
-  skipped_items: Array<{ id: number; object_name: string; label: string }>;
-  /** Only with `device=`: that device's items and how each went. */
-  device_items?: DeviceItem[];
-}
-
-export interface DeviceItem {
-  id: number;
-  object_name: string;
-  label: string;
-  type: ChecklistSpec['type'];
-  status: ItemStatus;
-  value: number | null;
-  repair_order_id: number | null;
-  repair_order_code: string | null;
-}
-
-export interface InspectionItem {
-  id: number;
-  object_id: number;
-  object_name: string;
-  device: string | null;
-  item_key: string;
-  label: string;
-  type: ChecklistSpec['type'];
-  spec: ChecklistSpec;
-  status: ItemStatus;
-  value: number | null;
-  attachment_id: number | null;
-  live_value: number | null;
-  note: string | null;
-  recorded_at: number | null;
-  recorded_by: string | null;
-  repair_order_id: number | null;
-  repair_order_code: string | null;
-}
-
-export interface InspectionDetail extends Omit<InspectionSummary, 'skipped_items' | 'device_items'> {
-  items: InspectionItem[];
-}
+export type {
+  ChecklistSpec,
+  InspectionDetail,
+  InspectionDeviceItem as DeviceItem,
+  InspectionItem,
+  InspectionItemStatus as ItemStatus,
+  InspectionStatus,
+  InspectionSummary,
+  PlanReport,
+  PlanStats,
+} from '@caretaker/protocol';
 
 export type CalendarSchedule = {
   type: 'calendar';
@@ -90,15 +46,6 @@ export type UsageSchedule = {
   last_service_value?: number;
 };
 export type Schedule = CalendarSchedule | UsageSchedule;
-
-export interface PlanStats {
-  open: number;
-  overdue: number;
-  done: number;
-  skipped: number;
-  last_done_at: number | null;
-  last_occurrence_at: number | null;
-}
 
 export interface Plan {
   id: number;
@@ -142,44 +89,6 @@ export interface Template {
   id: number;
   name: string;
   object_ids: number[];
-}
-
-export interface PlanReport {
-  plan: { id: number; name: string; site: string; timezone: string };
-  from: number;
-  to: number;
-  figures: {
-    due: number;
-    done_on_time: number;
-    done_late: number;
-    open: number;
-    overdue: number;
-    skipped: number;
-    failed_items: number;
-    compliance: number | null;
-  };
-  occurrences: Array<{
-    inspection_id: number;
-    occurrence_at: number;
-    due_at: number;
-    order_code: string | null;
-    status: 'done_on_time' | 'done_late' | 'open' | 'overdue' | 'skipped';
-    completed_at: number | null;
-    items: number;
-    answered: number;
-    failed: number;
-  }>;
-  failed_items: Array<{
-    inspection_id: number;
-    object: string;
-    label: string;
-    value: number | null;
-    unit?: string | null;
-    min?: number | null;
-    max?: number | null;
-    repair_order_id: number | null;
-    repair_order_code: string | null;
-  }>;
 }
 
 /** What a person enters for one item (the hub judges it again). */

@@ -53,9 +53,11 @@ describe('checking an entry against its item as it is typed', () => {
 describe('the results a submit sends', () => {
   const item = (id: number, fields: Partial<InspectionItem>): InspectionItem => ({
     id,
+    inspection_id: 1,
     object_id: 1,
     object_name: 'Pump',
     device: 'pump-1',
+    position: id,
     item_key: `k${id}`,
     label: `Item ${id}`,
     type: 'pass_fail',
