@@ -161,3 +161,74 @@ export interface PlanReport {
     repair_order_code: string | null;
   }>;
 }
+
+/** A plan's calendar schedule: an RFC 5545 rule, or a frequency with its details. */
+export interface PlanCalendarSchedule {
+  type: 'calendar';
+  rrule?: string;
+  frequency?: 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly';
+  interval?: number;
+  weekdays?: Array<'MO' | 'TU' | 'WE' | 'TH' | 'FR' | 'SA' | 'SU'>;
+  nth?: number;
+  day_of_month?: number;
+  month?: number;
+  /** HH:MM in the site's time zone. */
+  time: string;
+  /** YYYY-MM-DD. */
+  starts?: string;
+}
+
+/** A plan due every so much use of a device's counter. */
+export interface PlanUsageSchedule {
+  type: 'usage';
+  device: string;
+  point: string;
+  every: number;
+  unit?: string;
+  last_service_value?: number;
+}
+
+export type PlanSchedule = PlanCalendarSchedule | PlanUsageSchedule;
+export type PlanAssignTo = { technician: string } | { skill: string } | { contractor: string };
+
+/** One plan of GET /api/plans (and GET /api/plans/<id>). */
+export interface Plan {
+  id: number;
+  /** A stable name for plans loaded from a file; null for API-made ones. */
+  key: string | null;
+  site: string;
+  name: string;
+  description: string;
+  template_id: number | null;
+  /** The plan's own objects (null when it uses a template). */
+  object_ids: number[] | null;
+  schedule: PlanSchedule;
+  timezone: string;
+  window_ms: number;
+  /** window_ms in words (e.g. "3d"). */
+  window: string;
+  priority: number;
+  problem_type: string;
+  assign_to: PlanAssignTo | null;
+  active: boolean;
+  last_generated_at: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  /** Calendar plans: the rule in RFC 5545 form and the next three occurrences. */
+  rrule?: string;
+  next_due_at: number | null;
+  upcoming?: number[];
+  /** Usage plans: how far the counter has come since the last occurrence. */
+  usage?: {
+    device: string;
+    point: string;
+    every: number;
+    unit: string | null;
+    last_value: number | null;
+    used_since_last: number;
+    remaining: number;
+    occurrences: number;
+  };
+  stats: PlanStats;
+}

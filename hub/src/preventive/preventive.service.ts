@@ -1,4 +1,4 @@
-import { formatDuration } from '@caretaker/protocol';
+import { formatDuration, type Plan } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -442,10 +442,13 @@ export class PreventiveService {
       rows.map((r) => r.id),
     );
     const stats = await this.inspections.planStats(rows.map((r) => r.id));
-    return rows.map((r) => ({
-      ...this.presentPlan(r, members.get(r.id) ?? null),
-      stats: stats.get(r.id) ?? NO_PLAN_STATS,
-    }));
+    return rows.map(
+      (r) =>
+        ({
+          ...this.presentPlan(r, members.get(r.id) ?? null),
+          stats: stats.get(r.id) ?? NO_PLAN_STATS,
+        }) satisfies Plan,
+    );
   }
 
   async getPlan(actor: Actor, id: number) {
@@ -453,7 +456,10 @@ export class PreventiveService {
     mayRead(actor, row.site);
     const members = await this.members('preventive_plan_objects', [id]);
     const stats = await this.inspections.planStats([id]);
-    return { ...this.presentPlan(row, members.get(id) ?? null), stats: stats.get(id) ?? NO_PLAN_STATS };
+    return {
+      ...this.presentPlan(row, members.get(id) ?? null),
+      stats: stats.get(id) ?? NO_PLAN_STATS,
+    } satisfies Plan;
   }
 
   private async planRow(id: number) {

@@ -2,15 +2,18 @@ import type {
   InspectionDetail,
   InspectionStatus,
   InspectionSummary,
+  Plan,
+  PlanCalendarSchedule,
   PlanReport,
-  PlanStats,
+  PlanSchedule,
+  PlanUsageSchedule,
 } from '@caretaker/protocol';
 import { ApiError, request } from '../../api/client.js';
 
 /**
  * The preventive-maintenance API as the inspection pages use it (hub/src/preventive/openapi.ts
  * documents every field): plans, inspections with their checklists, results, the report. The
- * inspections' and the report's types are shared with the hub through @caretaker/protocol.
+ * answers' types are shared with the hub through @caretaker/protocol.
  */
 
 export type {
@@ -21,61 +24,14 @@ export type {
   InspectionItemStatus as ItemStatus,
   InspectionStatus,
   InspectionSummary,
+  Plan,
   PlanReport,
   PlanStats,
 } from '@caretaker/protocol';
 
-export type CalendarSchedule = {
-  type: 'calendar';
-  rrule?: string;
-  frequency?: 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly';
-  interval?: number;
-  weekdays?: Array<'MO' | 'TU' | 'WE' | 'TH' | 'FR' | 'SA' | 'SU'>;
-  nth?: number;
-  day_of_month?: number;
-  month?: number;
-  time: string;
-  starts?: string;
-};
-export type UsageSchedule = {
-  type: 'usage';
-  device: string;
-  point: string;
-  every: number;
-  unit?: string;
-  last_service_value?: number;
-};
-export type Schedule = CalendarSchedule | UsageSchedule;
-
-export interface Plan {
-  id: number;
-  site: string;
-  name: string;
-  description: string;
-  template_id: number | null;
-  object_ids: number[] | null;
-  schedule: Schedule;
-  timezone: string;
-  rrule?: string;
-  next_due_at: number | null;
-  upcoming?: number[];
-  usage?: {
-    device: string;
-    point: string;
-    every: number;
-    unit: string | null;
-    last_value: number | null;
-    used_since_last: number;
-    remaining: number;
-    occurrences: number;
-  };
-  window_ms: number;
-  priority: number;
-  assign_to: { technician: string } | { skill: string } | { contractor: string } | null;
-  active: boolean;
-  last_generated_at: number | null;
-  stats: PlanStats;
-}
+export type CalendarSchedule = PlanCalendarSchedule;
+export type UsageSchedule = PlanUsageSchedule;
+export type Schedule = PlanSchedule;
 
 export interface InspectionObject {
   id: number;
