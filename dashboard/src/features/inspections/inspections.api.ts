@@ -2,13 +2,15 @@ import type {
   InspectionDetail,
   InspectionStatus,
   InspectionSummary,
+  OrderDetail,
   Plan,
   PlanCalendarSchedule,
   PlanReport,
   PlanSchedule,
   PlanUsageSchedule,
 } from '@caretaker/protocol';
-import { ApiError, request } from '../../api/client.js';
+import { request } from '../../api/client.js';
+import { ordersApi } from '../orders/orders.api.js';
 
 /**
  * The preventive-maintenance API as the inspection pages use it (hub/src/preventive/openapi.ts
@@ -24,6 +26,7 @@ export type {
   InspectionItemStatus as ItemStatus,
   InspectionStatus,
   InspectionSummary,
+  OrderDetail,
   Plan,
   PlanReport,
   PlanStats,
@@ -54,16 +57,6 @@ export interface ResultEntry {
   value?: number;
   attachment_id?: number;
   note?: string;
-}
-
-export interface Attachment {
-  id: number;
-  filename: string;
-}
-
-export interface OrderDetail {
-  work_order: { id: number; code: string; status: string; assignee: string | null };
-  assignees: Array<{ username: string }>;
 }
 
 const signalOf = (signal?: AbortSignal) => ({ signal: signal ?? null });
@@ -104,19 +97,6 @@ export const inspectionsApi = {
     request<OrderDetail>(`/api/work-orders/${id}`, signalOf(signal)),
   attachmentUrl: (orderId: number, attachmentId: number) =>
     `/api/work-orders/${orderId}/attachments/${attachmentId}`,
-  /** A photo for a photo item: an attachment of the inspection's order (multipart, not JSON). */
-  async upload(orderId: number, file: File): Promise<Attachment> {
-    const form = new FormData();
-    form.append('file', file, file.name);
-    const res = await fetch(`/api/work-orders/${orderId}/attachments`, {
-      method: 'POST',
-      body: form,
-      credentials: 'same-origin',
-      headers: { accept: 'application/json', 'x-requested-with': 'caretaker-dashboard' },
-    });
-    const body = (await res.json().catch(() => null)) as { error?: string; attachment?: Attachment } | null;
-    if (!res.ok || !body?.attachment)
-      throw new ApiError(res.status, body?.error ?? `upload: HTTP ${res.status}`);
-    return body.attachment;
-  },
+  /** A photo for a photo item: an attachment of the inspection's order (the desk's upload). */
+  upload: (orderId: number, file: File) => ordersApi.upload(orderId, file),
 };
