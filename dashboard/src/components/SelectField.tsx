@@ -19,8 +19,10 @@ export function SelectField({
   className,
   disabled,
   required,
+  testId,
 }: {
-  id: string;
+  /** Ties label and select by id; without it the label's wrapping alone names the select. */
+  id?: string;
   label: ReactNode;
   value: string | number;
   onChange: (value: string) => void;
@@ -29,12 +31,14 @@ export function SelectField({
   className?: string;
   disabled?: boolean;
   required?: boolean;
+  testId?: string;
 }) {
   return (
     <label htmlFor={id} className={className}>
       {label}
       <select
         id={id}
+        data-testid={testId}
         value={value}
         disabled={disabled}
         required={required}

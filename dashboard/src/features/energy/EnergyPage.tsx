@@ -5,6 +5,7 @@ import { useSearchParams } from 'react-router';
 import { api } from '../../api/client.js';
 import { DataTable } from '../../components/DataTable.js';
 import { LoadState } from '../../components/LoadState.js';
+import { SelectField } from '../../components/SelectField.js';
 import { useTitle } from '../../components/use-title.js';
 import {
   csvUrl,
@@ -102,20 +103,13 @@ export function EnergyPage() {
             </button>
           ))}
         </fieldset>
-        <label>
-          {t('energy.range.label')}
-          <select
-            data-testid="energy-range"
-            value={filters.preset}
-            onChange={(e) => set({ range: e.target.value, interval: null })}
-          >
-            {PRESETS.map((p) => (
-              <option key={p} value={p}>
-                {t(`energy.range.${p}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('energy.range.label')}
+          testId="energy-range"
+          value={filters.preset}
+          onChange={(range) => set({ range, interval: null })}
+          options={PRESETS.map((p) => ({ value: p, label: t(`energy.range.${p}`) }))}
+        />
         {filters.preset === 'custom' ? (
           <>
             <label>
@@ -133,66 +127,41 @@ export function EnergyPage() {
             </label>
           </>
         ) : null}
-        <label>
-          {t('energy.interval.label')}
-          <select
-            data-testid="energy-interval"
-            value={filters.interval}
-            onChange={(e) => set({ interval: e.target.value })}
-          >
-            {INTERVALS.map((i) => (
-              <option key={i} value={i}>
-                {t(`energy.interval.${i}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('energy.scope.site')}
-          <select
-            data-testid="energy-site"
-            value={filters.site ?? ''}
-            onChange={(e) => set({ site: e.target.value, building: null, meter: null })}
-          >
-            <option value="">{t('energy.scope.allSites')}</option>
-            {scope.sites.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('energy.scope.building')}
-          <select
-            data-testid="energy-building"
-            value={filters.building ?? ''}
-            disabled={!filters.site}
-            onChange={(e) => set({ building: e.target.value, meter: null })}
-          >
-            <option value="">{t('energy.scope.allBuildings')}</option>
-            {scope.buildings.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('energy.scope.meter')}
-          <select
-            data-testid="energy-meter"
-            value={filters.meter ?? ''}
-            onChange={(e) => set({ meter: e.target.value })}
-          >
-            <option value="">{t('energy.scope.allMeters')}</option>
-            {scope.meters.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('energy.interval.label')}
+          testId="energy-interval"
+          value={filters.interval}
+          onChange={(interval) => set({ interval })}
+          options={INTERVALS.map((i) => ({ value: i, label: t(`energy.interval.${i}`) }))}
+        />
+        <SelectField
+          label={t('energy.scope.site')}
+          testId="energy-site"
+          value={filters.site ?? ''}
+          onChange={(site) => set({ site, building: null, meter: null })}
+          options={scope.sites.map((s) => ({ value: s.id, label: s.name }))}
+        >
+          <option value="">{t('energy.scope.allSites')}</option>
+        </SelectField>
+        <SelectField
+          label={t('energy.scope.building')}
+          testId="energy-building"
+          value={filters.building ?? ''}
+          disabled={!filters.site}
+          onChange={(building) => set({ building, meter: null })}
+          options={scope.buildings.map((b) => ({ value: b.id, label: b.name }))}
+        >
+          <option value="">{t('energy.scope.allBuildings')}</option>
+        </SelectField>
+        <SelectField
+          label={t('energy.scope.meter')}
+          testId="energy-meter"
+          value={filters.meter ?? ''}
+          onChange={(meter) => set({ meter })}
+          options={scope.meters.map((m) => ({ value: m.id, label: m.name }))}
+        >
+          <option value="">{t('energy.scope.allMeters')}</option>
+        </SelectField>
         <a
           className="energy-export"
           href={csvUrl(query)}

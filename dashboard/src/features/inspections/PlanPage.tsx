@@ -10,7 +10,7 @@ import { LoadProblem, StatusLabel, useLoad, useMaintenanceVersion, useWordsConte
 import { inspectionsApi, type Plan, type PlanReport } from './inspections.api.js';
 import { loadCatalogue } from './PlansPage.js';
 import { PERIODS, type PeriodName, periodRange } from './period.js';
-import { objectNames, PlanBadge, PlanRecord, PlanSchedule } from './plan-parts.js';
+import { PlanBadge, PlanRecord, PlanScope } from './plan-parts.js';
 
 /**
  * One plan: its schedule and who does it, its occurrences (done, overdue, skipped) and its
@@ -77,16 +77,7 @@ export function PlanPage() {
       {!plan.active ? <p className="insp-note">{t('inspections.planPage.pausedNote')}</p> : null}
       {plan.description ? <p>{plan.description}</p> : null}
       <dl className="insp-facts panel">
-        <div>
-          <dt>{t('inspections.plansPage.objects')}</dt>
-          <dd>{objectNames(plan, catalogue).join(', ')}</dd>
-        </div>
-        <div>
-          <dt>{t('inspections.plansPage.schedule')}</dt>
-          <dd>
-            <PlanSchedule plan={plan} words={words} /> <span className="muted small">({plan.timezone})</span>
-          </dd>
-        </div>
+        <PlanScope plan={plan} catalogue={catalogue} words={words} timezone />
         <div>
           <dt>{t('inspections.planPage.window', { window: format.duration(plan.window_ms) })}</dt>
           <dd>{assignText(plan, t)}</dd>

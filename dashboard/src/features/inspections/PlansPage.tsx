@@ -5,7 +5,7 @@ import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { LoadProblem, useLoad, useMaintenanceVersion, useWordsContext, When } from './common.js';
 import { inspectionsApi } from './inspections.api.js';
-import { type Catalogue, objectNames, PlanBadge, PlanRecord, PlanSchedule } from './plan-parts.js';
+import { type Catalogue, PlanBadge, PlanRecord, PlanScope } from './plan-parts.js';
 
 /** Loads the plans with the objects and templates their names come from. */
 export async function loadCatalogue(signal: AbortSignal): Promise<Catalogue> {
@@ -60,16 +60,7 @@ export function PlansPage() {
                   <dd>{plan.site}</dd>
                 </div>
               ) : null}
-              <div>
-                <dt>{t('inspections.plansPage.objects')}</dt>
-                <dd>{objectNames(plan, catalogue).join(', ')}</dd>
-              </div>
-              <div>
-                <dt>{t('inspections.plansPage.schedule')}</dt>
-                <dd>
-                  <PlanSchedule plan={plan} words={words} />
-                </dd>
-              </div>
+              <PlanScope plan={plan} catalogue={catalogue} words={words} />
               {plan.next_due_at !== null && plan.active ? (
                 <div>
                   <dt>{t('inspections.plansPage.nextDue')}</dt>

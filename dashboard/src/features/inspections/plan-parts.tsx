@@ -105,3 +105,38 @@ export function PlanRecord({ plan, format, testId }: { plan: Plan; format: Forma
     </>
   );
 }
+
+/** What a plan covers and when, as two facts of its `<dl>`; the plan's own page adds its time zone. */
+export function PlanScope({
+  plan,
+  catalogue,
+  words,
+  timezone,
+}: {
+  plan: Plan;
+  catalogue: Catalogue;
+  words: WordsContext;
+  timezone?: boolean;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <div>
+        <dt>{t('inspections.plansPage.objects')}</dt>
+        <dd>{objectNames(plan, catalogue).join(', ')}</dd>
+      </div>
+      <div>
+        <dt>{t('inspections.plansPage.schedule')}</dt>
+        <dd>
+          <PlanSchedule plan={plan} words={words} />
+          {timezone ? (
+            <>
+              {' '}
+              <span className="muted small">({plan.timezone})</span>
+            </>
+          ) : null}
+        </dd>
+      </div>
+    </>
+  );
+}

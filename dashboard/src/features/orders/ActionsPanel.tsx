@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FormOutcome } from '../../components/LoadState.js';
+import { SelectField } from '../../components/SelectField.js';
 import {
   type Candidate,
   errorText,
@@ -198,22 +199,17 @@ function ActionForm({
         }
         if (field === 'fault_category') {
           return (
-            <label key={field} htmlFor={fid}>
-              {fieldLabel}
-              <select
-                id={fid}
-                required={required}
-                value={(values[field] as string) ?? ''}
-                onChange={(e) => set(field, e.target.value)}
-              >
-                <option value="" />
-                {FAULT_CATEGORIES.map((c) => (
-                  <option key={c} value={c}>
-                    {t(`orders.fault.${c}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectField
+              key={field}
+              id={fid}
+              label={fieldLabel}
+              required={required}
+              value={(values[field] as string) ?? ''}
+              onChange={(v) => set(field, v)}
+              options={FAULT_CATEGORIES.map((c) => ({ value: c, label: t(`orders.fault.${c}`) }))}
+            >
+              <option value="" />
+            </SelectField>
           );
         }
         if (field === 'rating') {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/permissions.js';
 import { DataTable } from '../../components/DataTable.js';
 import { FormOutcome } from '../../components/LoadState.js';
+import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
 import {
   CLOSED_STATUSES,
@@ -94,9 +95,7 @@ function PartsForm({ order, onDone }: { order: WorkOrder; onDone: () => void }) 
   const [choice, setChoice] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [action, setAction] = useState<'issue' | 'return'>('issue');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
+  const { busy, error, done, run, setError } = useSubmission(errorText);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -107,29 +106,22 @@ function PartsForm({ order, onDone }: { order: WorkOrder; onDone: () => void }) 
       },
     );
     return () => controller.abort();
-  }, [order.site]);
+  }, [order.site, setError]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const row = stock?.find((s) => `${s.part_id}/${s.store_id}` === choice);
     if (!row) return;
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await ordersApi.moveParts(order.id, {
-        part: row.part_id,
-        store: row.store_id,
-        quantity: Number(quantity),
-        action,
-      });
-      setDone(true);
-      onDone();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      () =>
+        ordersApi.moveParts(order.id, {
+          part: row.part_id,
+          store: row.store_id,
+          quantity: Number(quantity),
+          action,
+        }),
+      onDone,
+    );
   };
 
   if (stock && stock.length === 0) return <p className="muted small">{t('orders.parts.noStock')}</p>;

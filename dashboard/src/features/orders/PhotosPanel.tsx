@@ -1,7 +1,8 @@
-import { type ChangeEvent, useId, useState } from 'react';
+import { type ChangeEvent, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../auth/session.js';
 import { FormOutcome } from '../../components/LoadState.js';
+import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
 import { type Attachment, errorText, ordersApi, type WorkOrder } from './orders.api.js';
 
@@ -25,9 +26,7 @@ export function PhotosPanel({
   const format = useFormat();
   const { session } = useSession();
   const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
+  const { busy, error, done, run } = useSubmission(errorText);
   const role = session.status === 'signed-in' ? session.me.role : '';
   const mayAdd = ATTACHING.has(role) && order.status !== 'closed' && order.status !== 'cancelled';
 
@@ -35,19 +34,13 @@ export function PhotosPanel({
     const input = event.target;
     const file = input.files?.[0];
     if (!file) return;
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await ordersApi.upload(order.id, file);
-      setDone(true);
-      onDone();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-      input.value = '';
-    }
+    await run(
+      () => ordersApi.upload(order.id, file),
+      onDone,
+      () => {
+        input.value = '';
+      },
+    );
   };
 
   return (

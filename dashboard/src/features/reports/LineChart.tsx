@@ -4,6 +4,7 @@ import type uPlot from 'uplot';
 import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
 import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
 import { DataTable } from '../../components/DataTable.js';
+import { ReportFigure } from './ReportFigure.js';
 import type { ReportFormat } from './report-format.js';
 import type { Lines } from './report-shape.js';
 
@@ -78,18 +79,18 @@ export function LineChart(props: LineChartProps) {
   useUplot(box, chart.opts, chart.data);
 
   return (
-    <figure className="report-block" data-chart={id} aria-labelledby={`${id}-title`}>
-      <figcaption id={`${id}-title`} className="report-chart-title">
-        {title}
-      </figcaption>
-      <div className="report-chart">
+    <ReportFigure
+      id={id}
+      title={title}
+      chart={
         <div
           ref={box}
           className="line-box"
           role="img"
           aria-label={t('reports.chart.summary', { title, months: lines.labels.length })}
         />
-      </div>
+      }
+    >
       <DataTable
         rows={lines.labels}
         wrapClassName="report-table"
@@ -113,6 +114,6 @@ export function LineChart(props: LineChartProps) {
           })),
         ]}
       />
-    </figure>
+    </ReportFigure>
   );
 }

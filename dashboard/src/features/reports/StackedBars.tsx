@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../../components/DataTable.js';
+import { ReportFigure } from './ReportFigure.js';
 import type { ReportFormat } from './report-format.js';
 import type { Stacks } from './report-shape.js';
 
@@ -22,43 +23,45 @@ export function StackedBars({ id, title, data, labelOf, format }: StackedBarsPro
   const { keys, rows, max } = data;
   const colour = (key: string) => `series-${keys.indexOf(key) % 8}`;
   return (
-    <figure className="report-block" data-chart={id} aria-labelledby={`${id}-title`}>
-      <figcaption id={`${id}-title`} className="report-chart-title">
-        {title}
-      </figcaption>
-      <div className="report-chart">
-        <div className="bars" aria-hidden="true">
-          {rows.map((row) => (
-            <div className="bar-col" key={row.label}>
-              <span className="bar-total">{row.total > 0 ? format.count(row.total) : ''}</span>
-              <div className="bar-area">
-                <div className="bar" style={{ height: max > 0 ? `${(row.total / max) * 100}%` : '0' }}>
-                  {keys.map((key) =>
-                    (row.values[key] ?? 0) > 0 ? (
-                      <span
-                        key={key}
-                        className={`seg ${colour(key)}`}
-                        style={{ flexGrow: row.values[key] }}
-                        title={`${labelOf(key)}: ${format.count(row.values[key] ?? 0)}`}
-                      />
-                    ) : null,
-                  )}
+    <ReportFigure
+      id={id}
+      title={title}
+      chart={
+        <>
+          <div className="bars" aria-hidden="true">
+            {rows.map((row) => (
+              <div className="bar-col" key={row.label}>
+                <span className="bar-total">{row.total > 0 ? format.count(row.total) : ''}</span>
+                <div className="bar-area">
+                  <div className="bar" style={{ height: max > 0 ? `${(row.total / max) * 100}%` : '0' }}>
+                    {keys.map((key) =>
+                      (row.values[key] ?? 0) > 0 ? (
+                        <span
+                          key={key}
+                          className={`seg ${colour(key)}`}
+                          style={{ flexGrow: row.values[key] }}
+                          title={`${labelOf(key)}: ${format.count(row.values[key] ?? 0)}`}
+                        />
+                      ) : null,
+                    )}
+                  </div>
                 </div>
+                <span className="bar-label">{format.monthShort(row.label)}</span>
               </div>
-              <span className="bar-label">{format.monthShort(row.label)}</span>
-            </div>
-          ))}
-        </div>
-        {keys.length > 0 ? (
-          <ul className="legend" aria-hidden="true">
-            {keys.map((key) => (
-              <li key={key}>
-                <span className={`swatch ${colour(key)}`} /> {labelOf(key)}
-              </li>
             ))}
-          </ul>
-        ) : null}
-      </div>
+          </div>
+          {keys.length > 0 ? (
+            <ul className="legend" aria-hidden="true">
+              {keys.map((key) => (
+                <li key={key}>
+                  <span className={`swatch ${colour(key)}`} /> {labelOf(key)}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </>
+      }
+    >
       <DataTable
         rows={rows}
         wrapClassName="report-table"
@@ -89,6 +92,6 @@ export function StackedBars({ id, title, data, labelOf, format }: StackedBarsPro
           },
         ]}
       />
-    </figure>
+    </ReportFigure>
   );
 }
