@@ -3,9 +3,7 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/client.js';
-import { DataTable } from '../../components/DataTable.js';
-import { LoadState } from '../../components/LoadState.js';
-import { SelectField } from '../../components/SelectField.js';
+import { DataTable, LoadState, SelectField } from '../../components/page-parts.js';
 import { useTitle } from '../../components/use-title.js';
 import {
   csvUrl,
@@ -211,7 +209,11 @@ function EnergyBody({ report }: { report: EnergyReport }) {
         {ongoing ? t('energy.ongoing') : null}
       </p>
       <div className="energy-cards">
-        <article className="energy-card" data-testid="energy-total" aria-labelledby="energy-total-title">
+        <article
+          className="panel energy-card"
+          data-testid="energy-total"
+          aria-labelledby="energy-total-title"
+        >
           <h2 id="energy-total-title">{t('energy.total.title')}</h2>
           <p className="energy-figure">{amount(overall.total.value)}</p>
           <ChangeText total={overall.total} format={format} amount={amount} />
@@ -222,7 +224,11 @@ function EnergyBody({ report }: { report: EnergyReport }) {
           </p>
         </article>
         {report.demand_unit ? (
-          <article className="energy-card" data-testid="energy-peak" aria-labelledby="energy-peak-title">
+          <article
+            className="panel energy-card"
+            data-testid="energy-peak"
+            aria-labelledby="energy-peak-title"
+          >
             <h2 id="energy-peak-title">{t('energy.peak.title')}</h2>
             <PeakText
               peak={overall.peak}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
-import { DataTable } from '../../components/DataTable.js';
+import { DataTable } from '../../components/page-parts.js';
 import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { type Formatters, useFormat } from '../../i18n/format.js';

@@ -1,7 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { FormOutcome } from '../../components/LoadState.js';
-import { SelectField } from '../../components/SelectField.js';
+import { FormOutcome, SelectField } from '../../components/page-parts.js';
 import {
   type Candidate,
   errorText,

@@ -1,8 +1,7 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { FormOutcome } from '../../components/LoadState.js';
-import { SelectField } from '../../components/SelectField.js';
+import { FormOutcome, SelectField } from '../../components/page-parts.js';
 import { useTitle } from '../../components/use-title.js';
 import { useLayout, useLiveStore } from '../../store/hooks.js';
 import { problemName } from './badges.js';

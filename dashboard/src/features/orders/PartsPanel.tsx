@@ -1,8 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/permissions.js';
-import { DataTable } from '../../components/DataTable.js';
-import { FormOutcome } from '../../components/LoadState.js';
+import { DataTable, FormOutcome } from '../../components/page-parts.js';
 import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
 import {

@@ -1,7 +1,7 @@
 import { type ChangeEvent, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../auth/session.js';
-import { FormOutcome } from '../../components/LoadState.js';
+import { FormOutcome } from '../../components/page-parts.js';
 import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
 import { type Attachment, errorText, ordersApi, type WorkOrder } from './orders.api.js';

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type uPlot from 'uplot';
 import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
 import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
-import { DataTable } from '../../components/DataTable.js';
+import { DataTable } from '../../components/page-parts.js';
 import { ReportFigure } from './ReportFigure.js';
 import type { ReportFormat } from './report-format.js';
 import type { Lines } from './report-shape.js';

@@ -1,7 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { LoadState } from '../../components/LoadState.js';
+import { LoadState } from '../../components/page-parts.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { LineChart } from './LineChart.js';
@@ -371,7 +371,7 @@ function ReportSection(props: {
   const { t } = useTranslation();
   const { id, title, intro, csv, children } = props;
   return (
-    <section className="report-section" aria-labelledby={`section-${id}`} data-section={id}>
+    <section className="panel report-section" aria-labelledby={`section-${id}`} data-section={id}>
       <div className="section-head">
         <h2 id={`section-${id}`}>{title}</h2>
         <a
@@ -485,7 +485,7 @@ function KeyFigures({ total, previous, query, format }: KeyFiguresProps) {
     },
   ];
   return (
-    <section className="report-section" aria-labelledby="figures-title">
+    <section className="panel report-section" aria-labelledby="figures-title">
       <div className="section-head">
         <h2 id="figures-title">{t('reports.figures.title')}</h2>
         <a

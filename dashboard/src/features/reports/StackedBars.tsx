@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { DataTable } from '../../components/DataTable.js';
+import { DataTable } from '../../components/page-parts.js';
 import { ReportFigure } from './ReportFigure.js';
 import type { ReportFormat } from './report-format.js';
 import type { Stacks } from './report-shape.js';
