@@ -232,3 +232,22 @@ export interface Plan {
   };
   stats: PlanStats;
 }
+
+/** What is inspected: a device or a place, with its checklist (GET /api/inspection-objects). */
+export interface InspectionObject {
+  id: number;
+  /** A stable name for objects loaded from a file; null for API-made ones. */
+  key: string | null;
+  site: string;
+  name: string;
+  /** The device inspected, or null for a place (a pump room, a roof tank). */
+  device: string | null;
+  building: string | null;
+  location: string | null;
+  /** Problem type of the repair order a failed item opens. */
+  problem_type: string;
+  items: ChecklistSpec[];
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}

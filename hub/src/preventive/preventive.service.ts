@@ -1,4 +1,4 @@
-import { formatDuration, type Plan } from '@caretaker/protocol';
+import { formatDuration, type InspectionObject, type Plan } from '@caretaker/protocol';
 import type { Logger } from '@caretaker/protocol/log';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -704,7 +704,7 @@ export class PreventiveService {
 
 function presentObject(row: InspectionObjectRow) {
   const { archived_at: _archived, items, ...rest } = row;
-  return { ...rest, items: JSON.parse(items) as ChecklistItem[] };
+  return { ...rest, items: JSON.parse(items) as ChecklistItem[] } satisfies InspectionObject;
 }
 
 function presentTemplate(row: { id: number } & Record<string, unknown>, objectIds: number[]) {

@@ -1,5 +1,6 @@
 import type {
   InspectionDetail,
+  InspectionObject,
   InspectionStatus,
   InspectionSummary,
   OrderDetail,
@@ -24,6 +25,7 @@ export type {
   InspectionDeviceItem as DeviceItem,
   InspectionItem,
   InspectionItemStatus as ItemStatus,
+  InspectionObject,
   InspectionStatus,
   InspectionSummary,
   OrderDetail,
@@ -35,14 +37,6 @@ export type {
 export type CalendarSchedule = PlanCalendarSchedule;
 export type UsageSchedule = PlanUsageSchedule;
 export type Schedule = PlanSchedule;
-
-export interface InspectionObject {
-  id: number;
-  site: string;
-  name: string;
-  device: string | null;
-  location: string | null;
-}
 
 export interface Template {
   id: number;
