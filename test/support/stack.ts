@@ -6,6 +6,7 @@ import { Hub, type HubConfig, type InfluxStoreConfig, loadUsersFile } from '@car
 import { createLogger } from '@caretaker/protocol/log';
 import { type RunningSimulators, startSimulators } from '@caretaker/simulators';
 import getPort from 'get-port';
+import { waitFor } from './wait-for.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const SITE = 'test-estate';
@@ -109,18 +110,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     join(REPO_ROOT, 'gateway', 'config'),
   );
   const gateway = await startGateway(gatewayConfig);
+  // Every device has reported before a test begins: the lift's OPC UA session (a client
+  // certificate made first, in this stack's own folder) can take many seconds on a loaded
+  // machine, and a test's own 30 s wait for its first tile should not pay for that.
+  const stop = async () => {
+    await gateway.stop();
+    await simulators.stop();
+    await hub.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      'every device of the stack to report (pump-1, meter-1 over Modbus; elevator-1 over OPC UA)',
+      () =>
+        gatewayConfig.devices.every((d) => Object.keys(hub.live.get(d.id)?.latest ?? {}).length > 0)
+          ? true
+          : undefined,
+      90_000,
+    );
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
   return {
     hub,
     simulators,
     gateway,
     dataDir,
-    async stop() {
-      await gateway.stop();
-      await simulators.stop();
-      await hub.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
-export { waitFor } from './wait-for.js';
+export { waitFor };
