@@ -140,7 +140,7 @@ function OrderList({ orders }: { orders: readonly DeviceOrder[] }) {
           </Link>
           <br />
           <span className="small">
-            {t(`devicePanels.status.${o.status}`, { defaultValue: o.status })} ·{' '}
+            {t(`orderStatus.${o.status}`, { defaultValue: o.status })} ·{' '}
             {t('devicePanels.priority', { priority: o.priority })} ·{' '}
             <time dateTime={new Date(o.created_at).toISOString()}>{format.dateTime(o.created_at)}</time>
           </span>

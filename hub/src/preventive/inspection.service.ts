@@ -86,20 +86,7 @@ export class InspectionService {
     mayRead(actor, filter.site);
     const now = this.now();
     const closed = [...CLOSED_ORDER_STATUSES];
-    let q = this.db
-      .selectFrom('inspections as i')
-      .leftJoin('work_orders as o', 'o.id', 'i.order_id')
-      .innerJoin('preventive_plans as p', 'p.id', 'i.plan_id')
-      .selectAll('i')
-      .select([
-        'o.code as order_code',
-        'o.status as order_status',
-        'o.assignee as order_assignee',
-        'p.name as plan_name',
-      ])
-      .orderBy('i.due_at', 'desc')
-      .orderBy('i.id', 'desc')
-      .limit(filter.limit);
+    let q = this.withOrderAndPlan().orderBy('i.due_at', 'desc').orderBy('i.id', 'desc').limit(filter.limit);
     q = scopeToSites(q, actor, 'i.site');
     if (filter.site !== undefined) q = q.where('i.site', '=', filter.site);
     if (filter.plan !== undefined) q = q.where('i.plan_id', '=', filter.plan);
@@ -274,8 +261,9 @@ export class InspectionService {
     return out;
   }
 
-  private async inspectionWithOrder(id: number) {
-    const row = await this.db
+  /** Inspections with their order's code, status and assignee and their plan's name. */
+  private withOrderAndPlan() {
+    return this.db
       .selectFrom('inspections as i')
       .leftJoin('work_orders as o', 'o.id', 'i.order_id')
       .innerJoin('preventive_plans as p', 'p.id', 'i.plan_id')
@@ -285,9 +273,11 @@ export class InspectionService {
         'o.status as order_status',
         'o.assignee as order_assignee',
         'p.name as plan_name',
-      ])
-      .where('i.id', '=', id)
-      .executeTakeFirst();
+      ]);
+  }
+
+  private async inspectionWithOrder(id: number) {
+    const row = await this.withOrderAndPlan().where('i.id', '=', id).executeTakeFirst();
     if (!row) throw new PreventiveError(404, `id: no inspection ${id}`);
     return row;
   }

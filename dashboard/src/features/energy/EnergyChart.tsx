@@ -1,9 +1,9 @@
+import type { EnergyGroup } from '@caretaker/protocol';
 import { useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import { chartTheme, indexAxis, indexScale, legendValue, valueAxis } from '../../components/charts/theme.js';
 import { type ChartOptions, useUplot } from '../../components/charts/use-uplot.js';
-import type { EnergyGroup } from './energy.api.js';
 import type { EnergyFormat } from './energy-format.js';
 import { chartColumns } from './energy-shape.js';
 

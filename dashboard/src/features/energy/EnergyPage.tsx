@@ -1,20 +1,20 @@
-import type { AssetsResponse, DeviceSummary } from '@caretaker/protocol';
+import {
+  type AssetsResponse,
+  type DeviceSummary,
+  ENERGY_INTERVALS,
+  ENERGY_UTILITIES,
+  type EnergyGroup,
+  type EnergyPeak,
+  type EnergyReport,
+  type EnergyTotal,
+} from '@caretaker/protocol';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api } from '../../api/client.js';
 import { DataTable, LoadState, SelectField } from '../../components/page-parts.js';
 import { useTitle } from '../../components/use-title.js';
-import {
-  csvUrl,
-  type EnergyGroup,
-  type EnergyReport,
-  type EnergyTotal,
-  energyApi,
-  INTERVALS,
-  type Peak,
-  UTILITIES,
-} from './energy.api.js';
+import { csvUrl, energyApi } from './energy.api.js';
 import { type EnergyFormat, useEnergyFormat } from './energy-format.js';
 import { directionOf, PRESETS, parseFilters, requestOf, scopeOptions } from './energy-shape.js';
 import './energy.css';
@@ -89,7 +89,7 @@ export function EnergyPage() {
       <form className="energy-filters" aria-label={t('energy.filters')} onSubmit={(e) => e.preventDefault()}>
         <fieldset className="segmented energy-utilities">
           <legend>{t('energy.utility.label')}</legend>
-          {UTILITIES.map((u) => (
+          {ENERGY_UTILITIES.map((u) => (
             <button
               key={u}
               type="button"
@@ -130,7 +130,7 @@ export function EnergyPage() {
           testId="energy-interval"
           value={filters.interval}
           onChange={(interval) => set({ interval })}
-          options={INTERVALS.map((i) => ({ value: i, label: t(`energy.interval.${i}`) }))}
+          options={ENERGY_INTERVALS.map((i) => ({ value: i, label: t(`energy.interval.${i}`) }))}
         />
         <SelectField
           label={t('energy.scope.site')}
@@ -405,8 +405,8 @@ function ChangeText(props: {
 }
 
 function PeakText(props: {
-  peak: Peak | null;
-  previous: Peak | null;
+  peak: EnergyPeak | null;
+  previous: EnergyPeak | null;
   format: EnergyFormat;
   amount: (v: number) => string;
 }) {

@@ -1,6 +1,6 @@
+import type { EnergyInterval } from '@caretaker/protocol';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Interval } from './energy.api.js';
 
 /**
  * The energy page's Intl formats: amounts, percentages and period labels in the report's time
@@ -22,7 +22,7 @@ export interface EnergyFormat {
 
 const cache = new Map<string, EnergyFormat>();
 
-export function energyFormatFor(locale: string, timeZone: string, interval: Interval): EnergyFormat {
+export function energyFormatFor(locale: string, timeZone: string, interval: EnergyInterval): EnergyFormat {
   const key = `${locale}|${timeZone}|${interval}`;
   const cached = cache.get(key);
   if (cached) return cached;
@@ -51,7 +51,7 @@ export function energyFormatFor(locale: string, timeZone: string, interval: Inte
   return format;
 }
 
-export function useEnergyFormat(timeZone: string, interval: Interval): EnergyFormat {
+export function useEnergyFormat(timeZone: string, interval: EnergyInterval): EnergyFormat {
   const { i18n } = useTranslation();
   const locale = i18n.resolvedLanguage ?? 'en';
   return useMemo(() => energyFormatFor(locale, timeZone, interval), [locale, timeZone, interval]);

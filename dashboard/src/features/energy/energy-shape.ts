@@ -1,13 +1,14 @@
-import type { AssetsResponse, DeviceSummary } from '@caretaker/protocol';
 import {
-  type EnergyRequest,
-  type GroupBy,
-  INTERVALS,
-  type Interval,
-  METER_TYPE,
-  UTILITIES,
-  type Utility,
-} from './energy.api.js';
+  type AssetsResponse,
+  type DeviceSummary,
+  ENERGY_INTERVALS,
+  ENERGY_UTILITIES,
+  type EnergyGroupBy,
+  type EnergyInterval,
+  type EnergyUtility,
+  UTILITY_METER_TYPE,
+} from '@caretaker/protocol';
+import type { EnergyRequest } from './energy.api.js';
 
 /** Pure helpers of the energy page (tested without a browser): the URL's filters and the scope. */
 
@@ -24,7 +25,7 @@ export const PRESETS = [
 export type Preset = (typeof PRESETS)[number];
 
 /** The interval each preset shows unless the user picks another. */
-export const PRESET_INTERVAL: Record<Preset, Interval> = {
+export const PRESET_INTERVAL: Record<Preset, EnergyInterval> = {
   today: 'hour',
   yesterday: 'hour',
   '7d': 'day',
@@ -83,9 +84,9 @@ export function presetDays(
 
 /** The filters the URL holds, each checked (an unknown value falls back to the default). */
 export interface Filters {
-  utility: Utility;
+  utility: EnergyUtility;
   preset: Preset;
-  interval: Interval;
+  interval: EnergyInterval;
   from: string | null;
   to: string | null;
   site: string | null;
@@ -98,9 +99,9 @@ export function parseFilters(params: URLSearchParams): Filters {
     raw !== null && (values as readonly string[]).includes(raw) ? (raw as T) : fallback;
   const preset = pick(PRESETS, params.get('range'), '7d');
   return {
-    utility: pick(UTILITIES, params.get('utility'), 'electricity'),
+    utility: pick(ENERGY_UTILITIES, params.get('utility'), 'electricity'),
     preset,
-    interval: pick(INTERVALS, params.get('interval'), PRESET_INTERVAL[preset]),
+    interval: pick(ENERGY_INTERVALS, params.get('interval'), PRESET_INTERVAL[preset]),
     from: params.get('from'),
     to: params.get('to'),
     site: params.get('site'),
@@ -110,7 +111,7 @@ export function parseFilters(params: URLSearchParams): Filters {
 }
 
 /** One level finer than the scope: all sites by site, a site by building, a building by meter. */
-export function groupByOf(filters: Pick<Filters, 'site' | 'building' | 'meter'>): GroupBy {
+export function groupByOf(filters: Pick<Filters, 'site' | 'building' | 'meter'>): EnergyGroupBy {
   if (filters.meter || filters.building) return 'meter';
   return filters.site ? 'building' : 'site';
 }
@@ -138,7 +139,7 @@ export interface ScopeOption {
 export function scopeOptions(
   assets: AssetsResponse,
   devices: readonly DeviceSummary[],
-  utility: Utility,
+  utility: EnergyUtility,
   site: string | null,
   building: string | null,
 ): { sites: ScopeOption[]; buildings: ScopeOption[]; meters: ScopeOption[] } {
@@ -154,7 +155,7 @@ export function scopeOptions(
   const meters = devices
     .filter(
       (d) =>
-        d.type === METER_TYPE[utility] &&
+        d.type === UTILITY_METER_TYPE[utility] &&
         (!site || d.site === site) &&
         (!building || placed.get(d.id) === building),
     )

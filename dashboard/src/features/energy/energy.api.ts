@@ -1,12 +1,4 @@
-import {
-  ENERGY_INTERVALS,
-  ENERGY_UTILITIES,
-  type EnergyGroupBy,
-  type EnergyInterval,
-  type EnergyReport,
-  type EnergyUtility,
-  UTILITY_METER_TYPE,
-} from '@caretaker/protocol';
+import type { EnergyGroupBy, EnergyInterval, EnergyReport, EnergyUtility } from '@caretaker/protocol';
 import { request } from '../../api/client.js';
 
 /**
@@ -14,27 +6,11 @@ import { request } from '../../api/client.js';
  * answer's types are shared with the hub through @caretaker/protocol.
  */
 
-export type {
-  EnergyGroup,
-  EnergyMover,
-  EnergyPeak as Peak,
-  EnergyPoint,
-  EnergyReport,
-  EnergyTotal,
-  EnergyUsual as Usual,
-} from '@caretaker/protocol';
-export const UTILITIES = ENERGY_UTILITIES;
-export type Utility = EnergyUtility;
-export const INTERVALS = ENERGY_INTERVALS;
-export type Interval = EnergyInterval;
-export type GroupBy = EnergyGroupBy;
-export const METER_TYPE = UTILITY_METER_TYPE;
-
 /** What the page asks for: dates are calendar days (YYYY-MM-DD) in the site's time zone, `to` exclusive. */
 export interface EnergyRequest {
-  utility: Utility;
-  interval: Interval;
-  group_by: GroupBy;
+  utility: EnergyUtility;
+  interval: EnergyInterval;
+  group_by: EnergyGroupBy;
   from: string;
   to: string;
   site?: string | undefined;

@@ -1,3 +1,4 @@
+import type { ChecklistSpec, InspectionDetail, InspectionItem, OrderDetail } from '@caretaker/protocol';
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -8,13 +9,7 @@ import { useTitle } from '../../components/use-title.js';
 import { type Formatters, useFormat } from '../../i18n/format.js';
 import { useDevice } from '../../store/hooks.js';
 import { ItemStatusLabel, LoadProblem, StatusLabel, useLoad, When } from './common.js';
-import {
-  type ChecklistSpec,
-  type InspectionDetail,
-  type InspectionItem,
-  inspectionsApi,
-  type OrderDetail,
-} from './inspections.api.js';
+import { inspectionsApi } from './inspections.api.js';
 import {
   type Draft,
   failsAsTyped,
@@ -216,7 +211,7 @@ function whyReadOnly(
   const status = order?.work_order.status ?? detail.order.status ?? '';
   if (CLOSED.includes(status)) {
     return t('inspections.checklist.whyClosed', {
-      status: t(`orders.status.${status}`, { defaultValue: status }),
+      status: t(`orderStatus.${status}`, { defaultValue: status }),
     });
   }
   if (!can('orders.work')) return t('inspections.checklist.whyRole');

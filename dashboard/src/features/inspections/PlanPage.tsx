@@ -1,3 +1,4 @@
+import type { Plan, PlanReport } from '@caretaker/protocol';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -7,7 +8,7 @@ import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { type Formatters, useFormat } from '../../i18n/format.js';
 import { LoadProblem, StatusLabel, useLoad, useMaintenanceVersion, useWordsContext, When } from './common.js';
-import { inspectionsApi, type Plan, type PlanReport } from './inspections.api.js';
+import { inspectionsApi } from './inspections.api.js';
 import { loadCatalogue } from './PlansPage.js';
 import { PERIODS, type PeriodName, periodRange } from './period.js';
 import { PlanBadge, PlanRecord, PlanScope } from './plan-parts.js';

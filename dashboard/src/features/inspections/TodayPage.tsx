@@ -1,3 +1,4 @@
+import type { InspectionSummary } from '@caretaker/protocol';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -7,7 +8,7 @@ import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { LoadProblem, StatusLabel, useLoad, useMaintenanceVersion } from './common.js';
-import { type InspectionSummary, inspectionsApi } from './inspections.api.js';
+import { inspectionsApi } from './inspections.api.js';
 import { endOfLocalDay } from './period.js';
 
 /**

@@ -1,9 +1,9 @@
+import type { InspectionItemStatus, InspectionStatus } from '@caretaker/protocol';
 import { type DependencyList, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { pointLabel } from '../../components/point-label.js';
 import { useFormat } from '../../i18n/format.js';
 import { useLiveStore } from '../../store/hooks.js';
-import type { InspectionStatus, ItemStatus } from './inspections.api.js';
 import type { WordsContext } from './schedule-words.js';
 
 /** Pieces the inspection pages share: loading, live refresh, status labels. */
@@ -84,7 +84,7 @@ export function StatusLabel({ status }: { status: InspectionStatus | 'done_on_ti
 }
 
 /** One item's result: an icon and a word. */
-export function ItemStatusLabel({ status }: { status: ItemStatus }) {
+export function ItemStatusLabel({ status }: { status: InspectionItemStatus }) {
   const { t } = useTranslation();
   return (
     <span className={`insp-status insp-item-${status}`} data-item-status={status}>

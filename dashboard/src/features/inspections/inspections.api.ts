@@ -5,10 +5,7 @@ import type {
   InspectionSummary,
   OrderDetail,
   Plan,
-  PlanCalendarSchedule,
   PlanReport,
-  PlanSchedule,
-  PlanUsageSchedule,
 } from '@caretaker/protocol';
 import { request } from '../../api/client.js';
 import { ordersApi } from '../orders/orders.api.js';
@@ -18,25 +15,6 @@ import { ordersApi } from '../orders/orders.api.js';
  * documents every field): plans, inspections with their checklists, results, the report. The
  * answers' types are shared with the hub through @caretaker/protocol.
  */
-
-export type {
-  ChecklistSpec,
-  InspectionDetail,
-  InspectionDeviceItem as DeviceItem,
-  InspectionItem,
-  InspectionItemStatus as ItemStatus,
-  InspectionObject,
-  InspectionStatus,
-  InspectionSummary,
-  OrderDetail,
-  Plan,
-  PlanReport,
-  PlanStats,
-} from '@caretaker/protocol';
-
-export type CalendarSchedule = PlanCalendarSchedule;
-export type UsageSchedule = PlanUsageSchedule;
-export type Schedule = PlanSchedule;
 
 export interface Template {
   id: number;

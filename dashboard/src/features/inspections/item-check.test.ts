@@ -1,5 +1,5 @@
+import type { InspectionItem } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
-import type { InspectionItem } from './inspections.api.js';
 import { type Draft, meterVerdict, numberVerdict, parseEntry, resultsToSend } from './item-check.js';
 
 const vibration = {

@@ -1,4 +1,5 @@
-import type { ChecklistSpec, InspectionItem, ResultEntry } from './inspections.api.js';
+import type { ChecklistSpec, InspectionItem } from '@caretaker/protocol';
+import type { ResultEntry } from './inspections.api.js';
 
 /**
  * How an entry looks against its item while it is typed, before the hub judges it (the hub's

@@ -1,7 +1,8 @@
+import type { InspectionObject, Plan } from '@caretaker/protocol';
 import { useTranslation } from 'react-i18next';
 import type { Formatters } from '../../i18n/format.js';
 import { When } from './common.js';
-import type { InspectionObject, Plan, Template } from './inspections.api.js';
+import type { Template } from './inspections.api.js';
 import { scheduleWords, usageProgress, type WordsContext } from './schedule-words.js';
 
 /** The bits of a plan both the list and the plan's page show. */

@@ -1,7 +1,7 @@
+import type { Plan, PlanSchedule } from '@caretaker/protocol';
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { formattersFor } from '../../i18n/format.js';
-import type { Plan, Schedule } from './inspections.api.js';
 import { en, zhCN } from './messages.js';
 import { scheduleWords, usageProgress, type WordsContext } from './schedule-words.js';
 
@@ -25,7 +25,7 @@ function context(language: 'en' | 'zh-CN', locale = language === 'en' ? 'en-GB' 
   };
 }
 
-const cal = (fields: Partial<Extract<Schedule, { type: 'calendar' }>>): Schedule => ({
+const cal = (fields: Partial<Extract<PlanSchedule, { type: 'calendar' }>>): PlanSchedule => ({
   type: 'calendar',
   time: '07:30',
   starts: '2026-03-04',
@@ -34,7 +34,7 @@ const cal = (fields: Partial<Extract<Schedule, { type: 'calendar' }>>): Schedule
 
 describe('a schedule in words', () => {
   const english = context('en');
-  const cases: Array<[string, Schedule, string]> = [
+  const cases: Array<[string, PlanSchedule, string]> = [
     ['daily', cal({ frequency: 'daily' }), 'Every day at 07:30'],
     ['every 3 days', cal({ frequency: 'daily', interval: 3 }), 'Every 3 days at 07:30'],
     [

@@ -1,4 +1,4 @@
-import type { CalendarSchedule, Plan, Schedule, UsageSchedule } from './inspections.api.js';
+import type { Plan, PlanCalendarSchedule, PlanSchedule, PlanUsageSchedule } from '@caretaker/protocol';
 
 /**
  * A plan's schedule in the reader's words ("Every Monday at 07:30", "The first Monday of every
@@ -37,13 +37,13 @@ function timeOfDay(time: string, locale: string): string {
   );
 }
 
-function startsOf(schedule: CalendarSchedule): Date | null {
+function startsOf(schedule: PlanCalendarSchedule): Date | null {
   if (!schedule.starts) return null;
   const date = new Date(`${schedule.starts}T00:00:00Z`);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-function calendarWords(schedule: CalendarSchedule, c: WordsContext): string {
+function calendarWords(schedule: PlanCalendarSchedule, c: WordsContext): string {
   const { t, locale } = c;
   if (schedule.rrule !== undefined || !schedule.frequency) {
     return t('inspections.schedule.rule', { rule: schedule.rrule ?? '' });
@@ -130,7 +130,7 @@ export function usageAmount(value: number, unit: string | null | undefined, c: P
   return unit ? `${c.number(value)} ${unit}` : c.number(value);
 }
 
-function usageWords(schedule: UsageSchedule, c: WordsContext): string {
+function usageWords(schedule: PlanUsageSchedule, c: WordsContext): string {
   return c.t('inspections.schedule.usage', {
     every: usageAmount(schedule.every, schedule.unit, c),
     point: c.point(schedule.point),
@@ -138,7 +138,7 @@ function usageWords(schedule: UsageSchedule, c: WordsContext): string {
   });
 }
 
-export function scheduleWords(schedule: Schedule, c: WordsContext): string {
+export function scheduleWords(schedule: PlanSchedule, c: WordsContext): string {
   return schedule.type === 'calendar' ? calendarWords(schedule, c) : usageWords(schedule, c);
 }
 

@@ -1,19 +1,12 @@
+import { FAULT_CATEGORIES, type OrderDetail, type WorkflowActionSummary } from '@caretaker/protocol';
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FormOutcome, SelectField } from '../../components/page-parts.js';
-import {
-  type Candidate,
-  errorText,
-  FAULT_CATEGORIES,
-  type OrderDetail,
-  ordersApi,
-  type Ranking,
-  type WorkflowAction,
-} from './orders.api.js';
+import { type Candidate, errorText, ordersApi, type Ranking } from './orders.api.js';
 
 /** The transition table, read once per page load (it only changes with the hub's configuration). */
-let workflowOnce: Promise<WorkflowAction[]> | null = null;
-function loadWorkflow(): Promise<WorkflowAction[]> {
+let workflowOnce: Promise<WorkflowActionSummary[]> | null = null;
+function loadWorkflow(): Promise<WorkflowActionSummary[]> {
   workflowOnce ??= ordersApi.workflow().then(
     (res) => res.actions,
     (err: unknown) => {
@@ -50,7 +43,7 @@ const CONFIRM = new Set(['cancel', 'close', 'pass_check']);
  */
 export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: () => void }) {
   const { t } = useTranslation();
-  const [workflow, setWorkflow] = useState<WorkflowAction[] | null>(null);
+  const [workflow, setWorkflow] = useState<WorkflowActionSummary[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -1,3 +1,4 @@
+import { ORDER_PRIORITIES, type ServiceLevelsResponse } from '@caretaker/protocol';
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -5,7 +6,7 @@ import { FormOutcome, SelectField } from '../../components/page-parts.js';
 import { useTitle } from '../../components/use-title.js';
 import { useLayout, useLiveStore } from '../../store/hooks.js';
 import { problemName } from './badges.js';
-import { errorText, type NewOrder, ordersApi, PRIORITIES, type ServiceLevels } from './orders.api.js';
+import { errorText, type NewOrder, ordersApi } from './orders.api.js';
 
 /** The manual categories, for a hub that does not list its service levels. */
 const FALLBACK_TYPES = ['general', 'water_leak', 'electrical', 'plumbing', 'lighting', 'door_access', 'hvac'];
@@ -33,7 +34,7 @@ export function CreateOrderPage() {
         }),
     [layout, store],
   );
-  const [levels, setLevels] = useState<ServiceLevels['problem_types'] | null>(null);
+  const [levels, setLevels] = useState<ServiceLevelsResponse['problem_types'] | null>(null);
   const [device, setDevice] = useState(params.get('device') ?? '');
   const [site, setSite] = useState(layout.sites.length === 1 ? (layout.sites[0]?.id ?? '') : '');
   const [problemType, setProblemType] = useState('general');
@@ -130,7 +131,7 @@ export function CreateOrderPage() {
           label={t('orders.create.priority')}
           value={priority}
           onChange={(p) => setPriority(Number(p))}
-          options={PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
+          options={ORDER_PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
         />
         <label htmlFor={`${id}-title`}>
           {t('orders.create.titleField')}

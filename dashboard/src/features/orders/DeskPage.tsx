@@ -1,3 +1,4 @@
+import { CLOSED_ORDER_STATUSES, ORDER_PRIORITIES, ORDER_STATUSES, type WorkOrder } from '@caretaker/protocol';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
@@ -20,19 +21,12 @@ import {
   nextDue,
   sortOrders,
 } from './desk-filters.js';
-import {
-  CLOSED_STATUSES,
-  errorText,
-  ORDER_STATUSES,
-  ordersApi,
-  PRIORITIES,
-  type WorkOrder,
-} from './orders.api.js';
+import { errorText, ordersApi } from './orders.api.js';
 import { useMaintenanceVersion } from './use-orders-refresh.js';
 import { usePlaceNames } from './use-place-names.js';
 
 /** Everything not yet completed, closed or cancelled: the desk's "open orders" choice. */
-const OPEN_STATUSES = ORDER_STATUSES.filter((s) => !CLOSED_STATUSES.includes(s));
+const OPEN_STATUSES = ORDER_STATUSES.filter((s) => !CLOSED_ORDER_STATUSES.includes(s));
 
 /** More than a desk shows at once; the count says when there are more. */
 const LIMIT = 500;
@@ -181,7 +175,7 @@ function Filters({
         label={t('orders.desk.priority')}
         value={filters.priority ?? ''}
         onChange={(priority) => update({ priority: priority ? Number(priority) : undefined })}
-        options={PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
+        options={ORDER_PRIORITIES.map((p) => ({ value: p, label: t(`orders.priority.p${p}`) }))}
       >
         <option value="">{t('orders.desk.anyPriority')}</option>
       </SelectField>
@@ -204,11 +198,11 @@ function Filters({
           <option value="">{t('orders.desk.anyStatus')}</option>
           <option value="open">{t('orders.desk.openOnly')}</option>
           {status === 'many' ? (
-            <option value="many">{filters.statuses.map((s) => t(`orders.status.${s}`)).join(', ')}</option>
+            <option value="many">{filters.statuses.map((s) => t(`orderStatus.${s}`)).join(', ')}</option>
           ) : null}
           {ORDER_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {t(`orders.status.${s}`)}
+              {t(`orderStatus.${s}`)}
             </option>
           ))}
         </select>
@@ -338,7 +332,7 @@ function Board({ orders, now }: { orders: readonly WorkOrder[]; now: number }) {
           data-column={column.key}
         >
           <h2 id={`col-${column.key}`}>
-            {t(`orders.status.${column.key}`)} <span className="muted">({groups[column.key].length})</span>
+            {t(`orderStatus.${column.key}`)} <span className="muted">({groups[column.key].length})</span>
           </h2>
           {groups[column.key].length === 0 ? (
             <p className="muted small">{t('orders.desk.columnEmpty')}</p>

@@ -1,3 +1,4 @@
+import type { OrderDetail } from '@caretaker/protocol';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -8,7 +9,7 @@ import { useDevice } from '../../store/hooks.js';
 import { ActionsPanel } from './ActionsPanel.js';
 import { PriorityBadge, problemName, StatusBadge } from './badges.js';
 import { evidencePoints } from './evidence-points.js';
-import { errorText, type OrderDetail, ordersApi } from './orders.api.js';
+import { errorText, ordersApi } from './orders.api.js';
 import { PartsPanel } from './PartsPanel.js';
 import { PhotosPanel } from './PhotosPanel.js';
 import { SlaPanel } from './SlaPanel.js';

@@ -1,17 +1,11 @@
+import { CLOSED_ORDER_STATUSES, type OrderParts, type StockLevel, type WorkOrder } from '@caretaker/protocol';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/permissions.js';
 import { DataTable, FormOutcome } from '../../components/page-parts.js';
 import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
-import {
-  CLOSED_STATUSES,
-  errorText,
-  type OrderParts,
-  ordersApi,
-  type StockRow,
-  type WorkOrder,
-} from './orders.api.js';
+import { errorText, ordersApi } from './orders.api.js';
 
 /**
  * Parts on the order: what was issued and returned, and (for those who may use parts: the
@@ -35,7 +29,7 @@ export function PartsPanel({
   const [error, setError] = useState<string | null>(null);
   // The hub's rule (PartsService): managers on any open order, technicians on theirs.
   const mayMove =
-    can('parts.use') && (can('parts.manage') || worksOn) && !CLOSED_STATUSES.includes(order.status);
+    can('parts.use') && (can('parts.manage') || worksOn) && !CLOSED_ORDER_STATUSES.includes(order.status);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` reloads after a change
   useEffect(() => {
@@ -90,7 +84,7 @@ function PartsForm({ order, onDone }: { order: WorkOrder; onDone: () => void }) 
   const { t } = useTranslation();
   const format = useFormat();
   const id = useId();
-  const [stock, setStock] = useState<StockRow[] | null>(null);
+  const [stock, setStock] = useState<StockLevel[] | null>(null);
   const [choice, setChoice] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [action, setAction] = useState<'issue' | 'return'>('issue');

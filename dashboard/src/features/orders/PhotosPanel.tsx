@@ -1,10 +1,11 @@
+import type { OrderAttachment, WorkOrder } from '@caretaker/protocol';
 import { type ChangeEvent, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../auth/session.js';
 import { FormOutcome } from '../../components/page-parts.js';
 import { useSubmission } from '../../components/use-submission.js';
 import { useFormat } from '../../i18n/format.js';
-import { type Attachment, errorText, ordersApi, type WorkOrder } from './orders.api.js';
+import { errorText, ordersApi } from './orders.api.js';
 
 /** The roles the hub lets add photos (hub/src/workorders/attachment.service.ts). */
 const ATTACHING = new Set(['admin', 'supervisor', 'technician', 'reviewer', 'requester']);
@@ -19,7 +20,7 @@ export function PhotosPanel({
   onDone,
 }: {
   order: WorkOrder;
-  attachments: readonly Attachment[];
+  attachments: readonly OrderAttachment[];
   onDone: () => void;
 }) {
   const { t } = useTranslation();

@@ -1,9 +1,10 @@
+import type { SlaDetail, SlaLimitState } from '@caretaker/protocol';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/use-now.js';
 import { useFormat } from '../../i18n/format.js';
 import { PhaseBadge } from './badges.js';
-import { errorText, type LimitState, ordersApi, type SlaDetail } from './orders.api.js';
+import { errorText, ordersApi } from './orders.api.js';
 import { formatCountdown, limitNow } from './sla-countdown.js';
 
 /**
@@ -83,7 +84,7 @@ function Limit({
   since,
 }: {
   name: 'response' | 'completion';
-  limit: LimitState;
+  limit: SlaLimitState;
   paused: boolean;
   since: number;
 }) {

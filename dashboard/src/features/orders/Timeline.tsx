@@ -1,13 +1,13 @@
+import type { OrderEvent } from '@caretaker/protocol';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../../i18n/format.js';
-import type { OrderEvent } from './orders.api.js';
 import { eventFields } from './timeline-text.js';
 
 /** Every recorded change of the order, oldest first: who, when, from → to, why. */
 export function Timeline({ events }: { events: readonly OrderEvent[] }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const status = (s: string) => t(`orders.status.${s}`, { defaultValue: s });
+  const status = (s: string) => t(`orderStatus.${s}`, { defaultValue: s });
   return (
     <section className="panel order-timeline" aria-labelledby="timeline-title">
       <h2 id="timeline-title">{t('orders.page.timeline')}</h2>

@@ -1,6 +1,6 @@
+import type { WorkOrderStatus } from '@caretaker/protocol';
 import type { TFunction } from 'i18next';
 import type { DeskSla } from './desk-filters.js';
-import type { OrderStatus } from './orders.api.js';
 import type { LimitPhase } from './sla-countdown.js';
 
 /**
@@ -8,7 +8,7 @@ import type { LimitPhase } from './sla-countdown.js';
  * The icons are plain Unicode symbols that common fonts carry (no emoji font needed on a wall screen).
  */
 
-const STATUS_ICONS: Record<OrderStatus, string> = {
+const STATUS_ICONS: Record<WorkOrderStatus, string> = {
   pending_acceptance: '✉',
   to_dispatch: '➜',
   in_repair: '⚒',
@@ -19,10 +19,10 @@ const STATUS_ICONS: Record<OrderStatus, string> = {
   cancelled: '⊘',
 };
 
-export function StatusBadge({ status, t }: { status: OrderStatus; t: TFunction }) {
+export function StatusBadge({ status, t }: { status: WorkOrderStatus; t: TFunction }) {
   return (
     <span className={`obadge ostatus-${status}`} data-testid="order-status" data-status={status}>
-      <span aria-hidden="true">{STATUS_ICONS[status]}</span> {t(`orders.status.${status}`)}
+      <span aria-hidden="true">{STATUS_ICONS[status]}</span> {t(`orderStatus.${status}`)}
     </span>
   );
 }

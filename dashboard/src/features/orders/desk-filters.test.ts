@@ -1,3 +1,4 @@
+import type { WorkOrder } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   apiQuery,
@@ -8,7 +9,6 @@ import {
   groupByStatus,
   sortOrders,
 } from './desk-filters.js';
-import type { WorkOrder } from './orders.api.js';
 
 const NOW = Date.UTC(2026, 11, 6, 2, 0);
 const HOUR = 3_600_000;

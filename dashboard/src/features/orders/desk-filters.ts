@@ -1,11 +1,11 @@
-import type { Query } from '../../api/client.js';
 import {
-  CLOSED_STATUSES,
+  CLOSED_ORDER_STATUSES,
+  ORDER_PRIORITIES,
   ORDER_STATUSES,
-  type OrderStatus,
-  PRIORITIES,
   type WorkOrder,
-} from './orders.api.js';
+  type WorkOrderStatus,
+} from '@caretaker/protocol';
+import type { Query } from '../../api/client.js';
 
 /**
  * The desk's filters as the page's URL query, so a filtered view can be bookmarked and shared:
@@ -20,7 +20,7 @@ export interface DeskFilters {
   sort: DeskSort;
   site?: string;
   priority?: number;
-  statuses: OrderStatus[];
+  statuses: WorkOrderStatus[];
   /** A user name, or `me` (whoever is signed in: the bookmark works for everyone). */
   assignee?: string;
   overdue: boolean;
@@ -38,7 +38,7 @@ export function filtersFromQuery(params: URLSearchParams): DeskFilters {
   const site = params.get('site');
   if (site && ID.test(site)) filters.site = site;
   const priority = Number(params.get('priority'));
-  if ((PRIORITIES as readonly number[]).includes(priority)) filters.priority = priority;
+  if ((ORDER_PRIORITIES as readonly number[]).includes(priority)) filters.priority = priority;
   const statuses = (params.get('status') ?? '').split(',');
   filters.statuses = ORDER_STATUSES.filter((s) => statuses.includes(s));
   const assignee = params.get('assignee');
@@ -83,7 +83,7 @@ export function apiQuery(filters: DeskFilters, username: string, limit: number):
 export type DeskSla = 'overdue' | 'at_risk' | 'paused' | 'on_track' | 'done' | 'none';
 
 export function deskSla(order: WorkOrder, now: number): DeskSla {
-  if (CLOSED_STATUSES.includes(order.status)) return 'done';
+  if (CLOSED_ORDER_STATUSES.includes(order.status)) return 'done';
   if (order.status === 'deferred' || order.sla_paused_since !== null) return 'paused';
   const running: Array<{ due: number; limit: number | null | undefined }> = [];
   if (order.completion_due_at !== null) {
@@ -109,7 +109,7 @@ const SLA_RANK: Record<DeskSla, number> = {
 
 /** The next deadline still running, for "due in …" (null: none). */
 export function nextDue(order: WorkOrder): number | null {
-  if (CLOSED_STATUSES.includes(order.status)) return null;
+  if (CLOSED_ORDER_STATUSES.includes(order.status)) return null;
   const dues = [order.completion_due_at, order.dispatched_at === null ? order.response_due_at : null];
   const running = dues.filter((d): d is number => d !== null);
   return running.length > 0 ? Math.min(...running) : null;
@@ -142,7 +142,7 @@ export const BOARD_COLUMNS = [
   { key: 'awaiting_check', statuses: ['awaiting_check'] },
   { key: 'deferred', statuses: ['deferred'] },
   { key: 'done', statuses: ['completed', 'closed'] },
-] as const satisfies ReadonlyArray<{ key: string; statuses: readonly OrderStatus[] }>;
+] as const satisfies ReadonlyArray<{ key: string; statuses: readonly WorkOrderStatus[] }>;
 export type BoardColumnKey = (typeof BOARD_COLUMNS)[number]['key'];
 
 /** Orders by board column, each keeping the order it was given; cancelled ones have no column. */

@@ -1,15 +1,12 @@
-import {
-  CLOSED_ORDER_STATUSES,
-  ORDER_PRIORITIES,
-  type OrderAttachment,
-  type OrderDetail,
-  type OrderParts,
-  type ServiceLevelsResponse,
-  type SlaDetail,
-  type StockLevel,
-  type WorkflowResponse,
-  type WorkOrder,
-  type WorkOrderStatus,
+import type {
+  OrderAttachment,
+  OrderDetail,
+  OrderParts,
+  ServiceLevelsResponse,
+  SlaDetail,
+  StockLevel,
+  WorkflowResponse,
+  WorkOrder,
 } from '@caretaker/protocol';
 import { ApiError, type Query, request } from '../../api/client.js';
 
@@ -18,25 +15,6 @@ import { ApiError, type Query, request } from '../../api/client.js';
  * hub/src/sla/sla.routes.ts, hub/src/dispatch/dispatch.routes.ts, hub/src/parts/parts.routes.ts).
  * The answers' types are shared with the hub through @caretaker/protocol.
  */
-
-export type {
-  OrderAttachment as Attachment,
-  OrderDetail,
-  OrderEvent,
-  OrderEvidence as Evidence,
-  OrderParts,
-  PartMovement,
-  ServiceLevelsResponse as ServiceLevels,
-  SlaDetail,
-  SlaLimitState as LimitState,
-  StockLevel as StockRow,
-  WorkflowActionSummary as WorkflowAction,
-  WorkOrder,
-} from '@caretaker/protocol';
-export { FAULT_CATEGORIES, ORDER_STATUSES } from '@caretaker/protocol';
-export type OrderStatus = WorkOrderStatus;
-export const CLOSED_STATUSES = CLOSED_ORDER_STATUSES;
-export const PRIORITIES = ORDER_PRIORITIES;
 
 export interface Candidate {
   username: string;

@@ -1,12 +1,12 @@
+import type { SlaLimitState } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
-import type { LimitState } from './orders.api.js';
 import { durationParts, formatCountdown, limitNow } from './sla-countdown.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const T0 = Date.UTC(2026, 11, 6, 2, 0);
 
-function limit(patch: Partial<LimitState> = {}): LimitState {
+function limit(patch: Partial<SlaLimitState> = {}): SlaLimitState {
   return {
     kind: 'completion',
     limit_ms: 4 * HOUR,

@@ -1,4 +1,4 @@
-import type { LimitState } from './orders.api.js';
+import type { SlaLimitState } from '@caretaker/protocol';
 
 /**
  * The order page's SLA countdown, ticking each second in the browser between the hub's answers.
@@ -23,7 +23,7 @@ export interface LimitNow {
 }
 
 /** The limit `sinceMs` after the hub computed it: a running clock counts on, a paused one does not. */
-export function limitNow(limit: LimitState, paused: boolean, sinceMs: number): LimitNow {
+export function limitNow(limit: SlaLimitState, paused: boolean, sinceMs: number): LimitNow {
   if (limit.met_at !== null) {
     const margin = limit.due_at - limit.met_at;
     return {

@@ -1,4 +1,4 @@
-import type { OrderEvent } from './orders.api.js';
+import type { OrderEvent } from '@caretaker/protocol';
 
 /**
  * What the timeline says of an event besides its type: the fields of its detail a person needs

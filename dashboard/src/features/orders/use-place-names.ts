@@ -1,6 +1,6 @@
+import type { WorkOrder } from '@caretaker/protocol';
 import { useCallback } from 'react';
 import { useLayout } from '../../store/hooks.js';
-import type { WorkOrder } from './orders.api.js';
 
 /**
  * Where an order is, in the names people know (the assets file's site and building names, as

@@ -1,3 +1,4 @@
+import type { KpiReport, KpiWindow, ReportName } from '@caretaker/protocol';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
@@ -25,16 +26,7 @@ import {
   type TechnicianColumn,
   technicianRows,
 } from './report-shape.js';
-import {
-  csvUrl,
-  exportAllUrl,
-  type KpiReport,
-  type KpiWindow,
-  type ReportRequest,
-  type ReportTable,
-  reportsApi,
-  type SiteRow,
-} from './reports-api.js';
+import { csvUrl, exportAllUrl, type ReportRequest, reportsApi, type SiteRow } from './reports-api.js';
 import { StackedBars } from './StackedBars.js';
 import './reports.css';
 
@@ -362,7 +354,7 @@ function ReportBody({ report, previous, query, compare, siteName, format, asOf }
 }
 
 function ReportSection(props: {
-  id: ReportTable | 'trends';
+  id: ReportName | 'trends';
   title: string;
   intro: string;
   csv: string;

@@ -1,3 +1,4 @@
+import type { KpiWindow } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
 import { reportPeriods } from '../../../../hub/src/reports/reports.service.js';
 import { reportFormatFor } from './report-format.js';
@@ -18,7 +19,7 @@ import {
   sortTechnicians,
   technicianRows,
 } from './report-shape.js';
-import { csvUrl, exportAllUrl, type KpiWindow } from './reports-api.js';
+import { csvUrl, exportAllUrl } from './reports-api.js';
 
 const HOUR = 3_600_000;
 const onTime = (on_time: number, late: number) => ({

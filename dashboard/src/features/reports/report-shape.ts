@@ -1,11 +1,10 @@
 import {
-  AGE_BANDS,
+  BACKLOG_AGE_BANDS,
+  type KpiPriority,
   type KpiWindow,
-  PRIORITIES,
-  type Priority,
-  type ReportRequest,
   type TechnicianFigures,
-} from './reports-api.js';
+} from '@caretaker/protocol';
+import { PRIORITIES, type ReportRequest } from './reports-api.js';
 
 /**
  * Pure shaping of the hub's figures for the reports pages: range presets, chart series, changes
@@ -130,7 +129,7 @@ export function failureStacks(periods: readonly KpiWindow[], dimension: FailureD
 }
 
 export function backlogStacks(periods: readonly KpiWindow[]): Stacks {
-  return stacks(periods, (w) => ({ ...w.backlog.by_age }), AGE_BANDS);
+  return stacks(periods, (w) => ({ ...w.backlog.by_age }), BACKLOG_AGE_BANDS);
 }
 
 export interface Lines {
@@ -170,7 +169,7 @@ export type Limit = 'response' | 'completion';
 export function onTimeLines(periods: readonly KpiWindow[], limit: Limit): Lines {
   return {
     labels: periods.map((w) => w.label),
-    series: PRIORITIES.map((p: Priority) => ({
+    series: PRIORITIES.map((p: KpiPriority) => ({
       key: p,
       values: periods.map((w) => w.on_time[limit][p]?.rate ?? null),
     })),

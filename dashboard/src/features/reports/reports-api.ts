@@ -1,11 +1,4 @@
-import {
-  BACKLOG_AGE_BANDS,
-  type BacklogAgeBand,
-  KPI_PRIORITIES,
-  type KpiPriority,
-  type KpiReport,
-  type ReportName,
-} from '@caretaker/protocol';
+import { KPI_PRIORITIES, type KpiPriority, type KpiReport, type ReportName } from '@caretaker/protocol';
 import { request } from '../../api/client.js';
 
 /**
@@ -14,20 +7,8 @@ import { request } from '../../api/client.js';
  * types are shared with the hub through @caretaker/protocol.
  */
 
-export type {
-  KpiReport,
-  KpiWindow,
-  Mean,
-  MtbfFigure,
-  OnTime,
-  TechnicianFigures,
-} from '@caretaker/protocol';
-export type ReportTable = ReportName;
-export type Priority = KpiPriority;
-export type AgeBand = BacklogAgeBand;
 /** The on-time charts draw every priority and the `all` row. */
-export const PRIORITIES: readonly Priority[] = [...KPI_PRIORITIES, 'all'];
-export const AGE_BANDS = BACKLOG_AGE_BANDS;
+export const PRIORITIES: readonly KpiPriority[] = [...KPI_PRIORITIES, 'all'];
 
 export interface SiteRow {
   id: string;
@@ -54,7 +35,7 @@ function params(query: ReportRequest, extra: Record<string, string> = {}): URLSe
 }
 
 /** The CSV download of one table, for the same range and site as the page. */
-export function csvUrl(table: ReportTable, query: ReportRequest): string {
+export function csvUrl(table: ReportName, query: ReportRequest): string {
   return `/api/reports/${table}?${params(query, { format: 'csv' })}`;
 }
 
