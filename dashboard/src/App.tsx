@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { useSession } from './auth/session.js';
+import { PageErrorBoundary } from './components/PageErrorBoundary.js';
 import { Shell } from './components/Shell.js';
 import { AlarmsPage } from './pages/AlarmsPage.js';
 import { BoardPage } from './pages/BoardPage.js';
@@ -50,19 +51,21 @@ function LiveApp() {
     <LiveStoreContext.Provider value={store}>
       <BrowserRouter>
         <Shell error={error}>
-          <Suspense fallback={null}>
-            <Routes>
-              <Route index element={<BoardPage />} />
-              <Route path="devices" element={<DevicesPage />} />
-              <Route path="devices/:id" element={<DevicePage />} />
-              <Route path="alarms" element={<AlarmsPage />} />
-              <Route path="orders/*" element={<OrdersRoutes />} />
-              <Route path="inspections/*" element={<InspectionsRoutes />} />
-              <Route path="energy/*" element={<EnergyRoutes />} />
-              <Route path="reports/*" element={<ReportsRoutes />} />
-              <Route path="*" element={<BoardPage />} />
-            </Routes>
-          </Suspense>
+          <PageErrorBoundary>
+            <Suspense fallback={null}>
+              <Routes>
+                <Route index element={<BoardPage />} />
+                <Route path="devices" element={<DevicesPage />} />
+                <Route path="devices/:id" element={<DevicePage />} />
+                <Route path="alarms" element={<AlarmsPage />} />
+                <Route path="orders/*" element={<OrdersRoutes />} />
+                <Route path="inspections/*" element={<InspectionsRoutes />} />
+                <Route path="energy/*" element={<EnergyRoutes />} />
+                <Route path="reports/*" element={<ReportsRoutes />} />
+                <Route path="*" element={<BoardPage />} />
+              </Routes>
+            </Suspense>
+          </PageErrorBoundary>
         </Shell>
       </BrowserRouter>
     </LiveStoreContext.Provider>

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -30,6 +30,14 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack({ assetsFile: join(import.meta.dirname, 'fixtures', 'dashboard-assets.yaml') });
     browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
+  });
+
+  // An uncaught exception in any page fails the test that caused it; a failed test prints
+  // what its open pages showed.
+  afterEach(async ({ task }) => {
+    if (!browser) return;
+    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
+    expect(takePageErrors(browser)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -238,6 +246,34 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     await page.goto(`${stack.hub.url}/devices/elevator-1`);
     await page.locator('figure[data-chart="car_position"] canvas').waitFor(LONG);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('elevator-1');
+    await page.close();
+  });
+
+  it('a page whose code cannot be fetched says so in place; the nav and the live board go on', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    await openBoard(page);
+    await tile(page, 'pump-1').waitFor(LONG);
+    // As after a hub upgrade that replaced the files: the reports page's code is not there.
+    const blocked = '**/assets/*.js';
+    await page.route(blocked, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.getByRole('link', { name: 'Failures & maintenance' }).click();
+    const failed = page.getByTestId('page-failed');
+    await failed.waitFor(LONG);
+    expect(await failed.getByRole('heading').textContent()).toBe('This page stopped working');
+    expect(await failed.locator('pre').textContent()).toMatch(/\S/);
+    // Only the page failed: the nav and the live connection are still there.
+    expect(await page.getByTestId('connection').textContent()).toBe('Live');
+    await page.screenshot({ path: join(SHOTS, 'page-failed.png') });
+
+    // Another page clears it; once the files are back, "Reload the page" brings the failed one.
+    await page.getByRole('link', { name: 'Live board' }).click();
+    await tile(page, 'pump-1').waitFor(LONG);
+    expect(await failed.count()).toBe(0);
+    await page.unroute(blocked);
+    await page.getByRole('link', { name: 'Failures & maintenance' }).click();
+    await failed.getByRole('button', { name: 'Reload the page' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Failures & maintenance' }).waitFor(LONG);
+    expect(await failed.count()).toBe(0);
     await page.close();
   });
 

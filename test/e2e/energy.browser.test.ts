@@ -4,8 +4,8 @@ import { topics } from '@caretaker/protocol';
 import { parse } from 'csv-parse/sync';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -115,6 +115,14 @@ describe.runIf(installed)('energy in Chromium', () => {
     await seed();
     await stack.hub.flush();
   }, 120_000);
+
+  // An uncaught exception in any page fails the test that caused it; a failed test prints
+  // what its open pages showed.
+  afterEach(async ({ task }) => {
+    if (!browser) return;
+    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
+    expect(takePageErrors(browser)).toEqual([]);
+  });
 
   afterAll(async () => {
     for (const context of contexts) await context.close();

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -55,6 +55,14 @@ describe.runIf(installed)('inspections in Chromium', () => {
       demo: false,
     });
     browser = await launchChromium();
+  });
+
+  // An uncaught exception in any page fails the test that caused it; a failed test prints
+  // what its open pages showed.
+  afterEach(async ({ task }) => {
+    if (!browser) return;
+    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
+    expect(takePageErrors(browser)).toEqual([]);
   });
 
   afterAll(async () => {

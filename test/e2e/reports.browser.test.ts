@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -136,6 +136,14 @@ describe.runIf(installed)('reports in Chromium', () => {
     browser = await launchChromium();
     await seedPast();
     await seedThisMonth();
+  });
+
+  // An uncaught exception in any page fails the test that caused it; a failed test prints
+  // what its open pages showed.
+  afterEach(async ({ task }) => {
+    if (!browser) return;
+    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
+    expect(takePageErrors(browser)).toEqual([]);
   });
 
   afterAll(async () => {

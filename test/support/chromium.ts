@@ -1,13 +1,22 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { findBinary } from './require-binary.js';
+
+/** What the pages threw and logged as errors, per browser: printed as it happens, and kept. */
+const seen = new WeakMap<Browser, string[]>();
+/** Every context a browser opened, for describing its open pages when a test fails. */
+const opened = new WeakMap<Browser, Set<BrowserContext>>();
 
 /**
  * Debian's Chromium, headless (playwright-core drives it; no browser is ever downloaded).
  * `--autoplay-policy` lets the board's alarm tone play without a click, as a kiosk-mode wall
  * screen is set up to.
+ *
+ * Every context it opens reports its pages' uncaught exceptions and console errors to the test's
+ * output at once (a failure on a loaded CI machine then says what the page saw), and keeps the
+ * uncaught ones for `takePageErrors(browser)`: a test asserts there were none.
  */
-export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: findBinary('chromium') ?? '/usr/bin/chromium',
     args: [
       '--headless',
@@ -19,4 +28,54 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
       ...extraArgs,
     ],
   });
+  const errors: string[] = [];
+  const contexts = new Set<BrowserContext>();
+  seen.set(browser, errors);
+  opened.set(browser, contexts);
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+    const context = await newContext(...args);
+    contexts.add(context);
+    context.on('close', () => contexts.delete(context));
+    context.on('weberror', (e) => {
+      const text = `${e.page()?.url() ?? '?'}: ${e.error().stack ?? e.error().message}`;
+      errors.push(text);
+      console.error(`[chromium] uncaught in page ${text}`);
+    });
+    context.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      // A failed request names the page, not the resource: the location says which it was.
+      const where = m.location().url || m.page()?.url() || '?';
+      console.error(`[chromium] console.error ${where}: ${m.text()}`);
+    });
+    return context;
+  };
+  return browser;
+}
+
+/** The uncaught exceptions the browser's pages have thrown since the last call (URLs and stacks). */
+export function takePageErrors(browser: Browser): string[] {
+  const errors = seen.get(browser) ?? [];
+  return errors.splice(0, errors.length);
+}
+
+/**
+ * What each open page shows, for a failed test's output: its address and the start of its
+ * visible text, and a screenshot of it to `dir` (the page's last state, not the test's).
+ */
+export async function describeOpenPages(browser: Browser, dir: string, name: string): Promise<string> {
+  const lines: string[] = [];
+  let n = 0;
+  for (const context of opened.get(browser) ?? []) {
+    for (const page of context.pages()) {
+      n += 1;
+      const file = `${dir}/failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${n}.png`;
+      const text = await page
+        .evaluate(() => document.body?.innerText ?? '')
+        .catch((err: unknown) => `(unreadable: ${String(err)})`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      lines.push(`page ${n} ${page.url()} (${file}):\n${text.replace(/\s+/g, ' ').slice(0, 1500)}`);
+    }
+  }
+  return lines.join('\n');
 }

@@ -5,6 +5,12 @@ export const en = {
     tagline: 'Live equipment board',
     skip: 'Skip to content',
   },
+  pageFailed: {
+    title: 'This page stopped working',
+    intro: 'Something on it could not be shown. The live board and the other pages still work.',
+    retry: 'Try again',
+    reload: 'Reload the page',
+  },
   nav: {
     label: 'Main',
     board: 'Live board',

@@ -7,6 +7,12 @@ export const zhCN: MessageTree = {
     tagline: '设备实时看板',
     skip: '跳到正文',
   },
+  pageFailed: {
+    title: '此页面出错了',
+    intro: '页面上的部分内容无法显示。实时看板和其他页面仍可正常使用。',
+    retry: '重试',
+    reload: '重新加载页面',
+  },
   nav: {
     label: '主导航',
     board: '实时看板',
