@@ -163,7 +163,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     for (const page of [tom, sam, mia]) {
       await expect
         .poll(() => banner(page).getByTestId('acknowledged').textContent(), LONG)
-        .toMatch(/^✓ Acknowledged by Tom \(technician\) at \d{1,2}:\d{2}/);
+        .toMatch(/^✓ Acknowledged by Tom Wang at \d{1,2}:\d{2}/);
       await expect.poll(() => banner(page).getAttribute('data-sound'), LONG).toBe('off');
     }
     // Nobody can acknowledge it twice: the button is gone everywhere, the banner stays while
@@ -175,7 +175,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     await mia.getByRole('link', { name: 'Alarms' }).click();
     const row = mia.getByTestId('alarms-table').locator('tr', { hasText: 'elevator-1' }).first();
     await row.waitFor(LONG);
-    expect(await row.getByTestId('acknowledged').textContent()).toContain('Acknowledged by Tom (technician)');
+    expect(await row.getByTestId('acknowledged').textContent()).toContain('Acknowledged by Tom Wang');
     expect(await mia.getByTestId('acknowledge').count()).toBe(0);
   });
 

@@ -288,7 +288,7 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     await openBoard(page);
     const signOut = page.getByRole('button', { name: 'Sign out' });
     await signOut.waitFor(LONG);
-    expect(await page.locator('.user').textContent()).toContain('Ada (administrator)');
+    expect(await page.locator('.user').textContent()).toContain('Ada Lin (administrator)');
     await signOut.click();
 
     await page.getByRole('heading', { name: 'Sign in' }).waitFor(LONG);
