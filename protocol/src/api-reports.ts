@@ -40,6 +40,8 @@ export interface OnTime {
 
 export interface TechnicianFigures {
   username: string;
+  /** The person's name as the users table has it; the user name for someone deleted since. */
+  display_name: string;
   completed: number;
   assisted: number;
   ratings: number;
@@ -94,8 +96,8 @@ export interface KpiWindow {
 export interface KpiResult {
   periods: KpiWindow[];
   total: KpiWindow;
-  /** Open orders per technician now (primary or assistant). */
-  load: Array<{ username: string; open: number }>;
+  /** Open orders per technician now (primary or assistant); display_name as in `technicians`. */
+  load: Array<{ username: string; display_name: string; open: number }>;
 }
 
 /** GET /api/reports/kpis. */

@@ -22,7 +22,12 @@ interface Window {
   failures: { total: number; by_device_type: Record<string, number> };
   on_time: Record<'response' | 'completion', { all: { on_time: number; late: number; rate: number | null } }>;
   mtbf: { by_device_type: Array<{ key: string; mean_ms: number | null }> };
-  technicians: Array<{ username: string; completed: number; mean_rating: number | null }>;
+  technicians: Array<{
+    username: string;
+    display_name: string;
+    completed: number;
+    mean_rating: number | null;
+  }>;
 }
 interface Kpis {
   periods: Window[];
@@ -229,11 +234,16 @@ describe.runIf(installed)('reports in Chromium', () => {
 
     // Technicians: tom completed both of this month's repairs (ratings 5 and 2) and holds one.
     const tom = page.locator('[data-table="technicians"] tr[data-technician="tom"]');
+    // By the name people know him by, his user name beneath it.
+    expect(await tom.locator('th .technician-name').textContent()).toBe('Tom Wang');
+    // The user name is read out as such (a hidden word before it).
+    expect(await tom.locator('th .technician-user').textContent()).toBe('user name tom');
     expect(await tom.locator('[data-key="completed"]').textContent()).toBe('2');
     expect(await tom.locator('[data-key="mean_rating"]').textContent()).toBe('3.50');
     expect(await tom.locator('[data-key="low_ratings"]').textContent()).toBe('1');
     expect(await tom.locator('[data-key="open_now"]').textContent()).toBe('1');
     expect(api.total.technicians.find((t) => t.username === 'tom')).toMatchObject({
+      display_name: 'Tom Wang',
       completed: 2,
       mean_rating: 3.5,
     });
@@ -289,6 +299,13 @@ describe.runIf(installed)('reports in Chromium', () => {
     const names = Object.keys(files).map((n) => n.replace(/-\d{4}-\d{2}_\d{4}-\d{2}\.csv$/, ''));
     expect(names.sort()).toEqual(
       ['backlog', 'failures', 'kpis', 'mtbf', 'on-time', 'technicians'].map((n) => `caretaker-${n}`),
+    );
+    const technicians = Object.entries(files).find(([n]) => n.startsWith('caretaker-technicians'))?.[1];
+    const techRows = parse(strFromU8(technicians as Uint8Array), { bom: true, columns: true }) as Array<
+      Record<string, string>
+    >;
+    expect(techRows.find((r) => r.period === 'total' && r.technician === 'tom')?.display_name).toBe(
+      'Tom Wang',
     );
     const kpis = Object.entries(files).find(([n]) => n.startsWith('caretaker-kpis'))?.[1] as Uint8Array;
     const kpiRows = parse(strFromU8(kpis), { bom: true, columns: true }) as Array<Record<string, string>>;

@@ -63,11 +63,15 @@ export interface OperatingInterval {
   ms: number;
 }
 
+/** A person's display name by user name; someone the users table no longer has keeps the user name. */
+export type DisplayNames = ReadonlyMap<string, string>;
+
 export function computeKpis(
   orders: readonly KpiOrder[],
   periods: readonly Period[],
   now: number,
   responseEnds: ResponseEnds,
+  names: DisplayNames = new Map(),
 ): KpiResult {
   const judged = orders.map((o) => ({
     order: o,
@@ -79,9 +83,9 @@ export function computeKpis(
   const last = periods[periods.length - 1];
   const whole: Period = { start: first?.start ?? now, end: last?.end ?? now, label: 'total' };
   return {
-    periods: computeWindows(judged, intervals, periods, now),
-    total: computeWindows(judged, intervals, [whole], now)[0] as KpiWindow,
-    load: loadNow(orders),
+    periods: computeWindows(judged, intervals, periods, now, names),
+    total: computeWindows(judged, intervals, [whole], now, names)[0] as KpiWindow,
+    load: loadNow(orders, names),
   };
 }
 
@@ -245,12 +249,22 @@ class WindowSums {
   constructor(
     readonly period: Period,
     readonly at: number,
+    private readonly names: DisplayNames,
   ) {}
 
   tech(username: string) {
     let t = this.techs.get(username);
     if (!t) {
-      t = { username, completed: 0, assisted: 0, ratings: 0, mean_rating: null, low_ratings: 0, sum: 0 };
+      t = {
+        username,
+        display_name: this.names.get(username) ?? username,
+        completed: 0,
+        assisted: 0,
+        ratings: 0,
+        mean_rating: null,
+        low_ratings: 0,
+        sum: 0,
+      };
       this.techs.set(username, t);
     }
     return t;
@@ -321,8 +335,9 @@ function computeWindows(
   intervals: readonly OperatingInterval[],
   periods: readonly Period[],
   now: number,
+  names: DisplayNames,
 ): KpiWindow[] {
-  const sums = periods.map((p) => new WindowSums(p, Math.min(p.end, now)));
+  const sums = periods.map((p) => new WindowSums(p, Math.min(p.end, now), names));
   const at = (i: number) => sums[i] as WindowSums;
   const ats = sums.map((s) => s.at);
 
@@ -441,7 +456,7 @@ function addBacklog(o: KpiOrder, sums: readonly WindowSums[], ats: readonly numb
   });
 }
 
-function loadNow(orders: readonly KpiOrder[]): Array<{ username: string; open: number }> {
+function loadNow(orders: readonly KpiOrder[], names: DisplayNames): KpiResult['load'] {
   const load = new Map<string, number>();
   for (const o of orders) {
     if (CLOSED.has(o.status)) continue;
@@ -449,6 +464,6 @@ function loadNow(orders: readonly KpiOrder[]): Array<{ username: string; open: n
     for (const u of people) load.set(u, (load.get(u) ?? 0) + 1);
   }
   return [...load.entries()]
-    .map(([username, open]) => ({ username, open }))
+    .map(([username, open]) => ({ username, display_name: names.get(username) ?? username, open }))
     .sort((a, b) => a.username.localeCompare(b.username));
 }

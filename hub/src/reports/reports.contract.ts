@@ -322,8 +322,20 @@ const LOG: Spec[] = [
 ];
 
 /** Writes the log with plain inserts: orders, their events (creation first) and assistants. */
+/** The people the log names, as the users table has them; ann has left (deleted since). */
+const PEOPLE = [
+  { username: 'tom', display_name: 'Tom Wang' },
+  { username: 'tia', display_name: '李天爱' },
+];
+
 export async function writeFixedLog(database: OpenDatabase): Promise<void> {
   const db = database.db;
+  for (const p of PEOPLE) {
+    await db
+      .insertInto('users')
+      .values({ ...p, role: 'technician', created_at: jan(1), updated_at: jan(1) })
+      .execute();
+  }
   for (const s of LOG) {
     const inserted = await db
       .insertInto('work_orders')
@@ -604,24 +616,30 @@ export function describeReportsContract(dialect: string, openDb: DatabaseFactory
     });
 
     it('per technician: completed, assisted, ratings; load now', () => {
-      // Jan: tom #1 ★5 #2 ★2 #7; tia #8 and assisted on #2; ann #5 ★5.
+      // Jan: tom #1 ★5 #2 ★2 #7; tia #8 and assisted on #2; ann #5 ★5. Names from the users
+      // table; ann is no longer in it and keeps her user name.
+      const [ann, tia, tom] = [
+        { username: 'ann', display_name: 'ann' },
+        { username: 'tia', display_name: '李天爱' },
+        { username: 'tom', display_name: 'Tom Wang' },
+      ];
       expect(janW().technicians).toEqual([
-        { username: 'ann', completed: 1, assisted: 0, ratings: 1, mean_rating: 5, low_ratings: 0 },
-        { username: 'tia', completed: 1, assisted: 1, ratings: 0, mean_rating: null, low_ratings: 0 },
-        { username: 'tom', completed: 3, assisted: 0, ratings: 2, mean_rating: 3.5, low_ratings: 1 },
+        { ...ann, completed: 1, assisted: 0, ratings: 1, mean_rating: 5, low_ratings: 0 },
+        { ...tia, completed: 1, assisted: 1, ratings: 0, mean_rating: null, low_ratings: 0 },
+        { ...tom, completed: 3, assisted: 0, ratings: 2, mean_rating: 3.5, low_ratings: 1 },
       ]);
       // All: ann #5 ★5 #12 ★3 #14; tia #8 #3 ★4.
       expect(report.total.technicians).toEqual([
-        { username: 'ann', completed: 3, assisted: 0, ratings: 2, mean_rating: 4, low_ratings: 0 },
-        { username: 'tia', completed: 2, assisted: 1, ratings: 1, mean_rating: 4, low_ratings: 0 },
-        { username: 'tom', completed: 3, assisted: 0, ratings: 2, mean_rating: 3.5, low_ratings: 1 },
+        { ...ann, completed: 3, assisted: 0, ratings: 2, mean_rating: 4, low_ratings: 0 },
+        { ...tia, completed: 2, assisted: 1, ratings: 1, mean_rating: 4, low_ratings: 0 },
+        { ...tom, completed: 3, assisted: 0, ratings: 2, mean_rating: 3.5, low_ratings: 1 },
       ]);
       // Ratings: (5 + 2 + 5 + 4 + 3) / 5 = 3.8, one of them low (★2).
       expect(report.total.ratings).toEqual({ count: 5, mean: 3.8, low: 1 });
       // Open now: #10 tom; #11 tia with tom assisting; #4 #9 #13 nobody's.
       expect(report.load).toEqual([
-        { username: 'tia', open: 1 },
-        { username: 'tom', open: 2 },
+        { ...tia, open: 1 },
+        { ...tom, open: 2 },
       ]);
     });
 

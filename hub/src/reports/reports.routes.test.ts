@@ -134,6 +134,20 @@ describe('reports over HTTP', () => {
       `/api/reports/failures?${range}&period=month&format=csv`,
     );
     expect(failures.text).toContain('"wear, ""heavy"" 磨损"');
+    // Technicians by user name and by the name people know them by (ann left: her user name).
+    const technicians = await api.call(
+      'manager',
+      'GET',
+      `/api/reports/technicians?${range}&period=month&format=csv`,
+    );
+    const people = (parse(technicians.text, { bom: true, columns: true }) as Array<Record<string, string>>)
+      .filter((r) => r.period === 'total')
+      .map((r) => [r.technician, r.display_name, r.completed, r.open_now]);
+    expect(people).toEqual([
+      ['ann', 'ann', '3', '0'],
+      ['tia', '李天爱', '2', '1'],
+      ['tom', 'Tom Wang', '3', '2'],
+    ]);
   });
 
   it('answers bad queries with the field, and only the actor’s sites', async () => {

@@ -14,7 +14,7 @@ import { DateTime, IANAZone } from 'luxon';
 import type { Database } from '../db/schema.js';
 import { type Actor, canSeeSite } from '../people/actor.js';
 import { may } from '../people/permissions.js';
-import { AGE_BANDS, computeKpis, type KpiOrder, type Period } from './kpi.js';
+import { AGE_BANDS, computeKpis, type DisplayNames, type KpiOrder, type Period } from './kpi.js';
 
 /** A refused request: `status` is the HTTP answer, the message starts with the field. */
 export class ReportError extends Error {
@@ -115,6 +115,7 @@ export class ReportsService {
     }
     const last = periods[periods.length - 1] as Period;
     const orders = await this.load(sites, last.end);
+    const names = await this.displayNames(orders);
     const responseEnds = this.opts.responseEnds ?? 'dispatched';
     return {
       from: (periods[0] as Period).start,
@@ -124,7 +125,7 @@ export class ReportsService {
       sites,
       as_of: now,
       response_ends: responseEnds,
-      ...computeKpis(orders, periods, now, responseEnds),
+      ...computeKpis(orders, periods, now, responseEnds, names),
     };
   }
 
@@ -243,6 +244,7 @@ export class ReportsService {
             'start',
             'end',
             'technician',
+            'display_name',
             'completed',
             'assisted',
             'ratings',
@@ -254,6 +256,7 @@ export class ReportsService {
             w.technicians.map((t) => [
               ...head(w),
               t.username,
+              t.display_name,
               t.completed,
               t.assisted,
               t.ratings,
@@ -327,6 +330,31 @@ export class ReportsService {
       ),
       { level: 6 },
     );
+  }
+
+  /**
+   * The display names of everyone the orders name (assignees and assistants), from the users
+   * table; someone deleted since is absent and keeps their user name in the figures.
+   */
+  private async displayNames(orders: readonly KpiOrder[]): Promise<DisplayNames> {
+    const people = new Set<string>();
+    for (const o of orders) {
+      if (o.assignee) people.add(o.assignee);
+      for (const h of o.helpers) people.add(h);
+    }
+    if (people.size === 0) return new Map();
+    const names = new Map<string, string>();
+    // Chunks keep the bound parameters well under SQLite's limit on any estate.
+    const all = [...people];
+    for (let i = 0; i < all.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('users')
+        .select(['username', 'display_name'])
+        .where('username', 'in', all.slice(i, i + 500))
+        .execute();
+      for (const r of rows) if (r.display_name) names.set(r.username, r.display_name);
+    }
+    return names;
   }
 
   private async siteZone(site: string): Promise<string | undefined> {

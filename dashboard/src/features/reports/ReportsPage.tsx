@@ -534,7 +534,7 @@ function ChangeLine({ c, spec, before }: { c: Change; spec: FigureSpec; before: 
 }
 
 const COLUMNS: TechnicianColumn[] = [
-  'username',
+  'display_name',
   'completed',
   'assisted',
   'ratings',
@@ -572,7 +572,7 @@ function TechniciansTable({ report, format }: { report: KpiReport; format: Repor
                 <th
                   key={column}
                   scope="col"
-                  className={column === 'username' ? '' : 'num'}
+                  className={column === 'display_name' ? '' : 'num'}
                   aria-sort={active ? sort.direction : 'none'}
                 >
                   <button
@@ -588,7 +588,7 @@ function TechniciansTable({ report, format }: { report: KpiReport; format: Repor
                             ? 'ascending'
                             : active
                               ? 'descending'
-                              : column === 'username'
+                              : column === 'display_name'
                                 ? 'ascending'
                                 : 'descending',
                       })
@@ -608,9 +608,17 @@ function TechniciansTable({ report, format }: { report: KpiReport; format: Repor
           {rows.map((row) => (
             <tr key={row.username} data-technician={row.username}>
               {COLUMNS.map((column) =>
-                column === 'username' ? (
+                column === 'display_name' ? (
                   <th scope="row" key={column}>
-                    {row.username}
+                    <span className="technician-name">{row.display_name}</span>
+                    {/* The user name tells apart two people of one name; it is the name itself for
+                        someone deleted since. */}
+                    {row.display_name !== row.username ? (
+                      <span className="technician-user">
+                        <span className="visually-hidden">{t('reports.technicians.usernameHint')} </span>
+                        {row.username}
+                      </span>
+                    ) : null}
                   </th>
                 ) : (
                   <td className="num" key={column} data-key={column}>

@@ -100,7 +100,8 @@ export const en = {
   technicians: {
     title: 'Technicians’ load and ratings',
     intro: 'Completed and assisted in the range; ratings of the orders they completed; open orders now.',
-    username: 'Technician',
+    display_name: 'Technician',
+    usernameHint: 'user name',
     completed: 'Completed',
     assisted: 'Assisted',
     ratings: 'Ratings',
@@ -219,7 +220,8 @@ export const zhCN: MessagesOf<typeof en> = {
   technicians: {
     title: '技术员工作量与评分',
     intro: '范围内完成与协助的工单；其完成工单的评分；当前未关闭的工单。',
-    username: '技术员',
+    display_name: '技术员',
+    usernameHint: '用户名',
     completed: '完成',
     assisted: '协助',
     ratings: '评分数',

@@ -270,19 +270,37 @@ describe('changes against the previous period', () => {
 describe('technicians table', () => {
   const total = window('total', {
     technicians: [
-      { username: 'tom', completed: 3, assisted: 0, ratings: 2, mean_rating: 4.5, low_ratings: 0 },
-      { username: 'ann', completed: 1, assisted: 2, ratings: 0, mean_rating: null, low_ratings: 0 },
+      {
+        username: 'tom',
+        display_name: 'Tom Wang',
+        completed: 3,
+        assisted: 0,
+        ratings: 2,
+        mean_rating: 4.5,
+        low_ratings: 0,
+      },
+      {
+        username: 'ann',
+        display_name: 'Zoe Zhao',
+        completed: 1,
+        assisted: 2,
+        ratings: 0,
+        mean_rating: null,
+        low_ratings: 0,
+      },
     ],
   });
   const rows = technicianRows(total, [
-    { username: 'tom', open: 1 },
-    { username: 'zed', open: 4 },
+    { username: 'tom', display_name: 'Tom Wang', open: 1 },
+    // Deleted since: the hub names them by their user name.
+    { username: 'zed', display_name: 'zed', open: 4 },
   ]);
 
   it('joins the range’s figures with the load now', () => {
     expect(rows).toEqual([
       {
         username: 'tom',
+        display_name: 'Tom Wang',
         completed: 3,
         assisted: 0,
         ratings: 2,
@@ -292,6 +310,7 @@ describe('technicians table', () => {
       },
       {
         username: 'ann',
+        display_name: 'Zoe Zhao',
         completed: 1,
         assisted: 2,
         ratings: 0,
@@ -301,6 +320,7 @@ describe('technicians table', () => {
       },
       {
         username: 'zed',
+        display_name: 'zed',
         completed: 0,
         assisted: 0,
         ratings: 0,
@@ -318,7 +338,9 @@ describe('technicians table', () => {
     expect(names('open_now', 'descending')).toEqual(['zed', 'tom', 'ann']);
     expect(names('open_now', 'ascending')).toEqual(['ann', 'tom', 'zed']);
     expect(names('mean_rating', 'ascending')).toEqual(['tom', 'ann', 'zed']);
-    expect(names('username', 'descending')).toEqual(['zed', 'tom', 'ann']);
+    // By the name people know them by, not the user name: ann is Zoe Zhao.
+    expect(names('display_name', 'ascending')).toEqual(['tom', 'zed', 'ann']);
+    expect(names('display_name', 'descending')).toEqual(['ann', 'zed', 'tom']);
     expect(names('ratings', 'ascending')).toEqual(['ann', 'zed', 'tom']);
   });
 });

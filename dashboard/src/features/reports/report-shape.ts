@@ -1,6 +1,7 @@
 import {
   BACKLOG_AGE_BANDS,
   type KpiPriority,
+  type KpiReport,
   type KpiWindow,
   type TechnicianFigures,
 } from '@caretaker/protocol';
@@ -209,15 +210,13 @@ export interface TechnicianRow extends TechnicianFigures {
 }
 
 /** One row per technician: the range's figures and the load now (someone may have only one). */
-export function technicianRows(
-  total: KpiWindow,
-  load: ReadonlyArray<{ username: string; open: number }>,
-): TechnicianRow[] {
+export function technicianRows(total: KpiWindow, load: KpiReport['load']): TechnicianRow[] {
   const rows = new Map<string, TechnicianRow>();
   for (const t of total.technicians) rows.set(t.username, { ...t, open_now: 0 });
   for (const l of load) {
     const row = rows.get(l.username) ?? {
       username: l.username,
+      display_name: l.display_name,
       completed: 0,
       assisted: 0,
       ratings: 0,
@@ -234,7 +233,7 @@ export function technicianRows(
 export type TechnicianColumn = Exclude<keyof TechnicianRow, never>;
 export type SortDirection = 'ascending' | 'descending';
 
-/** Sorted by a column; missing ratings last whichever way; ties by name. */
+/** Sorted by a column (people by their names); missing ratings last whichever way; ties by user name. */
 export function sortTechnicians(
   rows: readonly TechnicianRow[],
   column: TechnicianColumn,
