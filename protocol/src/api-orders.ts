@@ -107,6 +107,57 @@ export interface WorkOrder {
   evidence: OrderEvidence;
 }
 
+/**
+ * How a list of orders is ordered; every order has the id as the last tie-breaker, so paging
+ * with limit/offset neither repeats nor skips an order. `urgent`: open before done, overdue and
+ * at-risk first (judged at the answer's `as_of`), then priority, nearest deadline, newest.
+ * `newest`: by creation. `updated`: most recently changed first (finished ones: most recently
+ * finished).
+ */
+export const ORDER_LIST_SORTS = ['urgent', 'newest', 'updated'] as const;
+export type OrderListSort = (typeof ORDER_LIST_SORTS)[number];
+
+/** GET /api/work-orders: one page of the filtered orders and how many there are in all. */
+export interface WorkOrderPage {
+  work_orders: WorkOrder[];
+  /** Every order the filters match, not only this page's. */
+  total: number;
+  limit: number;
+  offset: number;
+  sort: OrderListSort;
+  /** The instant time-dependent filters and the urgent order were judged at (pass it back to page on). */
+  as_of: number;
+}
+
+/** The desk's board: one column per stage of the lifecycle; completed and closed share the last. */
+export const ORDER_BOARD_COLUMNS = [
+  { key: 'pending_acceptance', statuses: ['pending_acceptance'] },
+  { key: 'to_dispatch', statuses: ['to_dispatch'] },
+  { key: 'in_repair', statuses: ['in_repair'] },
+  { key: 'awaiting_check', statuses: ['awaiting_check'] },
+  { key: 'deferred', statuses: ['deferred'] },
+  { key: 'done', statuses: ['completed', 'closed'] },
+] as const satisfies ReadonlyArray<{ key: string; statuses: readonly WorkOrderStatus[] }>;
+export type OrderBoardColumnKey = (typeof ORDER_BOARD_COLUMNS)[number]['key'];
+
+export interface OrderBoardColumn {
+  key: OrderBoardColumnKey;
+  /** The column's statuses the filters let through (none: the column is empty by filter). */
+  statuses: WorkOrderStatus[];
+  /** Every order of the column, however many cards it shows. */
+  total: number;
+  /** How its cards are ordered: the list's order, the done column's most recently finished first. */
+  sort: OrderListSort;
+  work_orders: WorkOrder[];
+}
+
+/** GET /api/work-orders/board: the first cards of each column and the columns' true counts. */
+export interface OrderBoard {
+  columns: OrderBoardColumn[];
+  per_column: number;
+  as_of: number;
+}
+
 /** One entry of an order's history: who did what when, the status before and after. */
 export interface OrderEvent {
   id: number;

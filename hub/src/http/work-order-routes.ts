@@ -1,4 +1,11 @@
-import type { OrderDetail, OrderEvidence, WorkflowResponse, WorkOrder } from '@caretaker/protocol';
+import type {
+  OrderBoard,
+  OrderDetail,
+  OrderEvidence,
+  WorkflowResponse,
+  WorkOrder,
+  WorkOrderPage,
+} from '@caretaker/protocol';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
@@ -8,6 +15,7 @@ import { type Actor, actorOf, canSeeSite } from '../people/actor.js';
 import { sizeText } from '../workorders/attachment.store.js';
 import {
   manualOrderSchema,
+  orderBoardQuery,
   orderListQuery,
   qrApproveSchema,
   qrRejectSchema,
@@ -15,6 +23,7 @@ import {
   qrReportSchema,
 } from '../workorders/order.inputs.js';
 import type { OrderLifecycle } from '../workorders/order-lifecycle.js';
+import { orderBoard } from '../workorders/order-list.js';
 import { qrImage } from '../workorders/qr-signer.js';
 import {
   type FormLanguage,
@@ -129,20 +138,53 @@ export function workOrderRoutes(deps: WorkOrderRoutesDeps): express.Router {
     handle(async (req, res, actor) => {
       const query = orderListQuery.safeParse(req.query);
       if (!query.success) return sendError(res, 400, fieldIssue(query.error, 'this list', 'query'));
-      const { overdue, ...filter } = query.data;
+      const { overdue, as_of, ...filter } = query.data;
       if (filter.site && !canSeeSite(actor, filter.site)) {
         return sendError(res, 403, `site: ${filter.site} is not one of ${actor.username}'s sites`);
       }
+      const asOf = as_of ?? orders.now();
       const result = await orders.search(
         { ...filter, ...(overdue !== undefined ? { overdue: overdue === 'true' } : {}) },
         actor.sites,
+        asOf,
       );
       res.json({
         work_orders: result.orders.map(present),
         total: result.total,
         limit: filter.limit,
         offset: filter.offset,
-      });
+        sort: filter.sort,
+        as_of: asOf,
+      } satisfies WorkOrderPage);
+    }),
+  );
+
+  // Before /work-orders/:id, which would take "board" for an id.
+  router.get(
+    '/work-orders/board',
+    handle(async (req, res, actor) => {
+      const query = orderBoardQuery.safeParse(req.query);
+      if (!query.success) return sendError(res, 400, fieldIssue(query.error, 'the board', 'query'));
+      const { overdue, as_of, per_column, ...filter } = query.data;
+      if (filter.site && !canSeeSite(actor, filter.site)) {
+        return sendError(res, 403, `site: ${filter.site} is not one of ${actor.username}'s sites`);
+      }
+      const asOf = as_of ?? orders.now();
+      const columns = await orderBoard(
+        orders,
+        {
+          ...filter,
+          perColumn: per_column,
+          ...(overdue !== undefined ? { overdue: overdue === 'true' } : {}),
+        },
+        actor.sites,
+        asOf,
+      );
+      res.json({
+        columns: columns.map((c) => ({ ...c, work_orders: c.work_orders.map(present) })),
+        per_column,
+        as_of: asOf,
+      } satisfies OrderBoard);
     }),
   );
 

@@ -1,3 +1,4 @@
+import { ORDER_BOARD_COLUMNS, ORDER_LIST_SORTS } from '@caretaker/protocol';
 import { z } from 'zod';
 import {
   errors,
@@ -12,6 +13,7 @@ import {
 } from '../http/openapi-helpers.js';
 import {
   manualOrderSchema,
+  orderBoardQuery,
   orderListQuery,
   qrApproveSchema,
   qrRejectSchema,
@@ -52,16 +54,19 @@ export const workOrderPaths: OpenApiPaths = {
   '/api/work-orders': {
     get: {
       tags,
-      summary: "Orders of the actor's sites, newest first, filtered and paged",
+      summary:
+        "Orders of the actor's sites, filtered, sorted (the id breaks every tie) and paged; total counts every match",
       parameters: queryParams(orderListQuery),
       responses: {
         200: jsonResponse('a page of orders', {
           type: 'object',
           properties: {
             work_orders: { type: 'array', items: order },
-            total: { type: 'integer' },
+            total: { type: 'integer', description: 'every order the filters match' },
             limit: { type: 'integer' },
             offset: { type: 'integer' },
+            sort: { type: 'string', enum: [...ORDER_LIST_SORTS] },
+            as_of: { type: 'integer', description: 'the instant overdue and urgency were judged at' },
           },
         }),
         ...errors(400, 401, 403),
@@ -72,6 +77,36 @@ export const workOrderPaths: OpenApiPaths = {
       summary: 'A manual order (any role but viewer, on their sites; the caller is its requester)',
       requestBody: jsonBody(manualOrderSchema),
       responses: { 201: orderResponse('the new order, pending acceptance'), ...errors(400, 401, 403) },
+    },
+  },
+  '/api/work-orders/board': {
+    get: {
+      tags,
+      summary: "The desk's board: each status column's first cards and its true count",
+      parameters: queryParams(orderBoardQuery),
+      responses: {
+        200: jsonResponse('the columns', {
+          type: 'object',
+          properties: {
+            columns: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  key: { type: 'string', enum: ORDER_BOARD_COLUMNS.map((c) => c.key) },
+                  statuses: { type: 'array', items: { type: 'string' } },
+                  total: { type: 'integer', description: "every order of the column's statuses" },
+                  sort: { type: 'string', enum: [...ORDER_LIST_SORTS] },
+                  work_orders: { type: 'array', items: order },
+                },
+              },
+            },
+            per_column: { type: 'integer' },
+            as_of: { type: 'integer' },
+          },
+        }),
+        ...errors(400, 401, 403),
+      },
     },
   },
   '/api/work-orders/{id}': {

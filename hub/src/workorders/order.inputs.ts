@@ -1,4 +1,4 @@
-import { idSchema } from '@caretaker/protocol';
+import { idSchema, ORDER_LIST_SORTS } from '@caretaker/protocol';
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../db/schema.js';
 
@@ -45,10 +45,27 @@ export const orderListQuery = z
     /** true: open orders past their completion due time (deferred ones are paused). */
     overdue: z.enum(['true', 'false']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    sort: z.enum(ORDER_LIST_SORTS).default('newest'),
+    /**
+     * The instant (epoch ms) overdue and the urgent order are judged at: a client paging on
+     * passes the first page's `as_of`, so the order cannot shift between its pages.
+     */
+    as_of: z.coerce.number().int().min(0).max(8_640_000_000_000_000).optional(),
   })
   .strict();
 export type OrderListQuery = z.infer<typeof orderListQuery>;
+
+/** The board: the list's filters (no paging), and how many cards each column shows. */
+export const orderBoardQuery = orderListQuery
+  .omit({ limit: true, offset: true })
+  .extend({
+    /** The desk's order: most urgent first. */
+    sort: z.enum(ORDER_LIST_SORTS).default('urgent'),
+    per_column: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+export type OrderBoardQuery = z.infer<typeof orderBoardQuery>;
 
 export const PHONE = /^\+?[0-9][0-9 ()-]{4,30}$/;
 

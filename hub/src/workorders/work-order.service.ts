@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OrderListSort } from '@caretaker/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../db/database.js';
 import {
@@ -11,6 +12,7 @@ import {
   type WorkOrderRow,
   type WorkOrderStatus,
 } from '../db/schema.js';
+import { orderListBy } from './order-list.js';
 
 /** Priority 1 (most urgent) to 4 from a severity. */
 export function priorityOf(severity: Severity): number {
@@ -65,6 +67,8 @@ export interface OrderSearch {
   overdue?: boolean;
   limit?: number;
   offset?: number;
+  /** Default `newest` (creation, then id). */
+  sort?: OrderListSort;
 }
 
 export type SensorOrderOutcome = 'created' | 'attached' | 'reopened' | 'revived';
@@ -96,7 +100,8 @@ export class WorkOrderService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly now: () => number = Date.now,
+    /** The clock: public so a list's answer can say which instant it was judged at. */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** Listens to every recorded order event (webhooks, socket.io, escalation), after commit. */
@@ -155,9 +160,9 @@ export class WorkOrderService {
   }
 
   /**
-   * Orders for a list: filters, newest first, a page of them and the total. `sites` limits the
-   * result to an actor's sites ('all': no limit). Overdue means open, past its completion due
-   * time, and not deferred (a deferred order's clock is stopped).
+   * Orders for a list: filters, in the requested order (order-list.ts), a page of them and the
+   * total. `sites` limits the result to an actor's sites ('all': no limit). Overdue means open,
+   * past its completion due time at `now`, and not deferred (a deferred order's clock is stopped).
    */
   async search(filter: OrderSearch, sites: readonly string[] | 'all' = 'all', now = this.now()) {
     if (sites !== 'all' && sites.length === 0) return { orders: [] as WorkOrderRow[], total: 0 };
@@ -196,9 +201,7 @@ export class WorkOrderService {
           );
     }
     const [orders, count] = await Promise.all([
-      q
-        .selectAll()
-        .orderBy('id', 'desc')
+      orderListBy(q.selectAll(), filter.sort ?? 'newest', now)
         .limit(filter.limit ?? 100)
         .offset(filter.offset ?? 0)
         .execute(),
