@@ -48,7 +48,9 @@ export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: 
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const panel = useRef<HTMLElement>(null);
   const order = detail.work_order;
+  const helpers = detail.assignees.filter((a) => a.role === 'assistant').map((a) => a.username);
 
   useEffect(() => {
     loadWorkflow().then(setWorkflow, (err: unknown) => setError(errorText(err)));
@@ -72,12 +74,20 @@ export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: 
       await ordersApi.act(order.id, name, body);
       setOpen(null);
       setMessage(t('orders.form.done', { action: t(`orders.action.${name}`, { defaultValue: name }) }));
+      // The form (and the button that opened it) may be gone: the keyboard stays in this panel,
+      // where the outcome is read out, instead of falling back to the top of the page.
+      panel.current?.querySelector<HTMLElement>('h2')?.focus();
       onDone();
     } catch (err) {
       setError(errorText(err));
     } finally {
       setBusy(false);
     }
+  };
+
+  const close = (name: string) => {
+    setOpen(null);
+    panel.current?.querySelector<HTMLElement>(`button[data-action="${name}"]`)?.focus();
   };
 
   const click = (name: string) => {
@@ -91,8 +101,10 @@ export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: 
   };
 
   return (
-    <section className="panel" aria-labelledby="actions-title" data-testid="order-actions">
-      <h2 id="actions-title">{t('orders.page.actions')}</h2>
+    <section ref={panel} className="panel" aria-labelledby="actions-title" data-testid="order-actions">
+      <h2 id="actions-title" tabIndex={-1}>
+        {t('orders.page.actions')}
+      </h2>
       {detail.actions_allowed.length === 0 ? <p className="muted">{t('orders.page.noActions')}</p> : null}
       <div className="action-buttons">
         {detail.actions_allowed.map((name) => (
@@ -115,12 +127,15 @@ export function ActionsPanel({ detail, onDone }: { detail: OrderDetail; onDone: 
           name={open}
           orderId={order.id}
           fields={fieldsOf(open)}
+          people={{ assignee: order.assignee, helpers }}
           busy={busy}
+          error={error}
           onSubmit={(body) => void perform(open, body)}
-          onCancel={() => setOpen(null)}
+          onCancel={() => close(open)}
         />
       ) : null}
-      <FormOutcome error={error} done={message} errorTestId="action-error" />
+      {/* An open form shows its refusal itself, beside the field it names. */}
+      <FormOutcome error={open ? null : error} done={message} errorTestId="action-error" />
     </section>
   );
 }
@@ -129,14 +144,20 @@ function ActionForm({
   name,
   orderId,
   fields,
+  people,
   busy,
+  error,
   onSubmit,
   onCancel,
 }: {
   name: string;
   orderId: number;
   fields: { required: Field[]; optional: Field[] };
+  /** Who works on the order already: not offered again. */
+  people: { assignee: string | null; helpers: string[] };
   busy: boolean;
+  /** The hub's refusal of the last submission (`field: what is wrong`), or nothing. */
+  error: string | null;
   onSubmit: (body: Record<string, unknown>) => void;
   onCancel: () => void;
 }) {
@@ -151,6 +172,18 @@ function ActionForm({
   const all = [...fields.required, ...fields.optional];
   const set = (field: Field, value: string | string[]) => setValues((v) => ({ ...v, [field]: value }));
   const label = t(`orders.action.${name}`, { defaultValue: name });
+  const errorId = `${id}-error`;
+  // The hub names the field it refuses first: that control is marked and gets the keyboard.
+  const invalid = error ? all.find((f) => error.startsWith(`${f}:`) || error.startsWith(`${f}.`)) : undefined;
+  const aria = (field: Field) =>
+    field === invalid ? { 'aria-invalid': true, 'aria-describedby': errorId } : {};
+  useEffect(() => {
+    if (!invalid) return;
+    const control =
+      document.getElementById(`${id}-${invalid}`) ??
+      form.current?.querySelector<HTMLElement>(`[data-field="${invalid}"] input:not(:disabled)`);
+    control?.focus();
+  }, [id, invalid]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -166,139 +199,177 @@ function ActionForm({
   };
 
   return (
-    <form ref={form} className="action-form" onSubmit={submit} aria-label={label} data-form={name}>
-      {all.map((field) => {
-        const required = fields.required.includes(field);
-        const fieldLabel = (
-          <>
-            {t(`orders.field.${field}`)}
-            {required ? '' : ` ${t('orders.form.optional')}`}
-          </>
-        );
-        const fid = `${id}-${field}`;
-        if (field === 'assignee' || field === 'assignees') {
-          return (
-            <CandidatePicker
-              key={field}
-              orderId={orderId}
-              multiple={field === 'assignees'}
-              legend={fieldLabel}
-              value={values[field]}
-              onChange={(v) => set(field, v)}
-              required={required}
-            />
-          );
-        }
-        if (field === 'fault_category') {
-          return (
-            <SelectField
-              key={field}
-              id={fid}
-              label={fieldLabel}
-              required={required}
-              value={(values[field] as string) ?? ''}
-              onChange={(v) => set(field, v)}
-              options={FAULT_CATEGORIES.map((c) => ({ value: c, label: t(`orders.fault.${c}`) }))}
-            >
-              <option value="" />
-            </SelectField>
-          );
-        }
-        if (field === 'rating') {
-          return (
-            <fieldset key={field} className="rating">
-              <legend>{fieldLabel}</legend>
-              {[1, 2, 3, 4, 5].map((n) => (
-                <label key={n} className="rating-star">
-                  <input
-                    type="radio"
-                    name={fid}
-                    value={n}
-                    required={required}
-                    checked={values.rating === String(n)}
-                    onChange={() => set('rating', String(n))}
-                  />
-                  <span aria-hidden="true">{'★'.repeat(n)}</span>
-                  <span className="visually-hidden">{t('orders.form.ratingStars', { count: n })}</span>
-                </label>
-              ))}
-            </fieldset>
-          );
-        }
-        if (field === 'labour_minutes') {
+    <form
+      ref={form}
+      className="action-form"
+      onSubmit={submit}
+      aria-label={label}
+      aria-busy={busy}
+      data-form={name}
+    >
+      {/* Nothing to change while the hub is deciding; a disabled fieldset says so to every control. */}
+      <fieldset className="action-fields" disabled={busy}>
+        {all.map((field) => {
+          const required = fields.required.includes(field);
+          const fieldLabel = required
+            ? t(`orders.field.${field}`)
+            : t('orders.form.optionalField', { field: t(`orders.field.${field}`) });
+          const fid = `${id}-${field}`;
+          if (field === 'assignee' || field === 'assignees') {
+            return (
+              <CandidatePicker
+                key={field}
+                orderId={orderId}
+                multiple={field === 'assignees'}
+                // A helper may become the one responsible; nobody is added twice.
+                taken={
+                  field === 'assignee'
+                    ? people.assignee
+                      ? [people.assignee]
+                      : []
+                    : [...(people.assignee ? [people.assignee] : []), ...people.helpers]
+                }
+                legend={fieldLabel}
+                field={field}
+                describedBy={field === invalid ? errorId : undefined}
+                value={values[field]}
+                onChange={(v) => set(field, v)}
+                required={required}
+              />
+            );
+          }
+          if (field === 'fault_category') {
+            return (
+              <SelectField
+                key={field}
+                id={fid}
+                label={fieldLabel}
+                required={required}
+                value={(values[field] as string) ?? ''}
+                onChange={(v) => set(field, v)}
+                options={FAULT_CATEGORIES.map((c) => ({ value: c, label: t(`orders.fault.${c}`) }))}
+              >
+                <option value="" />
+              </SelectField>
+            );
+          }
+          if (field === 'rating') {
+            return (
+              <fieldset key={field} className="rating" data-field={field} {...aria(field)}>
+                <legend>{fieldLabel}</legend>
+                {[1, 2, 3, 4, 5].map((n) => (
+                  <label key={n} className="rating-star">
+                    <input
+                      type="radio"
+                      name={fid}
+                      value={n}
+                      required={required}
+                      checked={values.rating === String(n)}
+                      onChange={() => set('rating', String(n))}
+                    />
+                    <span aria-hidden="true">{'★'.repeat(n)}</span>
+                    <span className="visually-hidden">{t('orders.form.ratingStars', { count: n })}</span>
+                  </label>
+                ))}
+              </fieldset>
+            );
+          }
+          if (field === 'labour_minutes') {
+            return (
+              <label key={field} htmlFor={fid}>
+                {fieldLabel}
+                <input
+                  id={fid}
+                  type="number"
+                  inputMode="numeric"
+                  min={0}
+                  max={100000}
+                  step={1}
+                  required={required}
+                  {...aria(field)}
+                  value={(values[field] as string) ?? ''}
+                  onChange={(e) => set(field, e.target.value)}
+                />
+              </label>
+            );
+          }
+          if (field === 'until') {
+            return (
+              <label key={field} htmlFor={fid}>
+                {fieldLabel}
+                <input
+                  id={fid}
+                  type="datetime-local"
+                  // A deferral is into the future; the hub takes any instant, the picker offers these.
+                  min={localMinute(Date.now())}
+                  required={required}
+                  {...aria(field)}
+                  value={(values[field] as string) ?? ''}
+                  onChange={(e) => set(field, e.target.value)}
+                />
+              </label>
+            );
+          }
           return (
             <label key={field} htmlFor={fid}>
               {fieldLabel}
-              <input
+              <textarea
                 id={fid}
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={100000}
-                step={1}
+                rows={field === 'resolution' ? 4 : 2}
                 required={required}
+                maxLength={field === 'resolution' ? 4000 : 2000}
+                {...aria(field)}
                 value={(values[field] as string) ?? ''}
                 onChange={(e) => set(field, e.target.value)}
               />
             </label>
           );
-        }
-        if (field === 'until') {
-          return (
-            <label key={field} htmlFor={fid}>
-              {fieldLabel}
-              <input
-                id={fid}
-                type="datetime-local"
-                required={required}
-                value={(values[field] as string) ?? ''}
-                onChange={(e) => set(field, e.target.value)}
-              />
-            </label>
-          );
-        }
-        return (
-          <label key={field} htmlFor={fid}>
-            {fieldLabel}
-            <textarea
-              id={fid}
-              rows={field === 'resolution' ? 4 : 2}
-              required={required}
-              maxLength={field === 'resolution' ? 4000 : 2000}
-              value={(values[field] as string) ?? ''}
-              onChange={(e) => set(field, e.target.value)}
-            />
-          </label>
-        );
-      })}
-      <div className="form-buttons">
-        <button
-          type="submit"
-          className={name === 'cancel' || name === 'reject' ? 'danger' : 'primary'}
-          disabled={busy}
-        >
-          {busy ? t('orders.form.working') : t('orders.form.confirm', { action: label })}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          {t('orders.form.cancel')}
-        </button>
-      </div>
+        })}
+        <div id={errorId}>
+          <FormOutcome error={error} errorTestId="action-error" />
+        </div>
+        <div className="form-buttons">
+          <button
+            type="submit"
+            className={name === 'cancel' || name === 'reject' ? 'danger' : 'primary'}
+            disabled={busy}
+          >
+            {busy ? t('orders.form.working') : t('orders.form.confirm', { action: label })}
+          </button>
+          <button type="button" onClick={onCancel} disabled={busy}>
+            {t('orders.form.cancel')}
+          </button>
+        </div>
+      </fieldset>
     </form>
   );
 }
 
 /** The site's technicians as the hub ranks them for this order, each with why (manual dispatch). */
+/** `2026-12-06T04:30` in the browser's time zone: the form of a datetime-local input's value. */
+function localMinute(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 function CandidatePicker({
   orderId,
   multiple,
+  taken,
   legend,
+  field,
+  describedBy,
   value,
   onChange,
   required,
 }: {
   orderId: number;
   multiple: boolean;
+  taken: readonly string[];
   legend: ReactNode;
+  field: Field;
+  describedBy: string | undefined;
   value: string | string[] | undefined;
   onChange: (value: string | string[]) => void;
   required: boolean;
@@ -323,7 +394,13 @@ function CandidatePicker({
     else onChange(on ? [...chosen, c.username] : chosen.filter((u) => u !== c.username));
   };
   return (
-    <fieldset className="candidates" data-testid="candidates">
+    <fieldset
+      className="candidates"
+      data-testid="candidates"
+      data-field={field}
+      aria-invalid={describedBy !== undefined || undefined}
+      aria-describedby={describedBy}
+    >
       <legend>{legend}</legend>
       {error ? (
         <p className="error" role="alert">
@@ -335,35 +412,43 @@ function CandidatePicker({
         <p className="muted">{t('orders.form.noCandidates', { why: ranking.why })}</p>
       ) : null}
       <ul>
-        {ranking?.candidates.map((c) => (
-          <li
-            key={c.username}
-            className={c.eligible ? 'candidate' : 'candidate passed'}
-            data-candidate={c.username}
-          >
-            <label htmlFor={`${id}-${c.username}`}>
-              <input
-                id={`${id}-${c.username}`}
-                type={multiple ? 'checkbox' : 'radio'}
-                name={`${id}-pick`}
-                value={c.username}
-                // A person passed over can still be chosen by a dispatcher who knows better; the
-                // hub checks what must hold (site, role, active).
-                required={required && !multiple}
-                checked={chosen.includes(c.username)}
-                onChange={(e) => toggle(c, e.target.checked)}
-              />
-              <span>
-                <strong>{c.display_name}</strong> ({c.username}) ·{' '}
-                {c.rank !== null ? t('orders.form.rank', { rank: c.rank }) : t('orders.form.passedOver')} ·{' '}
-                {t('orders.form.openOrders', { count: c.open_orders })}
-              </span>
-            </label>
-            <p className="muted small candidate-why">
-              {c.eligible ? c.explanation : c.passed_over.join('; ') || c.explanation}
-            </p>
-          </li>
-        ))}
+        {ranking?.candidates.map((c) => {
+          const onOrder = taken.includes(c.username);
+          return (
+            <li
+              key={c.username}
+              className={c.eligible && !onOrder ? 'candidate' : 'candidate passed'}
+              data-candidate={c.username}
+            >
+              <label htmlFor={`${id}-${c.username}`}>
+                <input
+                  id={`${id}-${c.username}`}
+                  type={multiple ? 'checkbox' : 'radio'}
+                  name={`${id}-pick`}
+                  value={c.username}
+                  // A person passed over can still be chosen by a dispatcher who knows better; the
+                  // hub checks what must hold (site, role, active).
+                  required={required && !multiple}
+                  disabled={onOrder}
+                  checked={chosen.includes(c.username)}
+                  onChange={(e) => toggle(c, e.target.checked)}
+                />
+                <span>
+                  <strong>{c.display_name}</strong> ({c.username}) ·{' '}
+                  {onOrder
+                    ? t('orders.form.onOrder')
+                    : c.rank !== null
+                      ? t('orders.form.rank', { rank: c.rank })
+                      : t('orders.form.passedOver')}{' '}
+                  · {t('orders.form.openOrders', { count: c.open_orders })}
+                </span>
+              </label>
+              <p className="muted small candidate-why">
+                {c.eligible ? c.explanation : c.passed_over.join('; ') || c.explanation}
+              </p>
+            </li>
+          );
+        })}
       </ul>
     </fieldset>
   );

@@ -144,7 +144,7 @@ export function CreateOrderPage() {
           />
         </label>
         <label htmlFor={`${id}-location`}>
-          {t('orders.create.location')} {t('orders.form.optional')}
+          {t('orders.form.optionalField', { field: t('orders.create.location') })}
           <input
             id={`${id}-location`}
             maxLength={200}

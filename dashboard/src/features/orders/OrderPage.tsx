@@ -158,23 +158,52 @@ export function OrderPage() {
               </dd>
             </div>
           ) : null}
-          {order.rating !== null ? (
+          {order.reject_count > 0 ? (
             <div>
+              <dt>{t('orders.page.rejected')}</dt>
+              <dd data-testid="order-rejects">
+                {t('orders.page.rejectCount', { count: order.reject_count })}
+              </dd>
+            </div>
+          ) : null}
+          {order.rating !== null ? (
+            <div className="wide">
               <dt>{t('orders.page.rating')}</dt>
-              <dd>
+              <dd data-testid="order-rating">
+                <span aria-hidden="true" className="rating-stars">
+                  {'★'.repeat(order.rating)}
+                  {'☆'.repeat(Math.max(0, 5 - order.rating))}
+                </span>{' '}
                 {t('orders.page.ratingValue', { rating: order.rating })}
                 {order.rating_comment ? ` · ${order.rating_comment}` : ''}
               </dd>
             </div>
           ) : null}
+          {order.status === 'cancelled' && order.cancel_reason ? (
+            <div className="wide">
+              <dt>{t('orders.page.cancelReason')}</dt>
+              <dd data-testid="order-cancel-reason">{order.cancel_reason}</dd>
+            </div>
+          ) : null}
         </dl>
         {order.description ? <p className="order-description">{order.description}</p> : null}
-        {order.defer_requested_at !== null && order.defer_reason ? (
-          <p className="banner-info">{t('orders.page.deferRequested', { reason: order.defer_reason })}</p>
+        {order.defer_requested_at !== null ? (
+          <p className="banner-info" data-testid="defer-requested">
+            {order.deferred_until !== null
+              ? t('orders.page.deferRequestedUntil', {
+                  time: format.dateTime(order.deferred_until),
+                  reason: order.defer_reason ?? '',
+                })
+              : t('orders.page.deferRequested', { reason: order.defer_reason ?? '' })}
+          </p>
         ) : null}
-        {order.deferred_until !== null ? (
-          <p className="muted">
-            {t('orders.page.deferredUntil', { time: format.dateTime(order.deferred_until) })}
+        {order.status === 'deferred' ? (
+          <p className="banner-info" data-testid="deferred-until">
+            <span aria-hidden="true">‖</span>{' '}
+            {order.deferred_until !== null
+              ? t('orders.page.deferredUntil', { time: format.dateTime(order.deferred_until) })
+              : t('orders.page.deferred', { reason: order.defer_reason ?? '' })}
+            {order.deferred_until !== null && order.defer_reason ? ` · ${order.defer_reason}` : ''}
           </p>
         ) : null}
       </header>

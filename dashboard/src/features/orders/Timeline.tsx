@@ -1,13 +1,22 @@
 import type { OrderEvent } from '@caretaker/protocol';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../../i18n/format.js';
-import { eventFields } from './timeline-text.js';
+import { formatCountdown } from './sla-countdown.js';
+import { eventFields, type ShownField } from './timeline-text.js';
 
 /** Every recorded change of the order, oldest first: who, when, from → to, why. */
 export function Timeline({ events }: { events: readonly OrderEvent[] }) {
   const { t } = useTranslation();
   const format = useFormat();
   const status = (s: string) => t(`orderStatus.${s}`, { defaultValue: s });
+  const value = (field: ShownField, text: string) => {
+    if (field === 'fault_category') return t(`orders.fault.${text}`, { defaultValue: text });
+    // Instants and durations are stored as milliseconds: shown in the reader's language.
+    if (field === 'until' && Number.isFinite(Number(text))) return format.dateTime(Number(text));
+    if (field === 'paused_ms' && Number.isFinite(Number(text)))
+      return formatCountdown(Number(text), format.locale);
+    return text;
+  };
   return (
     <section className="panel order-timeline" aria-labelledby="timeline-title">
       <h2 id="timeline-title">{t('orders.page.timeline')}</h2>
@@ -42,10 +51,12 @@ export function Timeline({ events }: { events: readonly OrderEvent[] }) {
               {' · '}
               <time dateTime={new Date(event.ts).toISOString()}>{format.dateTime(event.ts)}</time>
             </p>
-            {eventFields(event).map(({ field, value }) => (
+            {eventFields(event).map(({ field, value: text }) => (
               <p key={field} className="small timeline-detail">
-                <span className="muted">{t(`orders.field.${field}`)}:</span>{' '}
-                {field === 'fault_category' ? t(`orders.fault.${value}`, { defaultValue: value }) : value}
+                <span className="muted">
+                  {t('orders.timeline.fieldLabel', { field: t(`orders.field.${field}`) })}
+                </span>
+                {value(field, text)}
               </p>
             ))}
           </li>

@@ -19,6 +19,23 @@ describe('timeline text', () => {
     ).toEqual(['resolution', 'fault_category', 'labour_minutes']);
   });
 
+  it('names who had the order before, why it was deferred and until when (the instant as stored)', () => {
+    expect(
+      eventFields({ detail: { previous_assignee: 'tom', assignee: 'lee', reason: 'tom is away' } }),
+    ).toEqual([
+      { field: 'reason', value: 'tom is away' },
+      { field: 'assignee', value: 'lee' },
+      { field: 'previous_assignee', value: 'tom' },
+    ]);
+    expect(
+      eventFields({ detail: { paused_ms: 5000, until: 1_800_000_000_000, defer_reason: 'rain' } }),
+    ).toEqual([
+      { field: 'defer_reason', value: 'rain' },
+      { field: 'until', value: '1800000000000' },
+      { field: 'paused_ms', value: '5000' },
+    ]);
+  });
+
   it('lists arrays and leaves out objects and empty values', () => {
     expect(
       eventFields({

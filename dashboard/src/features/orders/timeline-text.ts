@@ -6,11 +6,15 @@ import type { OrderEvent } from '@caretaker/protocol';
  */
 const SHOWN = [
   'reason',
+  'defer_reason',
+  'until',
+  'paused_ms',
   'resolution',
   'fault_category',
   'labour_minutes',
   'assignee',
   'assignees',
+  'previous_assignee',
   'rating',
   'comment',
   'note',
