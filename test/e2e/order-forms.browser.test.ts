@@ -208,7 +208,23 @@ describe.runIf(installed)('order action forms in Chromium', () => {
     await button(desk, 'cancel').click();
     await (await submitEmpty(desk, 'cancel', 'Confirm: Cancel order')).toMatch(/^reason: /);
     await form(desk, 'cancel').getByLabel('Reason').fill('Reported twice; see the stairwell order.');
+    // The hub's answer is held back until the form has been seen busy: nothing to click twice.
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await desk.route('**/actions/cancel', async (route) => {
+      await held;
+      await route.continue();
+    });
     await form(desk, 'cancel').getByRole('button', { name: 'Confirm: Cancel order' }).click();
+    const busy = form(desk, 'cancel');
+    await expect.poll(() => busy.getAttribute('aria-busy'), LONG).toBe('true');
+    expect(await busy.getByLabel('Reason').isDisabled()).toBe(true);
+    expect(await busy.getByRole('button', { name: 'Working…' }).isDisabled()).toBe(true);
+    expect(await busy.getByRole('button', { name: 'Back' }).isDisabled()).toBe(true);
+    expect(await button(desk, 'accept').isDisabled()).toBe(true);
+    answer();
     await expect.poll(() => status(desk), LONG).toBe('cancelled');
     expect(await desk.getByTestId('order-cancel-reason').textContent()).toContain(
       'Reported twice; see the stairwell order.',
