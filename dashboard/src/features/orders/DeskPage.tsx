@@ -1,5 +1,12 @@
-import { CLOSED_ORDER_STATUSES, ORDER_PRIORITIES, ORDER_STATUSES, type WorkOrder } from '@caretaker/protocol';
-import { useEffect, useId, useMemo, useState } from 'react';
+import {
+  CLOSED_ORDER_STATUSES,
+  ORDER_PRIORITIES,
+  ORDER_STATUSES,
+  type OrderBoard,
+  type WorkOrder,
+  type WorkOrderPage,
+} from '@caretaker/protocol';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
@@ -10,31 +17,34 @@ import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
 import { useLayout } from '../../store/hooks.js';
 import { PriorityBadge, SlaBadge, StatusBadge } from './badges.js';
+import { DeskPager, RangeLine } from './DeskPager.js';
 import {
   apiQuery,
-  BOARD_COLUMNS,
+  BOARD_CARDS,
+  changeFilters,
+  columnListQuery,
   type DeskFilters,
+  type DeskSort,
   deskSla,
   filtersFromQuery,
   filtersToQuery,
-  groupByStatus,
+  listQuery,
   nextDue,
-  sortOrders,
 } from './desk-filters.js';
 import { errorText, ordersApi } from './orders.api.js';
 import { useMaintenanceVersion } from './use-orders-refresh.js';
 import { usePlaceNames } from './use-place-names.js';
+import './desk-paging.css';
 
 /** Everything not yet completed, closed or cancelled: the desk's "open orders" choice. */
 const OPEN_STATUSES = ORDER_STATUSES.filter((s) => !CLOSED_ORDER_STATUSES.includes(s));
 
-/** More than a desk shows at once; the count says when there are more. */
-const LIMIT = 500;
+type DeskData = { view: 'list'; page: WorkOrderPage } | { view: 'board'; board: OrderBoard };
 
 /**
- * The work-order desk: every order of the user's sites as a list (cards on a phone) or a board
- * by status, filtered by the address's query (bookmarkable), most urgent first, reloaded when
- * the hub announces a change.
+ * The work-order desk: the orders of the user's sites as a list (cards on a phone), a page at a
+ * time, or a board by status with each column's true count; filtered and paged by the address's
+ * query (bookmarkable), sorted by the hub, reloaded in place when the hub announces a change.
  */
 export function DeskPage() {
   const { t } = useTranslation();
@@ -45,31 +55,67 @@ export function DeskPage() {
   const filters = useMemo(() => filtersFromQuery(params), [params]);
   const version = useMaintenanceVersion();
   const now = useNow(30_000);
-  const [data, setData] = useState<{ orders: WorkOrder[]; total: number } | null>(null);
+  const [data, setData] = useState<DeskData | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const rangeRef = useRef<HTMLParagraphElement>(null);
+  /** Set by the pager: the new page's first line takes the focus once it has arrived. */
+  const focusOnLoad = useRef(false);
+  /**
+   * The instant the hub judged the current selection at: later pages of the same selection
+   * are asked at the same instant, so an order that turns overdue meanwhile cannot move from a
+   * page not yet seen to one already seen. A new selection or an announced change starts anew.
+   */
+  const pinned = useRef<{ key: string; version: number; asOf: number } | null>(null);
   useTitle(t('orders.title'));
 
-  const queryKey = JSON.stringify(apiQuery(filters, username, LIMIT));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the hub's "something changed"
+  const selection = JSON.stringify({ view: filters.view, ...apiQuery(filters, username) });
+  const page = filters.page;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `selection` stands for the filters; `version` is the hub's "something changed"
   useEffect(() => {
     const controller = new AbortController();
-    ordersApi.list(JSON.parse(queryKey), controller.signal).then(
-      (res) => {
-        setData({ orders: res.work_orders, total: res.total });
+    const pin = pinned.current;
+    const asOf = pin && pin.key === selection && pin.version === version ? pin.asOf : undefined;
+    const remember = (at: number) => {
+      pinned.current = { key: selection, version, asOf: at };
+    };
+    const failed = (err: unknown) => {
+      if (!controller.signal.aborted) setError(errorText(err));
+    };
+    if (filters.view === 'board') {
+      ordersApi
+        .board({ ...apiQuery(filters, username), per_column: BOARD_CARDS, as_of: asOf }, controller.signal)
+        .then((board) => {
+          remember(board.as_of);
+          setData({ view: 'board', board });
+          setError(null);
+        }, failed);
+    } else {
+      ordersApi.list(listQuery(filters, username, asOf), controller.signal).then((res) => {
+        remember(res.as_of);
+        setData({ view: 'list', page: res });
         setError(null);
-      },
-      (err: unknown) => {
-        if (!controller.signal.aborted) setError(errorText(err));
-      },
-    );
+      }, failed);
+    }
     return () => controller.abort();
-  }, [queryKey, version]);
+  }, [selection, page, version]);
 
-  const update = (patch: Partial<DeskFilters>) => setParams(filtersToQuery({ ...filters, ...patch }));
-  const sorted = useMemo(
-    () => (data ? sortOrders(data.orders, filters.sort, now) : []),
-    [data, filters.sort, now],
-  );
+  useEffect(() => {
+    if (data && focusOnLoad.current) {
+      focusOnLoad.current = false;
+      rangeRef.current?.focus();
+      rangeRef.current?.scrollIntoView({ block: 'start' });
+    }
+  }, [data]);
+
+  const update = (patch: Partial<DeskFilters>) => setParams(filtersToQuery(changeFilters(filters, patch)));
+  const pageTo = (n: number) => filtersToQuery({ ...filters, page: n });
+  // Until the answer for the view on screen arrives, the old one is not shown as if it were it.
+  const shown = data && data.view === filters.view ? data : null;
+  const orders = shown
+    ? shown.view === 'list'
+      ? shown.page.work_orders
+      : shown.board.columns.flatMap((c) => c.work_orders)
+    : [];
 
   return (
     <section aria-labelledby="desk-title" className="desk">
@@ -81,33 +127,40 @@ export function DeskPage() {
           </Link>
         ) : null}
       </div>
-      <Filters filters={filters} update={update} orders={data?.orders ?? []} />
+      <Filters filters={filters} update={update} orders={orders} />
       <LoadState
-        loading={data === null}
+        loading={shown === null}
         loadingText={t('orders.desk.loading')}
         error={error ? t('orders.desk.failed', { error }) : null}
         errorClassName="banner"
       />
-      {data === null ? null : (
+      {shown === null ? null : shown.view === 'board' ? (
+        <Board board={shown.board} filters={filters} now={now} />
+      ) : (
         <>
-          <p className="muted small" role="status" data-testid="desk-count">
-            {t('orders.desk.count', { count: data.total })}
-            {data.total > data.orders.length
-              ? ` (${t('orders.desk.shown', { shown: data.orders.length, total: data.total })})`
-              : ''}
-          </p>
-          {sorted.length === 0 ? (
-            <p className="muted">{t('orders.desk.empty')}</p>
-          ) : filters.view === 'board' ? (
-            <Board orders={sorted} now={now} />
+          <RangeLine ref={rangeRef} result={shown.page} page={page} pageTo={pageTo} />
+          {shown.page.work_orders.length === 0 ? (
+            shown.page.total === 0 ? (
+              <p className="muted">{t('orders.desk.empty')}</p>
+            ) : null
           ) : (
-            <OrderTable orders={sorted} now={now} />
+            <OrderTable orders={shown.page.work_orders} now={now} />
           )}
+          <DeskPager
+            result={shown.page}
+            page={page}
+            pageTo={pageTo}
+            onNavigate={() => {
+              focusOnLoad.current = true;
+            }}
+          />
         </>
       )}
     </section>
   );
 }
+
+const SORT_OPTIONS: readonly DeskSort[] = ['urgent', 'newest', 'updated'];
 
 function Filters({
   filters,
@@ -221,11 +274,8 @@ function Filters({
         id={`${id}-sort`}
         label={t('orders.desk.sort')}
         value={filters.sort}
-        onChange={(sort) => update({ sort: sort === 'newest' ? 'newest' : 'urgent' })}
-        options={[
-          { value: 'urgent', label: t('orders.desk.sortUrgent') },
-          { value: 'newest', label: t('orders.desk.sortNewest') },
-        ]}
+        onChange={(sort) => update({ sort: SORT_OPTIONS.find((s) => s === sort) ?? 'urgent' })}
+        options={SORT_OPTIONS.map((value) => ({ value, label: t(`orders.desk.sort_${value}`) }))}
       />
       <label className="check-label" htmlFor={`${id}-overdue`}>
         <input
@@ -317,60 +367,87 @@ function OrderTable({ orders, now }: { orders: readonly WorkOrder[]; now: number
   );
 }
 
-function Board({ orders, now }: { orders: readonly WorkOrder[]; now: number }) {
+/**
+ * The board: each column's first cards and its true count from the hub; a column with more
+ * than it shows links to the list of them (the done column holds the most recently finished).
+ */
+function Board({ board, filters, now }: { board: OrderBoard; filters: DeskFilters; now: number }) {
   const { t } = useTranslation();
   const format = useFormat();
   const { place: placeOf } = usePlaceNames();
-  const groups = groupByStatus(orders);
   return (
-    <div className="order-board" data-testid="orders-board">
-      {BOARD_COLUMNS.map((column) => (
-        <section
-          key={column.key}
-          className="order-column"
-          aria-labelledby={`col-${column.key}`}
-          data-column={column.key}
-        >
-          <h2 id={`col-${column.key}`}>
-            {t(`orderStatus.${column.key}`)} <span className="muted">({groups[column.key].length})</span>
-          </h2>
-          {groups[column.key].length === 0 ? (
-            <p className="muted small">{t('orders.desk.columnEmpty')}</p>
-          ) : null}
-          <ul>
-            {groups[column.key].map((order) => {
-              const due = nextDue(order);
-              return (
-                <li
-                  key={order.id}
-                  className="order-card"
-                  data-order={order.code}
-                  data-order-status={order.status}
+    <>
+      <p className="muted small" role="status" data-testid="desk-count">
+        {t('orders.desk.total', {
+          count: board.columns.reduce((sum, c) => sum + c.total, 0),
+          total: format.number(board.columns.reduce((sum, c) => sum + c.total, 0)),
+        })}
+      </p>
+      <div className="order-board" data-testid="orders-board">
+        {board.columns.map((column) => {
+          const name = t(`orderStatus.${column.key}`);
+          const more = column.total - column.work_orders.length;
+          return (
+            <section
+              key={column.key}
+              className="order-column"
+              aria-labelledby={`col-${column.key}`}
+              data-column={column.key}
+              data-total={column.total}
+            >
+              <h2 id={`col-${column.key}`}>
+                {name} <span className="muted column-total">({format.number(column.total)})</span>
+              </h2>
+              {column.key === 'done' && column.total > 0 ? (
+                <p className="muted small">{t('orders.desk.recentFirst')}</p>
+              ) : null}
+              {column.total === 0 ? <p className="muted small">{t('orders.desk.columnEmpty')}</p> : null}
+              <ul>
+                {column.work_orders.map((order) => {
+                  const due = nextDue(order);
+                  return (
+                    <li
+                      key={order.id}
+                      className="order-card"
+                      data-order={order.code}
+                      data-order-status={order.status}
+                    >
+                      <Link
+                        to={`/orders/${order.id}`}
+                        aria-label={t('orders.desk.openOrder', { code: order.code })}
+                      >
+                        {order.code}
+                      </Link>{' '}
+                      <PriorityBadge priority={order.priority} t={t} />
+                      <p className="order-title">{order.title}</p>
+                      <p className="muted small">{placeOf(order)}</p>
+                      {column.key === 'done' ? (
+                        <StatusBadge status={order.status} t={t} />
+                      ) : (
+                        <p className="small">
+                          <SlaBadge sla={deskSla(order, now)} t={t} />{' '}
+                          {due !== null ? t('orders.desk.due', { time: format.relative(due, now) }) : null}
+                        </p>
+                      )}
+                      <p className="small">{order.assignee ?? t('orders.desk.unassigned')}</p>
+                    </li>
+                  );
+                })}
+              </ul>
+              {more > 0 ? (
+                <Link
+                  className="column-more"
+                  data-testid={`column-more-${column.key}`}
+                  to={{ search: columnListQuery(filters, column).toString() }}
+                  aria-label={t('orders.desk.columnMore', { n: format.number(more), column: name })}
                 >
-                  <Link
-                    to={`/orders/${order.id}`}
-                    aria-label={t('orders.desk.openOrder', { code: order.code })}
-                  >
-                    {order.code}
-                  </Link>{' '}
-                  <PriorityBadge priority={order.priority} t={t} />
-                  <p className="order-title">{order.title}</p>
-                  <p className="muted small">{placeOf(order)}</p>
-                  {column.key === 'done' ? (
-                    <StatusBadge status={order.status} t={t} />
-                  ) : (
-                    <p className="small">
-                      <SlaBadge sla={deskSla(order, now)} t={t} />{' '}
-                      {due !== null ? t('orders.desk.due', { time: format.relative(due, now) }) : null}
-                    </p>
-                  )}
-                  <p className="small">{order.assignee ?? t('orders.desk.unassigned')}</p>
-                </li>
-              );
-            })}
-          </ul>
-        </section>
-      ))}
-    </div>
+                  {t('orders.desk.more', { n: format.number(more) })}
+                </Link>
+              ) : null}
+            </section>
+          );
+        })}
+      </div>
+    </>
   );
 }

@@ -2,12 +2,15 @@ import type { WorkOrder } from '@caretaker/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   apiQuery,
+  changeFilters,
+  columnListQuery,
   DEFAULT_FILTERS,
   deskSla,
   filtersFromQuery,
   filtersToQuery,
-  groupByStatus,
-  sortOrders,
+  listQuery,
+  PAGE_SIZE,
+  pageRange,
 } from './desk-filters.js';
 
 const NOW = Date.UTC(2026, 11, 6, 2, 0);
@@ -80,6 +83,7 @@ describe('desk filters ⇄ URL query', () => {
       statuses: ['in_repair' as const, 'pending_acceptance' as const],
       assignee: 'me',
       overdue: true,
+      page: 1,
     };
     const query = filtersToQuery(filters);
     // Statuses are written in the lifecycle's order, so equal views have equal addresses.
@@ -87,6 +91,9 @@ describe('desk filters ⇄ URL query', () => {
       'view=board&sort=newest&site=tower-park&priority=1&status=pending_acceptance%2Cin_repair&assignee=me&overdue=1',
     );
     expect(filtersFromQuery(query)).toEqual({ ...filters, statuses: ['pending_acceptance', 'in_repair'] });
+    const paged = { ...DEFAULT_FILTERS, sort: 'updated' as const, page: 7 };
+    expect(filtersToQuery(paged).toString()).toBe('sort=updated&page=7');
+    expect(filtersFromQuery(filtersToQuery(paged))).toEqual(paged);
   });
 
   it('leaves the defaults out: the plain desk is /orders', () => {
@@ -96,24 +103,59 @@ describe('desk filters ⇄ URL query', () => {
 
   it('ignores what it does not know instead of failing', () => {
     const parsed = filtersFromQuery(
-      new URLSearchParams('view=grid&priority=9&status=in_repair,bogus&site=a%20b&assignee=&overdue=yes'),
+      new URLSearchParams(
+        'view=grid&priority=9&status=in_repair,bogus&site=a%20b&assignee=&overdue=yes&sort=x',
+      ),
     );
     expect(parsed).toEqual({ ...DEFAULT_FILTERS, statuses: ['in_repair'] });
+    for (const page of ['0', '-2', '1.5', 'two', '1e9', '']) {
+      expect(filtersFromQuery(new URLSearchParams({ page })).page, page).toBe(1);
+    }
+  });
+
+  it('starts the list again at page 1 when anything but the page changes; the board has no page', () => {
+    const on7 = { ...DEFAULT_FILTERS, page: 7 };
+    expect(changeFilters(on7, { priority: 2 })).toEqual({ ...on7, priority: 2, page: 1 });
+    expect(changeFilters(on7, { page: 8 }).page).toBe(8);
+    expect(filtersToQuery({ ...on7, view: 'board' }).toString()).toBe('view=board');
+  });
+
+  it('asks the hub for a page: 50 at a time, at the instant the first page was judged at', () => {
+    const query = listQuery({ ...DEFAULT_FILTERS, page: 3 }, 'tom', 1234);
+    expect(query).toMatchObject({ limit: PAGE_SIZE, offset: 2 * PAGE_SIZE, as_of: 1234, sort: 'urgent' });
+    expect(listQuery(DEFAULT_FILTERS, 'tom')).toMatchObject({ offset: 0, as_of: undefined });
+  });
+
+  it('says which orders a page shows, and when a page is past the end', () => {
+    expect(pageRange(2, 50, 1234)).toEqual({ from: 51, to: 100, pages: 25, pastEnd: false });
+    expect(pageRange(25, 34, 1234)).toEqual({ from: 1201, to: 1234, pages: 25, pastEnd: false });
+    expect(pageRange(1, 0, 0)).toEqual({ from: 0, to: 0, pages: 1, pastEnd: false });
+    expect(pageRange(9, 0, 120)).toEqual({ from: 0, to: 0, pages: 3, pastEnd: true });
+  });
+
+  it("opens a board column as the list of its statuses, the other filters kept, in the column's order", () => {
+    const filters = { ...DEFAULT_FILTERS, view: 'board' as const, site: 'tower-park', priority: 2 };
+    expect(columnListQuery(filters, { statuses: ['completed', 'closed'], sort: 'updated' }).toString()).toBe(
+      'sort=updated&site=tower-park&priority=2&status=completed%2Cclosed',
+    );
+    expect(columnListQuery(filters, { statuses: ['in_repair'], sort: 'urgent' }).toString()).toBe(
+      'site=tower-park&priority=2&status=in_repair',
+    );
   });
 
   it('asks the hub for "mine" as the signed-in user', () => {
     const filters = filtersFromQuery(
       new URLSearchParams('assignee=me&status=in_repair,awaiting_check&overdue=1'),
     );
-    expect(apiQuery(filters, 'tom', 200)).toEqual({
+    expect(apiQuery(filters, 'tom')).toEqual({
       status: 'in_repair,awaiting_check',
       site: undefined,
       priority: undefined,
       assignee: 'tom',
       overdue: 'true',
-      limit: 200,
+      sort: 'urgent',
     });
-    expect(apiQuery({ ...DEFAULT_FILTERS, assignee: 'otto' }, 'tom', 50).assignee).toBe('otto');
+    expect(apiQuery({ ...DEFAULT_FILTERS, assignee: 'otto' }, 'tom').assignee).toBe('otto');
   });
 });
 
@@ -131,44 +173,5 @@ describe('SLA state of a row', () => {
     const waiting = { status: 'to_dispatch' as const, dispatched_at: null, response_due_at: NOW - 1 };
     expect(deskSla(order(1, waiting), NOW)).toBe('overdue');
     expect(deskSla(order(1, { ...waiting, dispatched_at: NOW - 2 * HOUR }), NOW)).toBe('on_track');
-  });
-});
-
-describe('order of the desk', () => {
-  it('puts overdue, then at risk, then the most urgent priority and the nearest deadline first', () => {
-    const list = [
-      order(1, { priority: 4 }),
-      order(2, { priority: 1, completion_due_at: NOW + 20 * HOUR }),
-      order(3, { priority: 1, completion_due_at: NOW + 8 * HOUR }),
-      order(4, { priority: 3, completion_due_at: NOW - HOUR }),
-      order(5, { priority: 2, completion_due_at: NOW + HOUR }),
-      order(6, { status: 'closed', priority: 1 }),
-    ];
-    expect(sortOrders(list, 'urgent', NOW).map((o) => o.id)).toEqual([4, 5, 3, 2, 1, 6]);
-    expect(sortOrders(list, 'newest', NOW).map((o) => o.id)).toEqual([1, 2, 3, 4, 5, 6]);
-  });
-});
-
-describe('board columns', () => {
-  it('groups by status in the lifecycle order, completed and closed together, cancelled left out', () => {
-    const groups = groupByStatus([
-      order(1, { status: 'closed' }),
-      order(2, { status: 'pending_acceptance' }),
-      order(3, { status: 'completed' }),
-      order(4, { status: 'cancelled' }),
-      order(5, { status: 'in_repair' }),
-    ]);
-    expect(Object.keys(groups)).toEqual([
-      'pending_acceptance',
-      'to_dispatch',
-      'in_repair',
-      'awaiting_check',
-      'deferred',
-      'done',
-    ]);
-    expect(groups.done.map((o) => o.id)).toEqual([1, 3]);
-    expect(groups.pending_acceptance.map((o) => o.id)).toEqual([2]);
-    expect(groups.in_repair.map((o) => o.id)).toEqual([5]);
-    expect(Object.values(groups).flat().length).toBe(4);
   });
 });

@@ -1,5 +1,6 @@
 import type {
   OrderAttachment,
+  OrderBoard,
   OrderDetail,
   OrderParts,
   ServiceLevelsResponse,
@@ -7,6 +8,7 @@ import type {
   StockLevel,
   WorkflowResponse,
   WorkOrder,
+  WorkOrderPage,
 } from '@caretaker/protocol';
 import { ApiError, type Query, request } from '../../api/client.js';
 
@@ -48,10 +50,9 @@ const path = (id: number) => `/api/work-orders/${id}`;
 
 export const ordersApi = {
   list: (query: Query, signal?: AbortSignal) =>
-    request<{ work_orders: WorkOrder[]; total: number }>('/api/work-orders', {
-      query,
-      signal: signal ?? null,
-    }),
+    request<WorkOrderPage>('/api/work-orders', { query, signal: signal ?? null }),
+  board: (query: Query, signal?: AbortSignal) =>
+    request<OrderBoard>('/api/work-orders/board', { query, signal: signal ?? null }),
   get: (id: number, signal?: AbortSignal) => request<OrderDetail>(path(id), { signal: signal ?? null }),
   create: (body: NewOrder) =>
     request<{ work_order: WorkOrder }>('/api/work-orders', { method: 'POST', body: JSON.stringify(body) }),
