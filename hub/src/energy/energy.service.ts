@@ -3,6 +3,7 @@ import {
   type EnergyGroup,
   type EnergyGroupBy,
   type EnergyMover,
+  type EnergyPeak,
   type EnergyPoint,
   type EnergyReport,
   type EnergyTotal,
@@ -14,7 +15,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { type Actor, canSeeSite } from '../people/actor.js';
 import { may } from '../people/permissions.js';
 import { calendarPeriods, type EnergyInterval } from '../services/energy.js';
-import type { AggregateBucket, TimeSeriesStore } from '../storage/time-series-store.js';
+import type { AggregateBucket, Peak, SeriesRef, TimeSeriesStore } from '../storage/time-series-store.js';
 import {
   changeOf,
   DEMAND_WINDOW,
@@ -107,12 +108,16 @@ export interface EnergyServiceOptions {
   now?: () => number;
 }
 
-/** Per meter: hourly consumption over the fetched range and its demand-window means. */
+/** Per meter: hourly consumption over the fetched range. */
 interface MeterData {
   meter: MeterInfo;
   hourly: Hourly;
-  demand: AggregateBucket[];
-  previousDemand: AggregateBucket[];
+}
+
+/** Peak demand of each group (in the groups' order) and of all the meters together. */
+interface Peaks {
+  groups: Array<EnergyPeak | null>;
+  all: EnergyPeak | null;
 }
 
 const DEFAULT_RANGE: Record<EnergyInterval, (today: DateTime) => { from: DateTime; to: DateTime }> = {
@@ -193,11 +198,21 @@ export class EnergyService {
     // One query at a time, each in a turn of the event loop of its own: the embedded store reads
     // on the event loop, and ingest and socket.io must get their turns in between.
     const data: MeterData[] = [];
-    for (const meter of meters) data.push(await this.load(meter, utility, fetchStart, range, previous, asOf));
+    for (const meter of meters) data.push(await this.load(meter, utility, fetchStart, range));
+    const grouped = [...groupsOf(data, query.group_by)];
+    const power = utility.power;
+    const peaks = power
+      ? {
+          current: await this.peaks(grouped, data, power, { start: range.start, end: asOf }),
+          previous: await this.peaks(grouped, data, power, previous),
+        }
+      : null;
     const summarise = (
       key: string,
       members: MeterData[],
       names: Omit<EnergyGroup, 'series' | 'total' | 'peak' | 'previous_peak' | 'meters' | 'key'>,
+      peak: EnergyPeak | null,
+      previousPeak: EnergyPeak | null,
     ): EnergyGroup => {
       const current = sumsOf(members, periods);
       const before = sumsOf(members, previousPeriods);
@@ -230,32 +245,44 @@ export class EnergyService {
         meters: members.map((m) => m.meter.id),
         series,
         total: totalOf(value, whole, sameTime),
-        peak: utility.power ? peakDemand(members.map((m) => m.demand)) : null,
-        previous_peak: utility.power ? peakDemand(members.map((m) => m.previousDemand)) : null,
+        peak,
+        previous_peak: previousPeak,
       };
     };
 
-    const groups = [...groupsOf(data, query.group_by)].map(([key, members]) => {
+    const groups = grouped.map(([key, members], g) => {
       const meter = (members[0] as MeterData).meter;
       const byMeter = query.group_by === 'meter';
       const bySite = query.group_by === 'site';
-      return summarise(key, members, {
-        site: meter.site,
-        building: bySite ? null : meter.building,
-        meter: byMeter ? meter.id : null,
-        name: byMeter
-          ? meter.id
-          : bySite
-            ? (meter.site_name ?? meter.site)
-            : (meter.building_name ?? meter.building ?? '—'),
-      });
+      return summarise(
+        key,
+        members,
+        {
+          site: meter.site,
+          building: bySite ? null : meter.building,
+          meter: byMeter ? meter.id : null,
+          name: byMeter
+            ? meter.id
+            : bySite
+              ? (meter.site_name ?? meter.site)
+              : (meter.building_name ?? meter.building ?? '—'),
+        },
+        peaks?.current.groups[g] ?? null,
+        peaks?.previous.groups[g] ?? null,
+      );
     });
-    const overall = summarise('all', data, {
-      site: query.site ?? null,
-      building: query.building ?? null,
-      meter: query.meter ?? null,
-      name: 'all',
-    });
+    const overall = summarise(
+      'all',
+      data,
+      {
+        site: query.site ?? null,
+        building: query.building ?? null,
+        meter: query.meter ?? null,
+        name: 'all',
+      },
+      peaks?.current.all ?? null,
+      peaks?.previous.all ?? null,
+    );
     const movers = data
       .map((m): EnergyMover => {
         const value = sumBetween(m.hourly, range.start, range.end);
@@ -366,26 +393,44 @@ export class EnergyService {
     return zones.size === 1 && only && IANAZone.isValidZone(only) ? only : DEFAULT_ZONE;
   }
 
+  /**
+   * Peak demand over [r.start, r.end) of each group and of all the meters: the store's own
+   * answer where it has one (SQLite adds the summaries' means in SQL), else from every meter's
+   * demand-window means read one query at a time. The same numbers either way.
+   */
+  private async peaks(
+    groups: ReadonlyArray<[string, MeterData[]]>,
+    all: readonly MeterData[],
+    point: string,
+    r: Range,
+  ): Promise<Peaks> {
+    if (r.end <= r.start) return { groups: groups.map(() => null), all: null };
+    const { store } = this.opts;
+    const window = { from: r.start, to: r.end - 1, bucketMs: DEMAND_WINDOW };
+    const ref = (m: MeterData): SeriesRef => ({ device: m.meter.id, point });
+    await turn();
+    const answer = await store.peaks?.({
+      ...window,
+      groups: groups.map(([, members]) => members.map(ref)),
+      all: all.map(ref),
+    });
+    if (answer) return { groups: answer.groups.map(roundedPeak), all: roundedPeak(answer.all) };
+    const demand = new Map<MeterData, AggregateBucket[]>();
+    for (const m of all) {
+      await turn();
+      demand.set(m, await store.aggregate({ ...ref(m), ...window }));
+    }
+    const of = (members: readonly MeterData[]) => peakDemand(members.map((m) => demand.get(m) ?? []));
+    return { groups: groups.map(([, members]) => of(members)), all: of(all) };
+  }
+
   private async load(
     meter: MeterInfo,
     utility: UtilitySource,
     fetchStart: number,
     range: Range,
-    previous: Range,
-    asOf: number,
   ): Promise<MeterData> {
     const { store } = this.opts;
-    const demand = async (r: Range): Promise<AggregateBucket[]> => {
-      if (!utility.power || r.end <= r.start) return [];
-      await turn();
-      return store.aggregate({
-        device: meter.id,
-        point: utility.power,
-        from: r.start,
-        to: r.end - 1,
-        bucketMs: DEMAND_WINDOW,
-      });
-    };
     await turn();
     // One hour before the range gives the counter's step into its first hour.
     const counter = await store.counterBuckets({
@@ -395,9 +440,7 @@ export class EnergyService {
       to: range.end - 1,
       bucketMs: HOUR,
     });
-    const current = await demand({ start: range.start, end: asOf });
-    const before = await demand(previous);
-    return { meter, hourly: hourlyConsumption(counter, fetchStart), demand: current, previousDemand: before };
+    return { meter, hourly: hourlyConsumption(counter, fetchStart) };
   }
 }
 
@@ -414,6 +457,10 @@ function instant(when: When | undefined, zone: string, field: string): number | 
   const day = DateTime.fromISO(when.date, { zone });
   if (!day.isValid) throw new EnergyError(400, `${field}: ${when.date} is not a date`);
   return day.toMillis();
+}
+
+function roundedPeak(peak: Peak | null): EnergyPeak | null {
+  return peak && { value: round(peak.value), at: peak.ts };
 }
 
 function sumsOf(members: readonly MeterData[], periods: readonly Range[]): number[] {

@@ -9,6 +9,9 @@ import type {
   CounterBucket,
   HistoryQuery,
   LatestReading,
+  Peak,
+  PeaksAnswer,
+  PeaksQuery,
   ReadingsToStore,
   StoredDevice,
   StoredReading,
@@ -31,6 +34,36 @@ export const LATEST_OF_DEVICE_SQL = `SELECT s.point AS point, x.ts AS ts, x.valu
   FROM series s JOIN samples x ON x.series = s.id
     AND x.ts = (SELECT MAX(ts) FROM samples WHERE series = s.id)
   WHERE s.device = ? ORDER BY s.point`;
+
+/**
+ * Buckets a group may have within the rounding tolerance of its highest (re-added exactly one by
+ * one); more (flat readings, all equal) and the caller reads the buckets instead.
+ */
+const MAX_PEAK_CANDIDATES = 64;
+/**
+ * SQLite adds a bucket's means in its own order, the caller in the groups'; the two sums differ
+ * by a few units in the last place of the magnitudes added, far below this share of them.
+ */
+const PEAK_TOLERANCE = 1e-9;
+
+/**
+ * The highest of each group's sums of means per bucket, by SQLite from the 15-minute summaries,
+ * and every bucket within the tolerance of it. Parameters: the groups as `(series, group)` rows in
+ * place of GROUPS, then the width and the range of buckets. The peak of all groups is group -1.
+ */
+const PEAK_CANDIDATES_SQL = `WITH g(series, grp) AS (VALUES GROUPS),
+  sums AS MATERIALIZED (
+    SELECT g.grp AS grp, r.bucket AS bucket, SUM(r.sum / r.count) AS demand, SUM(ABS(r.sum / r.count)) AS mag
+    FROM g JOIN rollups r ON r.series = g.series AND r.width = ? AND r.bucket >= ? AND r.bucket < ?
+    GROUP BY g.grp, r.bucket),
+  every AS MATERIALIZED (
+    SELECT grp, bucket, demand, mag FROM sums
+    UNION ALL
+    SELECT -1, bucket, SUM(demand), SUM(mag) FROM sums GROUP BY bucket),
+  tops AS (SELECT grp, MAX(demand) AS top, MAX(mag) AS mag FROM every GROUP BY grp)
+SELECT e.grp, e.bucket FROM every e JOIN tops t ON t.grp = e.grp
+WHERE e.demand >= t.top - t.mag * ${PEAK_TOLERANCE}
+ORDER BY e.grp, e.bucket`;
 
 /** Good samples of one bucket, summarised (a stored rollup row or a single sample). */
 interface Summary {
@@ -104,6 +137,7 @@ export class SqliteStore implements TimeSeriesStore {
     aggregates: Database.Statement;
     counters: Database.Statement;
     samples: Database.Statement;
+    one: Database.Statement;
   } | null = null;
   /** How queries were answered since the store opened (tests and the bench read it). */
   readonly answered = { fromRollups: 0, fromSamples: 0 };
@@ -406,6 +440,94 @@ export class SqliteStore implements TimeSeriesStore {
     })();
   }
 
+  /**
+   * Coincident peaks from the 15-minute summaries: SQLite adds each group's means bucket by bucket
+   * and keeps the buckets at (or within rounding of) the highest; those few are added again here
+   * in the caller's order, so the answer is the very number adding `aggregate`'s means gives. The
+   * ragged last bucket (a range that ends now) is read from its samples, as `aggregate` does.
+   * Undefined where it cannot answer: buckets other than the summaries' or not aligned with them,
+   * summaries not built, flat readings with too many equal buckets.
+   */
+  async peaks(query: PeaksQuery): Promise<PeaksAnswer | undefined> {
+    const level = ROLLUP_LEVELS[0] as number;
+    const { from, to, bucketMs } = query;
+    if (bucketMs !== level || ((from % level) + level) % level !== 0 || to < from) return undefined;
+    if (!this.summariesReady()) return undefined;
+    const ids = (list: ReadonlyArray<{ device: string; point: string }>) =>
+      list.map((s) => this.findSeries(s.device, s.point)).filter((id): id is number => id !== undefined);
+    const groups = query.groups.map(ids);
+    const all = ids(query.all);
+    const members = groups.flat();
+    if (new Set(members).size !== members.length || new Set(all).size !== members.length) return undefined;
+    if (members.length === 0) return { groups: groups.map(() => null), all: null };
+    const db = this.open();
+    // Whole buckets [from, end); a bucket cut by `to` is read from its samples.
+    const end = Math.floor((to + 1) / level) * level;
+    const { one, samples } = this.rollupStatements(db);
+
+    return db.transaction((): PeaksAnswer | undefined => {
+      const candidates = new Map<number, number[]>();
+      if (end > from) {
+        const pairs = groups.flatMap((list, g) => list.map((id) => [id, g]));
+        const rows = db
+          .prepare(PEAK_CANDIDATES_SQL.replace('GROUPS', pairs.map(() => '(?, ?)').join(', ')))
+          .raw()
+          .all(...pairs.flat(), level, from, end) as Array<[number, number]>;
+        for (const [g, bucket] of rows) {
+          const list = candidates.get(g) ?? [];
+          list.push(bucket);
+          candidates.set(g, list);
+        }
+      }
+      // The ragged last bucket: each series' mean of its samples, added as aggregate's would be.
+      const ragged = new Map<number, number>();
+      if (end <= to) {
+        for (const id of members) {
+          let sum = 0;
+          let count = 0;
+          for (const [, value] of samples.all(id, end, to) as Array<[number, number]>) {
+            sum += value;
+            count += 1;
+          }
+          if (count > 0) ragged.set(id, sum / count);
+        }
+      }
+      const peakOf = (series: readonly number[], buckets: readonly number[]): Peak | null => {
+        let best: Peak | null = null;
+        const consider = (ts: number, value: number) => {
+          if (!best || value > best.value || (value === best.value && ts < best.ts)) best = { ts, value };
+        };
+        for (const bucket of buckets) {
+          let value = 0;
+          let seen = false;
+          for (const id of series) {
+            const row = one.get(id, level, bucket) as { sum: number; count: number } | undefined;
+            if (!row) continue;
+            value += row.sum / row.count;
+            seen = true;
+          }
+          if (seen) consider(bucket, value);
+        }
+        let value = 0;
+        let seen = false;
+        for (const id of series) {
+          const mean = ragged.get(id);
+          if (mean === undefined) continue;
+          value += mean;
+          seen = true;
+        }
+        if (seen) consider(end, value);
+        return best;
+      };
+      const tooMany = [...candidates.values()].some((list) => list.length > MAX_PEAK_CANDIDATES);
+      if (tooMany) return undefined;
+      return {
+        groups: groups.map((series, g) => peakOf(series, candidates.get(g) ?? [])),
+        all: peakOf(all, candidates.get(-1) ?? []),
+      };
+    })();
+  }
+
   private rollupStatements(db: Database.Database): NonNullable<SqliteStore['rollupQueries']> {
     const range = 'WHERE series = ? AND width = ? AND bucket >= ? AND bucket < ? ORDER BY bucket';
     this.rollupQueries ??= {
@@ -416,6 +538,7 @@ export class SqliteStore implements TimeSeriesStore {
           'SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts <= ? AND quality != 2 AND value IS NOT NULL ORDER BY ts',
         )
         .raw(),
+      one: db.prepare('SELECT sum, count FROM rollups WHERE series = ? AND width = ? AND bucket = ?'),
     };
     return this.rollupQueries;
   }

@@ -94,6 +94,42 @@ export interface CounterBucket {
   max: number;
 }
 
+/** One series of a store: a device's point. */
+export interface SeriesRef {
+  device: string;
+  point: string;
+}
+
+/**
+ * Coincident peaks: for each group of series, the bucket where the sum of its series' means is
+ * highest (buckets of `bucketMs` from `from` to `to` inclusive, as `aggregate` cuts them).
+ */
+export interface PeaksQuery {
+  /** Disjoint groups; each group's means are added in its order. */
+  groups: ReadonlyArray<ReadonlyArray<SeriesRef>>;
+  /** Every series of the groups, in the order their means are added for the peak of them all. */
+  all: readonly SeriesRef[];
+  from: number;
+  to: number;
+  bucketMs: number;
+}
+
+/** A peak: the bucket's start and the sum of the means. */
+export interface Peak {
+  ts: number;
+  value: number;
+}
+
+/**
+ * What `aggregate` of each series followed by adding the means bucket by bucket would give: a
+ * series without good readings in a bucket adds nothing, the earliest of equal sums wins; null
+ * for a group without readings.
+ */
+export interface PeaksAnswer {
+  groups: Array<Peak | null>;
+  all: Peak | null;
+}
+
 export interface LatestReading {
   point: string;
   ts: number;
@@ -160,6 +196,12 @@ export interface TimeSeriesStore {
   aggregate(query: AggregateQuery): Promise<AggregateBucket[]>;
   /** first/last/min/max per bucket of a counter's good values, oldest first. */
   counterBuckets(query: AggregateQuery): Promise<CounterBucket[]>;
+  /**
+   * Coincident peaks computed by the store itself, where it can do better than every bucket of
+   * every series read out (peak demand over a year); undefined when it cannot answer this query
+   * (the caller then reads the buckets with `aggregate`).
+   */
+  peaks?(query: PeaksQuery): Promise<PeaksAnswer | undefined>;
   /** The newest reading of each point of a device. */
   latest(device: string): Promise<LatestReading[]>;
   /** Every device with readings and the newest reading of each of its points (a restart's board). */
