@@ -6,6 +6,7 @@ import { peopleMigration } from '../people/migration.js';
 import { preventiveMigration } from '../preventive/migration.js';
 import { slaDispatchMigration } from '../sla/migration.js';
 import { qrReportsMigration } from '../workorders/migration.js';
+import { orderListIndexesMigration } from '../workorders/order-list.migration.js';
 
 /**
  * Schema migrations, in order; applied at start by Kysely's migrator (which records them in
@@ -195,5 +196,6 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0008_detector_state': detectorStateMigration(kind),
     '0009_qr_reports': qrReportsMigration(kind),
     '0010_alarm_acknowledgements': alarmAcknowledgementsMigration(kind),
+    '0011_order_list_indexes': orderListIndexesMigration(),
   };
 }
