@@ -51,6 +51,8 @@ export interface HubOptions {
   sessionPolicy?: SessionPolicy;
   /** Failed sign-ins allowed per address and per user name (default 50 and 10 per 15 min). */
   signInLimits?: SignInLimits;
+  /** How soon the SQLite store tries building its summaries again after a failure (default 30 s). */
+  storeSummaryRetryMs?: number;
 }
 
 /**
@@ -92,7 +94,11 @@ export class Hub {
     const durability = config.journal?.durability ?? 'full';
     this.store =
       config.store.kind === 'sqlite'
-        ? new SqliteStore(config.store.path, durability)
+        ? new SqliteStore(config.store.path, durability, {
+            log: this.log.child({ component: 'store' }),
+            now,
+            ...(options.storeSummaryRetryMs ? { summaryRetryMs: options.storeSummaryRetryMs } : {}),
+          })
         : new InfluxStore(config.store.influx);
     const store = this.store;
     this.journal = new Journal({
@@ -437,8 +443,10 @@ export class Hub {
     const connected = this.config.mqtt.external
       ? (this.subscriber?.connected ?? false)
       : this.broker !== null;
+    const checks = this.store.checks?.() ?? {};
+    const checksOk = Object.values(checks).every((c) => c.ok);
     return {
-      status: storeOk && connected && !this.writer.stats.store_down ? 'ok' : 'degraded',
+      status: storeOk && connected && !this.writer.stats.store_down && checksOk ? 'ok' : 'degraded',
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       store: { kind: this.store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
       broker: { mode: this.config.mqtt.external ? 'external' : 'embedded', connected },
@@ -454,6 +462,7 @@ export class Hub {
         store_down: this.writer.stats.store_down,
         last_error: this.writer.stats.last_error,
       },
+      ...(Object.keys(checks).length > 0 ? { checks } : {}),
     };
   }
 }

@@ -100,6 +100,17 @@ export interface GatewaysResponse {
   gateways: GatewaySummary[];
 }
 
+/** One part's own check on /healthz: not ok makes the whole hub degraded. */
+export interface HealthCheck {
+  ok: boolean;
+  /** What the part is doing (the store's summaries: ready, building, failing). */
+  state: string;
+  /** The latest error while not ok. */
+  error: string | null;
+  /** Epoch ms: when it stopped being ok. */
+  since: number | null;
+}
+
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   uptime_s: number;
@@ -113,6 +124,8 @@ export interface HealthResponse {
     store_down: boolean;
     last_error: string | null;
   };
+  /** Named checks of the parts that have them (`store_summaries`: the SQLite store's summaries). */
+  checks?: Record<string, HealthCheck>;
 }
 
 export type AlarmSeverity = 'info' | 'warning' | 'major' | 'critical';

@@ -22,7 +22,8 @@ export const corePaths: OpenApiPaths = {
   '/healthz': {
     get: {
       tags: ['hub'],
-      summary: 'Store, broker, ingest counters, journal backlog and drops (no login)',
+      summary:
+        'Store, broker, ingest counters, journal backlog and drops, named checks (the store summaries) (no login)',
       security: [],
       responses: { 200: jsonResponse('healthy'), 503: jsonResponse('degraded: the body says what') },
     },

@@ -74,6 +74,7 @@ export function createRollups(db, levels) {
     .prepare(`SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ${GOOD} ORDER BY ts LIMIT ?`)
     .raw();
   const nextSeries = db.prepare('SELECT MIN(id) AS id FROM series WHERE id > ?');
+  const removeSeries = db.prepare('DELETE FROM rollups WHERE series = ?');
   const readMeta = db.prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck();
   const writeMeta = db.prepare("UPDATE store_meta SET value = ? WHERE key = 'rollups'");
 
@@ -202,6 +203,9 @@ export function createRollups(db, levels) {
       }
       series = first;
     }
+    // A series begun afresh loses what it had: a bucket summarised before may have no good
+    // samples now (after failed summaries), and the rest is written again below.
+    if (from === null) removeSeries.run(series);
     let rows = samplesFrom.all(series, from ?? Number.MIN_SAFE_INTEGER, chunkRows);
     let end = null;
     if (rows.length === chunkRows) {
@@ -250,6 +254,8 @@ export function createRollups(db, levels) {
     flush,
     backfillStep,
     building: () => state()?.state === 'building',
+    /** Marks every summary to be built again from the samples (in the caller's transaction). */
+    rebuild: () => writeMeta.run(JSON.stringify({ state: 'building', levels })),
     /** After a failed transaction: what the cache holds may not have been committed. */
     forget: () => {
       open.clear();

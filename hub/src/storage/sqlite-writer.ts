@@ -24,6 +24,13 @@ export interface SqliteWriterOptions {
   durability: 'full' | 'normal';
   /** Good samples summarised per backfill transaction (an existing data directory, at start). */
   backfillChunkRows?: number;
+  /** How soon building the summaries is tried again after it failed (doubling up to 5 minutes). */
+  summaryRetryMs?: number;
+  /**
+   * Told of the summaries: `error` when keeping or building them failed (the readings are
+   * stored; queries read the samples until they are built again), null once they are built.
+   */
+  onSummaries?: (error: string | null) => void;
 }
 
 /**
@@ -180,9 +187,6 @@ export class SqliteWriter {
   private scheduled = false;
   private capacity = MIN_CAPACITY;
 
-  /** Why summarising the existing samples stopped, if it did (queries then read the samples). */
-  backfillError: string | null = null;
-
   constructor(private readonly options: SqliteWriterOptions) {}
 
   /** Starts the thread; resolves once it has opened the database. */
@@ -250,6 +254,8 @@ export class SqliteWriter {
           durability: this.options.durability,
           levels: ROLLUP_LEVELS,
           backfillChunkRows: this.options.backfillChunkRows ?? 50_000,
+          retryMs: this.options.summaryRetryMs ?? 30_000,
+          maxRetryMs: Math.max(this.options.summaryRetryMs ?? 30_000, 300_000),
         },
       });
       // The thread keeps the process alive only while a request waits on it.
@@ -298,8 +304,8 @@ export class SqliteWriter {
   }
 
   private settle(worker: Worker, reply: WriterReply): void {
-    if (reply.id === -1 && !reply.ok) {
-      this.backfillError = reply.error;
+    if (reply.id === -1) {
+      this.options.onSummaries?.(reply.ok ? null : reply.error);
       return;
     }
     const waiter = this.pending.get(reply.id);

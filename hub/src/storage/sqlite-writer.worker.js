@@ -5,7 +5,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import Database from 'better-sqlite3';
 import { createRollups } from './sqlite-rollups.worker.js';
 
-const { path, durability, levels, backfillChunkRows } = workerData;
+const { path, durability, levels, backfillChunkRows, retryMs, maxRetryMs } = workerData;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -74,17 +74,32 @@ function writeBatch(batch, created) {
     insertSample.run(ids[index[k]], ts[k], Number.isNaN(v) ? null : v, quality[k]);
   }
   // Each series' readings are neighbours in `order`: summarise them series by series.
-  for (let a = 0; a < n; ) {
-    const series = index[order[a]];
-    const rows = [];
-    for (; a < n && index[order[a]] === series; a += 1) {
-      const k = order[a];
-      rows.push([ts[k], value[k], quality[k]]);
-    }
-    rollups.written(ids[series], rows);
+  try {
+    inSavepoint(() => {
+      for (let a = 0; a < n; ) {
+        const series = index[order[a]];
+        const rows = [];
+        for (; a < n && index[order[a]] === series; a += 1) {
+          const k = order[a];
+          rows.push([ts[k], value[k], quality[k]]);
+        }
+        rollups.written(ids[series], rows);
+      }
+      rollups.flush();
+    });
+  } catch (err) {
+    // The readings are kept; the summaries are rebuilt from every series' samples (queries read
+    // the samples meanwhile), and the operator is told.
+    rollups.forget();
+    rollups.rebuild();
+    summaryFailure = `summaries: ${err instanceof Error ? err.message : err}`;
   }
-  rollups.flush();
 }
+
+/** Nested in the write's transaction: a savepoint, so failed summaries undo only themselves. */
+const inSavepoint = db.transaction((work) => work());
+/** Why the summaries of the last transaction failed, told once it has committed. */
+let summaryFailure = null;
 
 /**
  * Reading positions grouped by series, each series in arrival order (a stable counting sort): a
@@ -124,11 +139,16 @@ parentPort.on('message', (first) => {
     writes.push(message);
   }
   if (writes.length > 0) {
+    summaryFailure = null;
     try {
       const created = writeBatches(writes.map((w) => w.batch));
       // Cached only once committed: a failed transaction created nothing.
       for (const [key, known] of created) seriesIds.set(key, known);
       reply(writes);
+      if (summaryFailure) {
+        parentPort.postMessage({ id: -1, ok: false, error: summaryFailure });
+        startBackfill();
+      }
     } catch (err) {
       rollups.forget();
       reply(writes, err instanceof Error ? err.message : String(err));
@@ -136,6 +156,7 @@ parentPort.on('message', (first) => {
   }
   if (close) {
     closing = true;
+    if (retryTimer) clearTimeout(retryTimer);
     db.close();
     reply([close]);
     parentPort.close();
@@ -143,23 +164,44 @@ parentPort.on('message', (first) => {
 });
 
 let closing = false;
+/** Whether a backfill runs or waits to be tried again (one at a time). */
+let backfilling = false;
+let nextRetryMs = retryMs;
+let retryTimer = null;
+
+function startBackfill() {
+  if (backfilling || closing) return;
+  backfilling = true;
+  setImmediate(backfill);
+}
+
 /**
- * Summarises an existing data directory's samples a chunk at a time, each chunk a turn of its own
- * so writes queued meanwhile are taken between chunks: ingest goes on while it runs.
+ * Summarises samples a chunk at a time (an existing data directory, or after the summaries
+ * failed), each chunk a turn of its own so writes queued meanwhile are taken between chunks:
+ * ingest goes on while it runs. A failed chunk is tried again later, each time twice as late
+ * (queries read the samples meanwhile); the main thread hears of every failure and of the end.
  */
 function backfill() {
+  retryTimer = null;
   if (closing) return;
   try {
-    if (rollups.backfillStep(backfillChunkRows)) setImmediate(backfill);
+    if (rollups.backfillStep(backfillChunkRows)) {
+      setImmediate(backfill);
+      return;
+    }
+    backfilling = false;
+    nextRetryMs = retryMs;
+    parentPort.postMessage({ id: -1, ok: true });
   } catch (err) {
     rollups.forget();
-    // Tried again at the next start; queries read the samples until then.
     parentPort.postMessage({
       id: -1,
       ok: false,
-      error: `rollup backfill: ${err instanceof Error ? err.message : err}`,
+      error: `summaries: building them failed: ${err instanceof Error ? err.message : err}`,
     });
+    retryTimer = setTimeout(backfill, nextRetryMs);
+    nextRetryMs = Math.min(nextRetryMs * 2, maxRetryMs);
   }
 }
-if (rollups.building()) setImmediate(backfill);
+if (rollups.building()) startBackfill();
 parentPort.postMessage({ id: 0, ok: true });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { HistoryPoint, Quality } from '@caretaker/protocol';
+import type { HealthCheck, HistoryPoint, Quality } from '@caretaker/protocol';
 import Database from 'better-sqlite3';
 import { QUALITY_CODES, ROLLUP_LEVELS, SqliteWriter } from './sqlite-writer.js';
 import type {
@@ -65,6 +65,12 @@ SELECT e.grp, e.bucket FROM every e JOIN tops t ON t.grp = e.grp
 WHERE e.demand >= t.top - t.mag * ${PEAK_TOLERANCE}
 ORDER BY e.grp, e.bucket`;
 
+/** The few lines the store logs (pino's shape). */
+export interface StoreLog {
+  warn(detail: object, message: string): void;
+  info(detail: object, message: string): void;
+}
+
 /** Good samples of one bucket, summarised (a stored rollup row or a single sample). */
 interface Summary {
   count: number;
@@ -128,11 +134,13 @@ export class SqliteStore implements TimeSeriesStore {
     insertSample: Database.Statement;
     insertSeries: Database.Statement;
     findSeries: Database.Statement;
+    rollupState: Database.Statement;
   } | null = null;
   /** Series ids by device and point; a series, once created, keeps its id. */
   private readonly seriesIds = new Map<string, number>();
   private writer: SqliteWriter | null = null;
-  private rollupsAreReady = false;
+  /** Since when keeping or building the summaries fails, and its latest error. */
+  private summaryProblem: { error: string; since: number } | null = null;
   private rollupQueries: {
     aggregates: Database.Statement;
     counters: Database.Statement;
@@ -151,8 +159,45 @@ export class SqliteStore implements TimeSeriesStore {
       backfillChunkRows?: number;
       /** false: queries read the samples only (the writer still keeps the summaries); to compare. */
       rollups?: boolean;
+      /** How soon building the summaries is tried again after it failed (default 30 s, doubling). */
+      summaryRetryMs?: number;
+      /** Where a failure of the summaries is logged (once, and once when they are built again). */
+      log?: StoreLog;
+      now?: () => number;
     } = {},
   ) {}
+
+  /**
+   * The summaries' check for /healthz: failing (not ok) from the first failure until they are
+   * built again, with the latest error and since when; building while a data directory from
+   * before them is summarised (ok: queries read the samples meanwhile).
+   */
+  checks(): Record<string, HealthCheck> {
+    if (!this.writer) return {};
+    const problem = this.summaryProblem;
+    return {
+      store_summaries: {
+        ok: problem === null,
+        state: problem ? 'failing' : this.summariesReady() ? 'ready' : 'building',
+        error: problem?.error ?? null,
+        since: problem?.since ?? null,
+      },
+    };
+  }
+
+  private summariesChanged(error: string | null): void {
+    const { log } = this.options;
+    const problem = this.summaryProblem;
+    if (error === null) {
+      if (problem) log?.info({ failing_since: problem.since }, 'store summaries built again');
+      this.summaryProblem = null;
+    } else if (problem) {
+      problem.error = error;
+    } else {
+      this.summaryProblem = { error, since: (this.options.now ?? Date.now)() };
+      log?.warn({ error }, 'store summaries failed: queries read the samples until they are built again');
+    }
+  }
 
   /**
    * Marks the summaries to be built from the samples (by the writer thread, at its start) when
@@ -182,14 +227,14 @@ export class SqliteStore implements TimeSeriesStore {
     return this.summariesReady();
   }
 
+  /**
+   * Read at every query, not remembered: the writer thread marks the summaries to be built again
+   * when keeping them fails, and no query may read them from then on.
+   */
   private summariesReady(): boolean {
-    if (this.rollupsAreReady) return true;
     if (!this.writer || this.options.rollups === false) return false;
-    const value = this.open().prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck().get() as
-      | string
-      | undefined;
-    this.rollupsAreReady = value !== undefined && (JSON.parse(value) as { state: string }).state === 'ready';
-    return this.rollupsAreReady;
+    const value = this.requireStatements().rollupState.get() as string | undefined;
+    return value !== undefined && (JSON.parse(value) as { state: string }).state === 'ready';
   }
 
   async init(): Promise<void> {
@@ -246,6 +291,7 @@ export class SqliteStore implements TimeSeriesStore {
          RETURNING id`,
       ),
       findSeries: db.prepare('SELECT id FROM series WHERE device = ? AND point = ?'),
+      rollupState: db.prepare("SELECT value FROM store_meta WHERE key = 'rollups'").pluck(),
     };
     this.db = db;
     // An in-memory database cannot be shared with another thread: it is written here.
@@ -254,6 +300,8 @@ export class SqliteStore implements TimeSeriesStore {
         path: this.path,
         durability: this.durability,
         ...(this.options.backfillChunkRows ? { backfillChunkRows: this.options.backfillChunkRows } : {}),
+        ...(this.options.summaryRetryMs ? { summaryRetryMs: this.options.summaryRetryMs } : {}),
+        onSummaries: (error) => this.summariesChanged(error),
       });
       await this.writer.start();
     }
@@ -600,7 +648,6 @@ export class SqliteStore implements TimeSeriesStore {
     this.db = null;
     this.statements = null;
     this.rollupQueries = null;
-    this.rollupsAreReady = false;
     this.seriesIds.clear();
   }
 

@@ -1,4 +1,4 @@
-import type { DeviceType, HistoryPoint, Quality } from '@caretaker/protocol';
+import type { DeviceType, HealthCheck, HistoryPoint, Quality } from '@caretaker/protocol';
 
 /** One reading as the hub stores it: booleans become 1/0, a bad reading keeps a null value. */
 export interface StoredReading {
@@ -208,5 +208,7 @@ export interface TimeSeriesStore {
   latestAll(): Promise<StoredDevice[]>;
   /** Resolves if the store is reachable. */
   ping(): Promise<void>;
+  /** The store's own checks for /healthz, by name (a store that keeps summaries: their state). */
+  checks?(): Record<string, HealthCheck>;
   close(): Promise<void>;
 }
