@@ -1,7 +1,7 @@
 import type { WorkOrderPage } from '@caretaker/protocol';
-import type { Ref } from 'react';
+import { type Ref, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useFormat } from '../../i18n/format.js';
 import { pageRange } from './desk-filters.js';
 
@@ -48,12 +48,11 @@ export function RangeLine({ result, page, pageTo, ref }: PageProps & { ref?: Ref
 }
 
 /**
- * First, previous, "page 2 of 25", next, last: links (the page is in the address, so each can
+ * First, previous, "page [2] of 25", next, last: links (the page is in the address, so each can
  * be opened in a new tab or bookmarked); the ones that lead nowhere are shown but inert.
  */
 export function DeskPager({ result, page, pageTo, onNavigate }: PageProps & { onNavigate: () => void }) {
   const { t } = useTranslation();
-  const format = useFormat();
   const { pages } = pageRange(page, result.work_orders.length, result.total);
   if (pages <= 1 && page === 1) return null;
   const step = (
@@ -81,11 +80,62 @@ export function DeskPager({ result, page, pageTo, onNavigate }: PageProps & { on
     <nav className="desk-pager" aria-label={t('orders.desk.pages')} data-testid="desk-pager">
       {step('first', 1, '«', page > 1)}
       {step('previous', Math.min(page - 1, pages), '‹', page > 1)}
-      <span className="pager-where" aria-current="page">
-        {t('orders.desk.pageOf', { page: format.number(page), pages: format.number(pages) })}
-      </span>
+      <PageJump page={page} pages={pages} pageTo={pageTo} onNavigate={onNavigate} />
       {step('next', page + 1, '›', page < pages)}
       {step('last', pages, '»', page < pages)}
     </nav>
+  );
+}
+
+/**
+ * "Page [2] of 25 Go": straight to a page of a long list. The field keeps what is typed until
+ * it is sent; a number out of range is brought into it rather than refused.
+ */
+function PageJump({
+  page,
+  pages,
+  pageTo,
+  onNavigate,
+}: {
+  page: number;
+  pages: number;
+  pageTo: (n: number) => URLSearchParams;
+  onNavigate: () => void;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const navigate = useNavigate();
+  const id = useId();
+  const [draft, setDraft] = useState(String(page));
+  useEffect(() => setDraft(String(page)), [page]);
+  return (
+    <form
+      className="pager-where"
+      data-testid="pager-jump"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const wanted = Math.round(Number(draft));
+        if (!Number.isFinite(wanted)) return setDraft(String(page));
+        const target = Math.min(Math.max(wanted, 1), pages);
+        setDraft(String(target));
+        if (target === page) return;
+        onNavigate();
+        navigate({ search: pageTo(target).toString() });
+      }}
+    >
+      <label htmlFor={id}>{t('orders.desk.pageLabel')}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={1}
+        max={pages}
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        aria-describedby={`${id}-of`}
+      />
+      <span id={`${id}-of`}>{t('orders.desk.ofPages', { pages: format.number(pages) })}</span>
+      <button type="submit">{t('orders.desk.go')}</button>
+    </form>
   );
 }
