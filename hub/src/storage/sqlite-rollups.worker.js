@@ -10,8 +10,26 @@ const GOOD = 'quality != 2 AND value IS NOT NULL';
 
 /** A bucket's summary as it grows, samples added oldest first. */
 function emptySummary() {
-  return { count: 0, sum: 0, min: 0, max: 0, firstTs: 0, first: 0, lastTs: 0, last: 0, inc: 0 };
+  return {
+    count: 0,
+    sum: 0,
+    min: 0,
+    max: 0,
+    firstTs: 0,
+    first: 0,
+    lastTs: 0,
+    last: 0,
+    inc: 0,
+    q: NO_QUARTERS,
+  };
 }
+
+/**
+ * A top-level (hourly) summary also keeps the mean of each of its finest (15-minute) buckets,
+ * the very `sum / count` of their rows: a coincident peak over a year then reads a quarter of the
+ * rows (sqlite.store.ts). Null where a quarter has no good samples; none on finer levels.
+ */
+const NO_QUARTERS = [null, null, null, null];
 
 /** A counter's increment from one reading to the next: a drop is a reset, the new value is the increment. */
 function step(before, after) {
@@ -47,6 +65,7 @@ function append(older, newer) {
     lastTs: newer.lastTs,
     last: newer.last,
     inc: older.inc + step(older.last, newer.first) + newer.inc,
+    q: older.q,
   };
 }
 
@@ -56,15 +75,18 @@ function append(older, newer) {
  */
 export function createRollups(db, levels) {
   const top = levels[levels.length - 1];
+  const finest = levels[0];
+  if (top / finest !== NO_QUARTERS.length)
+    throw new Error('summaries: the top level must hold four of the finest');
   const select = db.prepare(
-    'SELECT count, sum, min, max, first_ts, first, last_ts, last, inc FROM rollups WHERE series = ? AND width = ? AND bucket = ?',
+    'SELECT count, sum, min, max, first_ts, first, last_ts, last, inc, q0, q1, q2, q3 FROM rollups WHERE series = ? AND width = ? AND bucket = ?',
   );
   const upsertSql = (rows) =>
-    `INSERT OR REPLACE INTO rollups (series, width, bucket, count, sum, min, max, first_ts, first, last_ts, last, inc)
-     VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    `INSERT OR REPLACE INTO rollups (series, width, bucket, count, sum, min, max, first_ts, first, last_ts, last, inc, q0, q1, q2, q3)
+     VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   const upsertOne = db.prepare(upsertSql(1));
   const upsertMany = db.prepare(upsertSql(ROWS_PER_UPSERT));
-  /** Summaries to store at the end of a batch, 12 parameters each (a batch saves a bucket once). */
+  /** Summaries to store at the end of a batch, 16 parameters each (a batch saves a bucket once). */
   const pending = [];
   const remove = db.prepare('DELETE FROM rollups WHERE series = ? AND width = ? AND bucket = ?');
   const samplesIn = db
@@ -100,6 +122,7 @@ export function createRollups(db, levels) {
       lastTs: row.last_ts,
       last: row.last,
       inc: row.inc,
+      q: width === top ? [row.q0, row.q1, row.q2, row.q3] : NO_QUARTERS,
     };
   }
 
@@ -125,13 +148,17 @@ export function createRollups(db, levels) {
       s.lastTs,
       s.last,
       s.inc,
+      s.q[0],
+      s.q[1],
+      s.q[2],
+      s.q[3],
     );
     if (!cached || cached.bucket <= bucket) open.set(key, { bucket, summary });
   }
 
   /** Stores the summaries saved since the last flush; the writer calls it at the end of each batch. */
   function flush() {
-    const per = 12;
+    const per = 16;
     const n = pending.length / per;
     let i = 0;
     for (; i + ROWS_PER_UPSERT <= n; i += ROWS_PER_UPSERT) {
@@ -144,7 +171,20 @@ export function createRollups(db, levels) {
   function recompute(series, width, bucket) {
     const summary = emptySummary();
     for (const [ts, value] of samplesIn.all(series, bucket, bucket + width)) addSample(summary, ts, value);
-    save(series, width, bucket, summary);
+    return summary;
+  }
+
+  /**
+   * The top-level summary's quarter means: those of the finest buckets this write summarised
+   * (`finer`: bucket to summary), the rest as they were.
+   */
+  function withQuarters(summary, bucket, before, finer) {
+    const q = NO_QUARTERS.map((_, i) => {
+      const quarter = finer.get(bucket + i * finest);
+      if (quarter === undefined) return before ? before.q[i] : null;
+      return quarter.count > 0 ? quarter.sum / quarter.count : null;
+    });
+    return { ...summary, q };
   }
 
   /**
@@ -162,6 +202,8 @@ export function createRollups(db, levels) {
       if (i + 1 < rows.length && rows[i + 1][0] === rows[i][0]) continue;
       kept.push(rows[i]);
     }
+    /** The finest level's summaries as this write left them, for the top level's quarters. */
+    const finer = new Map();
     for (const width of levels) {
       let i = 0;
       while (i < kept.length) {
@@ -173,8 +215,13 @@ export function createRollups(db, levels) {
           if (quality !== 2 && !Number.isNaN(value)) addSample(added, ts, value);
         }
         const before = stored(series, width, bucket);
-        if (before && firstTs <= before.lastTs) recompute(series, width, bucket);
-        else if (added.count > 0) save(series, width, bucket, before ? append(before, added) : added);
+        let summary = null;
+        if (before && firstTs <= before.lastTs) summary = recompute(series, width, bucket);
+        else if (added.count > 0) summary = before ? append(before, added) : added;
+        if (summary === null) continue;
+        if (width === finest) finer.set(bucket, summary);
+        if (width === top) summary = withQuarters(summary, bucket, before, finer);
+        save(series, width, bucket, summary);
       }
     }
   }
@@ -218,20 +265,26 @@ export function createRollups(db, levels) {
       }
     }
     if (rows.length > 0) {
+      // Whole top-level buckets: the finest buckets of each are all among these rows.
+      const finer = new Map();
       for (const width of levels) {
         let summary = null;
         let bucket = 0;
+        const done = () => {
+          if (width === finest) finer.set(bucket, summary);
+          save(series, width, bucket, width === top ? withQuarters(summary, bucket, null, finer) : summary);
+        };
         for (const [ts, value] of rows) {
           if (end !== null && ts >= end) break;
           const b = Math.floor(ts / width) * width;
-          if (summary && b !== bucket) save(series, width, bucket, summary);
+          if (summary && b !== bucket) done();
           if (!summary || b !== bucket) {
             summary = emptySummary();
             bucket = b;
           }
           addSample(summary, ts, value);
         }
-        if (summary) save(series, width, bucket, summary);
+        if (summary) done();
       }
       flush();
     }

@@ -330,6 +330,23 @@ function summaryMismatches(path: string): string[] {
                 `series ${series} width ${width} bucket ${row.bucket}: ${key} ${got}, not ${value}`,
               );
           }
+          // An hourly row's quarters are its 15-minute rows' means, to the last bit.
+          const [finest, top] = [ROLLUP_LEVELS[0] as number, ROLLUP_LEVELS.at(-1) as number];
+          for (let q = 0; q < top / finest; q += 1) {
+            const quarter =
+              width === top
+                ? (db
+                    .prepare('SELECT sum, count FROM rollups WHERE series = ? AND width = ? AND bucket = ?')
+                    .get(series, finest, (row.bucket as number) + q * finest) as
+                    | { sum: number; count: number }
+                    | undefined)
+                : undefined;
+            const want = quarter ? quarter.sum / quarter.count : null;
+            if (row[`q${q}`] !== want)
+              problems.push(
+                `series ${series} width ${width} bucket ${row.bucket}: q${q} ${row[`q${q}`]}, not ${want}`,
+              );
+          }
         }
       }
     }

@@ -47,23 +47,30 @@ const MAX_PEAK_CANDIDATES = 64;
 const PEAK_TOLERANCE = 1e-9;
 
 /**
- * The highest of each group's sums of means per bucket, by SQLite from the 15-minute summaries,
- * and every bucket within the tolerance of it. Parameters: the groups as `(series, group)` rows in
- * place of GROUPS, then the width and the range of buckets. The peak of all groups is group -1.
+ * The hours holding each group's highest sum of 15-minute means, and every hour within the
+ * tolerance of it, by SQLite from the hourly summaries' quarter means (a quarter of the rows the
+ * 15-minute level has). Parameters: the groups as `(series, group)` rows in place of GROUPS, then
+ * the hourly width and the range of hours. The peak of all groups together is group -1.
  */
 const PEAK_CANDIDATES_SQL = `WITH g(series, grp) AS (VALUES GROUPS),
   sums AS MATERIALIZED (
-    SELECT g.grp AS grp, r.bucket AS bucket, SUM(r.sum / r.count) AS demand, SUM(ABS(r.sum / r.count)) AS mag
+    SELECT g.grp AS grp, r.bucket AS bucket,
+      SUM(r.q0) AS d0, SUM(r.q1) AS d1, SUM(r.q2) AS d2, SUM(r.q3) AS d3,
+      SUM(ABS(IFNULL(r.q0, 0)) + ABS(IFNULL(r.q1, 0)) + ABS(IFNULL(r.q2, 0)) + ABS(IFNULL(r.q3, 0))) AS mag
     FROM g JOIN rollups r ON r.series = g.series AND r.width = ? AND r.bucket >= ? AND r.bucket < ?
     GROUP BY g.grp, r.bucket),
   every AS MATERIALIZED (
-    SELECT grp, bucket, demand, mag FROM sums
+    SELECT grp, bucket, d0, d1, d2, d3, mag FROM sums
     UNION ALL
-    SELECT -1, bucket, SUM(demand), SUM(mag) FROM sums GROUP BY bucket),
-  tops AS (SELECT grp, MAX(demand) AS top, MAX(mag) AS mag FROM every GROUP BY grp)
-SELECT e.grp, e.bucket FROM every e JOIN tops t ON t.grp = e.grp
-WHERE e.demand >= t.top - t.mag * ${PEAK_TOLERANCE}
-ORDER BY e.grp, e.bucket`;
+    SELECT -1, bucket, SUM(d0), SUM(d1), SUM(d2), SUM(d3), SUM(mag) FROM sums GROUP BY bucket),
+  highs AS MATERIALIZED (
+    SELECT grp, bucket, mag,
+      MAX(IFNULL(d0, -1e308), IFNULL(d1, -1e308), IFNULL(d2, -1e308), IFNULL(d3, -1e308)) AS demand
+    FROM every),
+  tops AS (SELECT grp, MAX(demand) AS top, MAX(mag) AS mag FROM highs GROUP BY grp)
+SELECT h.grp, h.bucket FROM highs h JOIN tops t ON t.grp = h.grp
+WHERE h.demand >= t.top - t.mag * ${PEAK_TOLERANCE}
+ORDER BY h.grp, h.bucket`;
 
 /** The few lines the store logs (pino's shape). */
 export interface StoreLog {
@@ -146,6 +153,7 @@ export class SqliteStore implements TimeSeriesStore {
     counters: Database.Statement;
     samples: Database.Statement;
     one: Database.Statement;
+    quarters: Database.Statement;
   } | null = null;
   /** How queries were answered since the store opened (tests and the bench read it). */
   readonly answered = { fromRollups: 0, fromSamples: 0 };
@@ -275,10 +283,22 @@ export class SqliteStore implements TimeSeriesStore {
         last REAL NOT NULL,
         -- Sum of the counter's increments between the bucket's samples (a drop is a reset).
         inc REAL NOT NULL,
+        -- Hourly rows: the mean of each 15-minute quarter (its row's sum / count), for peaks.
+        q0 REAL, q1 REAL, q2 REAL, q3 REAL,
         PRIMARY KEY (series, width, bucket)
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    const columns = (db.prepare('PRAGMA table_info(rollups)').all() as Array<{ name: string }>).map(
+      (c) => c.name,
+    );
+    if (!columns.includes('q0')) {
+      // Summaries from before the quarter means: the columns added, the summaries built again.
+      db.transaction(() => {
+        for (const q of ['q0', 'q1', 'q2', 'q3']) db.exec(`ALTER TABLE rollups ADD COLUMN ${q} REAL`);
+        db.prepare("DELETE FROM store_meta WHERE key = 'rollups'").run();
+      }).immediate();
+    }
     if (this.path !== ':memory:') this.prepareRollups(db);
     this.statements = {
       insertSample: db.prepare(
@@ -498,6 +518,7 @@ export class SqliteStore implements TimeSeriesStore {
    */
   async peaks(query: PeaksQuery): Promise<PeaksAnswer | undefined> {
     const level = ROLLUP_LEVELS[0] as number;
+    const hour = ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1] as number;
     const { from, to, bucketMs } = query;
     if (bucketMs !== level || ((from % level) + level) % level !== 0 || to < from) return undefined;
     if (!this.summariesReady()) return undefined;
@@ -509,25 +530,32 @@ export class SqliteStore implements TimeSeriesStore {
     if (new Set(members).size !== members.length || new Set(all).size !== members.length) return undefined;
     if (members.length === 0) return { groups: groups.map(() => null), all: null };
     const db = this.open();
-    // Whole buckets [from, end); a bucket cut by `to` is read from its samples.
+    // Whole windows [from, end), of which whole hours [hourFrom, hourTo) are read from the hourly
+    // summaries, the windows before and after them one by one; a window cut by `to` from its samples.
     const end = Math.floor((to + 1) / level) * level;
-    const { one, samples } = this.rollupStatements(db);
+    const hourFrom = Math.ceil(from / hour) * hour;
+    const hourTo = Math.max(hourFrom, Math.floor(end / hour) * hour);
+    const edges: number[] = [];
+    for (let w = from; w < Math.min(hourFrom, end); w += level) edges.push(w);
+    for (let w = Math.max(hourTo, from); w < end; w += level) edges.push(w);
+    const { one, quarters, samples } = this.rollupStatements(db);
 
     return db.transaction((): PeaksAnswer | undefined => {
       const candidates = new Map<number, number[]>();
-      if (end > from) {
+      if (hourTo > hourFrom) {
         const pairs = groups.flatMap((list, g) => list.map((id) => [id, g]));
         const rows = db
           .prepare(PEAK_CANDIDATES_SQL.replace('GROUPS', pairs.map(() => '(?, ?)').join(', ')))
           .raw()
-          .all(...pairs.flat(), level, from, end) as Array<[number, number]>;
+          .all(...pairs.flat(), hour, hourFrom, hourTo) as Array<[number, number]>;
         for (const [g, bucket] of rows) {
           const list = candidates.get(g) ?? [];
           list.push(bucket);
           candidates.set(g, list);
         }
       }
-      // The ragged last bucket: each series' mean of its samples, added as aggregate's would be.
+      if ([...candidates.values()].some((list) => list.length > MAX_PEAK_CANDIDATES)) return undefined;
+      // The ragged last window: each series' mean of its samples, added as aggregate's would be.
       const ragged = new Map<number, number>();
       if (end <= to) {
         for (const id of members) {
@@ -540,35 +568,30 @@ export class SqliteStore implements TimeSeriesStore {
           if (count > 0) ragged.set(id, sum / count);
         }
       }
-      const peakOf = (series: readonly number[], buckets: readonly number[]): Peak | null => {
+      // Each window's sum added again in the caller's order, as adding aggregate's means would.
+      const peakOf = (series: readonly number[], hours: readonly number[]): Peak | null => {
         let best: Peak | null = null;
         const consider = (ts: number, value: number) => {
           if (!best || value > best.value || (value === best.value && ts < best.ts)) best = { ts, value };
         };
-        for (const bucket of buckets) {
-          let value = 0;
-          let seen = false;
-          for (const id of series) {
-            const row = one.get(id, level, bucket) as { sum: number; count: number } | undefined;
-            if (!row) continue;
-            value += row.sum / row.count;
-            seen = true;
-          }
-          if (seen) consider(bucket, value);
-        }
-        let value = 0;
-        let seen = false;
+        const sums = new Map<number, number>();
+        const add = (ts: number, mean: number | null) => {
+          if (mean !== null) sums.set(ts, (sums.get(ts) ?? 0) + mean);
+        };
         for (const id of series) {
-          const mean = ragged.get(id);
-          if (mean === undefined) continue;
-          value += mean;
-          seen = true;
+          for (const bucket of hours) {
+            const q = quarters.get(id, hour, bucket) as Array<number | null> | undefined;
+            for (let i = 0; q && i < q.length; i += 1) add(bucket + i * level, q[i] ?? null);
+          }
+          for (const w of edges) {
+            const row = one.get(id, level, w) as { sum: number; count: number } | undefined;
+            if (row) add(w, row.sum / row.count);
+          }
+          add(end, ragged.get(id) ?? null);
         }
-        if (seen) consider(end, value);
+        for (const [ts, value] of sums) consider(ts, value);
         return best;
       };
-      const tooMany = [...candidates.values()].some((list) => list.length > MAX_PEAK_CANDIDATES);
-      if (tooMany) return undefined;
       return {
         groups: groups.map((series, g) => peakOf(series, candidates.get(g) ?? [])),
         all: peakOf(all, candidates.get(-1) ?? []),
@@ -587,6 +610,9 @@ export class SqliteStore implements TimeSeriesStore {
         )
         .raw(),
       one: db.prepare('SELECT sum, count FROM rollups WHERE series = ? AND width = ? AND bucket = ?'),
+      quarters: db
+        .prepare('SELECT q0, q1, q2, q3 FROM rollups WHERE series = ? AND width = ? AND bucket = ?')
+        .raw(),
     };
     return this.rollupQueries;
   }
