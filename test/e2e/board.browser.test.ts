@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -27,7 +27,10 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
 
   /** A browser of its own for `username`, signed in, on the board once it is live. */
   const signIn = async (username: string, phone = false): Promise<Page> => {
-    const context = await browser.newContext(
+    const context = await signedInContext(
+      browser,
+      stack.hub.url,
+      username,
       phone
         ? {
             viewport: { width: 390, height: 844 },
@@ -40,10 +43,6 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     );
     contexts.push(context);
     const page = await context.newPage();
-    const login = await page.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
     await page.goto(stack.hub.url);
     await expect.poll(() => page.getByTestId('connection').textContent(), LONG).toBe('Live');
     return page;
@@ -59,13 +58,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   });
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OrderBoard, WorkOrderPage } from '@caretaker/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -62,24 +62,14 @@ describe.runIf(installed)('work-order desk paging in Chromium', () => {
       demo: false,
     });
     browser = await launchChromium();
-    sam = await browser.newContext(DESK);
-    const login = await sam.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username: 'sam', password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
+    sam = await signedInContext(browser, stack.hub.url, 'sam', DESK);
     // Twenty at a time: quick, and the hub still numbers them one by one.
     for (let i = 0; i < ORDERS; i += 20) {
       await Promise.all(Array.from({ length: 20 }, (_, k) => create(i + k)));
     }
   }, 120_000);
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     await browser?.close();
@@ -170,11 +160,7 @@ describe.runIf(installed)('work-order desk paging in Chromium', () => {
   });
 
   it('fits a 390 px phone: the pager wraps instead of scrolling sideways, in Chinese too', async () => {
-    const phone = await browser.newContext({ ...PHONE, locale: 'zh-CN' });
-    const login = await phone.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username: 'sam', password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
+    const phone = await signedInContext(browser, stack.hub.url, 'sam', { ...PHONE, locale: 'zh-CN' });
     const page = await phone.newPage();
     await live(page, '/orders?page=2');
     await expect.poll(() => count(page), LONG).toBe('第 51–100 张，共 121 张工单');

@@ -4,8 +4,8 @@ import { topics } from '@caretaker/protocol';
 import { parse } from 'csv-parse/sync';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -37,12 +37,12 @@ describe.runIf(installed)('energy in Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   const signedIn = async (username: string, viewport = { width: 1440, height: 1000 }, locale = 'en-GB') => {
-    const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
-    contexts.push(context);
-    const login = await context.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
+    const context = await signedInContext(browser, stack.hub.url, username, {
+      viewport,
+      locale,
+      acceptDownloads: true,
     });
-    expect(login.status()).toBe(200);
+    contexts.push(context);
     return context;
   };
 
@@ -116,13 +116,7 @@ describe.runIf(installed)('energy in Chromium', () => {
     await stack.hub.flush();
   }, 120_000);
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     for (const context of contexts) await context.close();

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -31,18 +31,13 @@ describe.runIf(installed)('inspections in Chromium', () => {
     phone: boolean,
     locale = 'en-GB',
   ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({
+    const context = await signedInContext(browser, stack.hub.url, username, {
       locale,
       ...(phone
         ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
         : { viewport: { width: 1280, height: 900 } }),
     });
-    const page = await context.newPage();
-    const login = await page.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
-    return { context, page };
+    return { context, page: await context.newPage() };
   }
   const noSidewaysScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -57,13 +52,7 @@ describe.runIf(installed)('inspections in Chromium', () => {
     browser = await launchChromium();
   });
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     await browser?.close();

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -41,14 +41,8 @@ describe.runIf(installed)('order action forms in Chromium', () => {
     rate: { id: 0, code: '' },
   };
 
-  const signedIn = async (username: string, options: Parameters<Browser['newContext']>[0] = DESK) => {
-    const context = await browser.newContext(options);
-    const login = await context.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
-    return context;
-  };
+  const signedIn = (username: string, options: Parameters<Browser['newContext']>[0] = DESK) =>
+    signedInContext(browser, stack.hub.url, username, options);
   const post = async (context: BrowserContext, path: string, data: unknown) => {
     const res = await context.request.post(`${stack.hub.url}${path}`, { data });
     expect(res.status(), `${path}: ${await res.text()}`).toBeLessThan(300);
@@ -152,13 +146,7 @@ describe.runIf(installed)('order action forms in Chromium', () => {
     await act(sam, orders.rate.id, 'pass_check');
   });
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     await sam?.close();

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -28,14 +28,8 @@ describe.runIf(installed)('work-order desk in Chromium', () => {
   /** The pump's sensor order, found in the first test and worked in the second. */
   let sensorOrder: { id: number; code: string };
 
-  const signedIn = async (username: string, options: Parameters<Browser['newContext']>[0] = DESK) => {
-    const context = await browser.newContext(options);
-    const login = await context.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
-    return context;
-  };
+  const signedIn = (username: string, options: Parameters<Browser['newContext']>[0] = DESK) =>
+    signedInContext(browser, stack.hub.url, username, options);
   const live = async (page: Page, path: string) => {
     await page.goto(`${stack.hub.url}${path}`);
     await expect.poll(() => page.getByTestId('connection').textContent(), LONG).toMatch(/Live|实时/);
@@ -58,13 +52,7 @@ describe.runIf(installed)('work-order desk in Chromium', () => {
     browser = await launchChromium();
   });
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     await browser?.close();

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeOpenPages, launchChromium, takePageErrors } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -55,12 +55,8 @@ describe.runIf(installed)('reports in Chromium', () => {
   const daysIn = (back: number) => (Date.UTC(y, m - back + 1, 1) - Date.UTC(y, m - back, 1)) / (24 * HOUR);
 
   const signedIn = async (username: string, viewport = { width: 1440, height: 1000 }, locale = 'en-GB') => {
-    const context = await browser.newContext({ viewport, locale });
+    const context = await signedInContext(browser, stack.hub.url, username, { viewport, locale });
     contexts.push(context);
-    const login = await context.request.post(`${stack.hub.url}/api/auth/login`, {
-      data: { username, password: 'caretaker' },
-    });
-    expect(login.status()).toBe(200);
     return context;
   };
   const act = async (who: APIRequestContext, id: number, action: string, data: object = {}) => {
@@ -143,13 +139,7 @@ describe.runIf(installed)('reports in Chromium', () => {
     await seedThisMonth();
   });
 
-  // An uncaught exception in any page fails the test that caused it; a failed test prints
-  // what its open pages showed.
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    if (task.result?.state === 'fail') console.error(await describeOpenPages(browser, SHOTS, task.name));
-    expect(takePageErrors(browser)).toEqual([]);
-  });
+  watchPages(() => browser, SHOTS);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);

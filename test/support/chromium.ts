@@ -1,4 +1,5 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
 import { findBinary } from './require-binary.js';
 
 /** What the pages threw and logged as errors, per browser: printed as it happens, and kept. */
@@ -78,4 +79,36 @@ export async function describeOpenPages(browser: Browser, dir: string, name: str
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * Registers, in the calling suite, the check every browser test ends with: an uncaught exception
+ * in any page fails the test that caused it, and a failed test prints what its open pages showed
+ * (screenshots to `shotsDir`).
+ */
+export function watchPages(browser: () => Browser | undefined, shotsDir: string): void {
+  afterEach(async ({ task }) => {
+    const b = browser();
+    if (!b) return;
+    if (task.result?.state === 'fail') console.error(await describeOpenPages(b, shotsDir, task.name));
+    expect(takePageErrors(b)).toEqual([]);
+  });
+}
+
+/**
+ * A new context signed in as one of the test people (password `caretaker`) through the hub's
+ * sign-in API: its pages and its `request` carry the session cookie.
+ */
+export async function signedInContext(
+  browser: Browser,
+  hubUrl: string,
+  username: string,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  const login = await context.request.post(`${hubUrl}/api/auth/login`, {
+    data: { username, password: 'caretaker' },
+  });
+  expect(login.status(), `sign-in as ${username}`).toBe(200);
+  return context;
 }
