@@ -174,7 +174,7 @@ describe.runIf(installed)('inspections in Chromium', () => {
       /^2,1\d\d(\.\d+)? of 4,000 h$/,
     );
     expect(await plan('Lift weekly round').getByTestId('plan-schedule').textContent()).toBe(
-      'Every Monday at 07:30 AM',
+      'Every Monday at 07:30',
     );
     expect(await plan('Lift weekly round').getByTestId('plan-next-due').count()).toBe(1);
     expect(await noSidewaysScroll(page)).toBeLessThanOrEqual(390);

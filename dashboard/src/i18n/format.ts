@@ -78,9 +78,40 @@ export function formattersFor(locale: string): Formatters {
   return formatters;
 }
 
+/**
+ * The locale numbers and dates are written in: the browser's own region when it speaks the
+ * chosen language in the same script (English chosen, browser en-GB: a 24-hour clock and the day
+ * before the month; en-US: 12-hour, month first), else the chosen language itself. A Chinese
+ * reader on a zh-TW browser keeps zh-CN: the messages are in simplified characters.
+ */
+export function formatLocale(language: string, preferred: readonly string[]): string {
+  const wanted = safeLocale(language);
+  if (!wanted) return language;
+  const script = wanted.maximize().script;
+  for (const tag of preferred) {
+    const candidate = safeLocale(tag);
+    if (
+      candidate?.language === wanted.language &&
+      candidate.maximize().script === script &&
+      candidate.region
+    ) {
+      return candidate.baseName;
+    }
+  }
+  return language;
+}
+
+function safeLocale(tag: string): Intl.Locale | null {
+  try {
+    return new Intl.Locale(tag);
+  } catch {
+    return null;
+  }
+}
+
 export function useFormat(): Formatters {
   const { i18n } = useTranslation();
-  const locale = i18n.resolvedLanguage ?? 'en';
+  const locale = formatLocale(i18n.resolvedLanguage ?? 'en', globalThis.navigator?.languages ?? []);
   return useMemo(() => formattersFor(locale), [locale]);
 }
 

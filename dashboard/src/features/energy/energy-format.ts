@@ -1,6 +1,6 @@
 import type { EnergyInterval } from '@caretaker/protocol';
 import { useMemo } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useFormat } from '../../i18n/format.js';
 
 /**
  * The energy page's Intl formats: amounts, percentages and period labels in the report's time
@@ -52,7 +52,7 @@ export function energyFormatFor(locale: string, timeZone: string, interval: Ener
 }
 
 export function useEnergyFormat(timeZone: string, interval: EnergyInterval): EnergyFormat {
-  const { i18n } = useTranslation();
-  const locale = i18n.resolvedLanguage ?? 'en';
+  // The reader's language, in the browser's region when it has one (see formatLocale).
+  const { locale } = useFormat();
   return useMemo(() => energyFormatFor(locale, timeZone, interval), [locale, timeZone, interval]);
 }

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useFormat } from '../../i18n/format.js';
 import { monthOf } from './report-shape.js';
 
 /**
@@ -71,7 +71,7 @@ export function reportFormatFor(locale: string): ReportFormat {
 }
 
 export function useReportFormat(): ReportFormat {
-  const { i18n } = useTranslation();
-  const locale = i18n.resolvedLanguage ?? 'en';
+  // The reader's language, in the browser's region when it has one (see formatLocale).
+  const { locale } = useFormat();
   return useMemo(() => reportFormatFor(locale), [locale]);
 }
