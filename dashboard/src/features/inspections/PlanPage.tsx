@@ -1,13 +1,14 @@
 import type { Plan, PlanReport } from '@caretaker/protocol';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { useCan } from '../../auth/permissions.js';
 import { DataTable } from '../../components/page-parts.js';
 import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { type Formatters, useFormat } from '../../i18n/format.js';
 import { LoadProblem, StatusLabel, useLoad, useMaintenanceVersion, useWordsContext, When } from './common.js';
+import { ConfirmArchive, errorText } from './editor-parts.js';
 import { inspectionsApi } from './inspections.api.js';
 import { loadCatalogue } from './PlansPage.js';
 import { PERIODS, type PeriodName, periodRange } from './period.js';
@@ -25,6 +26,7 @@ export function PlanPage() {
   const planId = Number(useParams().id);
   const version = useMaintenanceVersion();
   const now = useNow(60_000);
+  const navigate = useNavigate();
   const [changing, setChanging] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [loaded, setLoaded, retry] = useLoad(
@@ -56,6 +58,18 @@ export function PlanPage() {
     }
   };
 
+  const retire = async () => {
+    setChanging(true);
+    setProblem(null);
+    try {
+      await inspectionsApi.archive('plans', plan.id);
+      navigate('/inspections/plans');
+    } catch (err) {
+      setProblem(errorText(err));
+      setChanging(false);
+    }
+  };
+
   return (
     <section aria-labelledby="insp-plan-title" data-testid="inspection-plan">
       <p>
@@ -69,7 +83,22 @@ export function PlanPage() {
             {plan.active ? t('inspections.planPage.pause') : t('inspections.planPage.resume')}
           </button>
         ) : null}
+        {can('plans.manage') ? (
+          <Link className="insp-head-link" to={`/inspections/plans/${plan.id}/edit`}>
+            {t('inspections.editor.edit')}
+          </Link>
+        ) : null}
       </div>
+      {can('plans.manage') ? (
+        <ConfirmArchive
+          label={t('inspections.editor.retirePlan')}
+          consequence={t('inspections.editor.retirePlanNote', {
+            count: plan.stats.open + plan.stats.overdue,
+          })}
+          onConfirm={() => void retire()}
+          busy={changing}
+        />
+      ) : null}
       {problem ? (
         <p role="alert" className="insp-problem">
           {problem}

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { useCan } from '../../auth/permissions.js';
 import { useNow } from '../../components/use-now.js';
 import { useTitle } from '../../components/use-title.js';
 import { useFormat } from '../../i18n/format.js';
@@ -26,6 +27,7 @@ export function PlansPage() {
   const words = useWordsContext();
   const version = useMaintenanceVersion();
   const now = useNow(60_000);
+  const can = useCan();
   useTitle(t('inspections.plans'));
   const [loaded, , retry] = useLoad(
     async (signal) => {
@@ -42,6 +44,11 @@ export function PlansPage() {
     <section aria-labelledby="insp-plans-title" data-testid="inspection-plans">
       <div className="page-head">
         <h1 id="insp-plans-title">{t('inspections.plansPage.heading')}</h1>
+        {can('plans.manage') ? (
+          <Link className="insp-head-link" to="/inspections/plans/new">
+            {t('inspections.editor.newPlan')}
+          </Link>
+        ) : null}
       </div>
       {plans.length === 0 ? <p className="muted">{t('inspections.plansPage.none')}</p> : null}
       <ul className="insp-cards insp-plans">

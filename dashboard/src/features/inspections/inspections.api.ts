@@ -18,9 +18,17 @@ import { ordersApi } from '../orders/orders.api.js';
 
 export interface Template {
   id: number;
+  site: string;
   name: string;
+  description: string;
   object_ids: number[];
 }
+
+/** The bodies the editors send (POST whole, PATCH the same fields); the hub validates them. */
+export type Body = Record<string, unknown>;
+const json = (method: 'POST' | 'PATCH', body: Body) => ({ method, body: JSON.stringify(body) });
+const save = <T>(path: string, id: number | null, body: Body) =>
+  request<T>(id === null ? path : `${path}/${id}`, json(id === null ? 'POST' : 'PATCH', body));
 
 /** What a person enters for one item (the hub judges it again). */
 export interface ResultEntry {
@@ -61,6 +69,17 @@ export const inspectionsApi = {
     request<{ inspection_templates: Template[] }>('/api/inspection-templates', signalOf(signal)).then(
       (r) => r.inspection_templates,
     ),
+  object: (id: number, signal?: AbortSignal) =>
+    request<InspectionObject>(`/api/inspection-objects/${id}`, signalOf(signal)),
+  template: (id: number, signal?: AbortSignal) =>
+    request<Template>(`/api/inspection-templates/${id}`, signalOf(signal)),
+  /** Creates (id null) or changes one object, template or plan. */
+  saveObject: (id: number | null, body: Body) => save<InspectionObject>('/api/inspection-objects', id, body),
+  saveTemplate: (id: number | null, body: Body) => save<Template>('/api/inspection-templates', id, body),
+  savePlan: (id: number | null, body: Body) => save<Plan>('/api/plans', id, body),
+  /** Archives: the hub refuses (409) while another record still uses it. */
+  archive: (what: 'inspection-objects' | 'inspection-templates' | 'plans', id: number) =>
+    request<void>(`/api/${what}/${id}`, { method: 'DELETE' }),
   report: (id: number, from: number, to: number, signal?: AbortSignal) =>
     request<PlanReport>(`/api/plans/${id}/report`, { query: { from, to }, ...signalOf(signal) }),
   reportCsvUrl: (id: number, from: number, to: number) =>

@@ -1,4 +1,5 @@
 import type { MessagesOf } from '../../i18n/messages.js';
+import { editorEn, editorZhCN } from './editor-messages.js';
 
 /** English messages of this feature (the reference set), under the i18n key `inspections.`. */
 export const en = {
@@ -175,6 +176,7 @@ export const en = {
       '-5': 'fifth to last',
     },
   },
+  editor: editorEn,
   history: {
     heading: 'Inspection history',
     none: 'No inspections of this device yet.',
@@ -357,6 +359,7 @@ export const zhCN: MessagesOf<typeof en> = {
       '-5': '倒数第五个',
     },
   },
+  editor: editorZhCN,
   history: {
     heading: '巡检记录',
     none: '该设备暂无巡检记录。',

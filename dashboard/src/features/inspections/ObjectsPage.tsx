@@ -1,0 +1,377 @@
+import type { InspectionObject } from '@caretaker/protocol';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useTitle } from '../../components/use-title.js';
+import { useLiveStore } from '../../store/hooks.js';
+import {
+  fromChecklist,
+  ITEM_TYPES,
+  type ItemDraft,
+  moveItem,
+  newItem,
+  toChecklist,
+} from './checklist-form.js';
+import { LoadProblem, useLoad } from './common.js';
+import {
+  ConfirmArchive,
+  errorText,
+  type HubForm,
+  SaveButton,
+  useHubForm,
+  useSitesAndDevices,
+} from './editor-parts.js';
+import { type Body, inspectionsApi } from './inspections.api.js';
+
+/** Inspection objects (a device or a place with its checklist): the list and the editor. */
+export function ObjectsPage() {
+  const { t } = useTranslation();
+  useTitle(t('inspections.editor.objects'));
+  const [loaded, , retry] = useLoad((signal) => inspectionsApi.objects(signal), []);
+  if (loaded.state === 'loading') return <p className="muted">{t('inspections.loading')}</p>;
+  if (loaded.state === 'error') return <LoadProblem error={loaded.error} retry={retry} />;
+  return (
+    <section aria-labelledby="insp-objects-title" data-testid="inspection-objects">
+      <div className="page-head">
+        <h1 id="insp-objects-title">{t('inspections.editor.objects')}</h1>
+        <Link className="insp-head-link" to="/inspections/objects/new">
+          {t('inspections.editor.newObject')}
+        </Link>
+      </div>
+      {loaded.data.length === 0 ? <p className="muted">{t('inspections.editor.noObjects')}</p> : null}
+      <ul className="insp-cards">
+        {loaded.data.map((o) => (
+          <li key={o.id} className="insp-card" data-object={o.id}>
+            <div className="insp-card-line">
+              <h2 className="insp-card-title">
+                <Link to={`/inspections/objects/${o.id}`}>{o.name}</Link>
+              </h2>
+            </div>
+            <p className="muted small">
+              {[o.device, o.building, o.location].filter(Boolean).join(' · ')} ·{' '}
+              {t('inspections.editor.itemCount', { count: o.items.length })}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** A new object (no id) or one to change. */
+export function ObjectEditorPage() {
+  const { t } = useTranslation();
+  const param = useParams().id;
+  const id = param === undefined ? null : Number(param);
+  const [loaded, , retry] = useLoad(
+    async (signal) => (id === null ? null : inspectionsApi.object(id, signal)),
+    [id],
+  );
+  useTitle(id === null ? t('inspections.editor.newObject') : t('inspections.editor.editObject'));
+  if (loaded.state === 'loading') return <p className="muted">{t('inspections.loading')}</p>;
+  if (loaded.state === 'error') return <LoadProblem error={loaded.error} retry={retry} />;
+  return <ObjectForm key={id ?? 'new'} stored={loaded.data} />;
+}
+
+function ObjectForm({ stored }: { stored: InspectionObject | null }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const sites = useSitesAndDevices();
+  const hub = useHubForm();
+  const [saving, setSaving] = useState(false);
+  const [chosenSite, setSite] = useState(stored?.site ?? '');
+  // The board's sites may arrive after the form opens: until one is chosen, the first is meant.
+  const site = chosenSite || sites[0]?.id || '';
+  const [name, setName] = useState(stored?.name ?? '');
+  const [device, setDevice] = useState(stored?.device ?? '');
+  const [building, setBuilding] = useState(stored?.building ?? '');
+  const [location, setLocation] = useState(stored?.location ?? '');
+  const [items, setItems] = useState<ItemDraft[]>(() =>
+    stored ? fromChecklist(stored.items) : [newItem('pass_fail')],
+  );
+  const devices = sites.find((s) => s.id === site)?.devices ?? [];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const body: Body = {
+      site,
+      name,
+      device: device || null,
+      building: building.trim() || null,
+      location: location.trim() || null,
+      items: toChecklist(items),
+    };
+    setSaving(true);
+    hub.setError(null);
+    try {
+      await inspectionsApi.saveObject(stored?.id ?? null, body);
+      navigate('/inspections/objects');
+    } catch (err) {
+      hub.setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const archive = async () => {
+    if (!stored) return;
+    setSaving(true);
+    try {
+      await inspectionsApi.archive('inspection-objects', stored.id);
+      navigate('/inspections/objects');
+    } catch (err) {
+      hub.setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const heading = stored ? t('inspections.editor.editObject') : t('inspections.editor.newObject');
+  return (
+    <section aria-labelledby="insp-object-form-title">
+      <p>
+        <Link to="/inspections/objects">← {t('inspections.editor.objects')}</Link>
+      </p>
+      <h1 id="insp-object-form-title">{heading}</h1>
+      <form
+        ref={hub.form}
+        className="insp-editor"
+        noValidate
+        onSubmit={(e) => void submit(e)}
+        data-testid="object-form"
+      >
+        {hub.general}
+        <fieldset disabled={saving} className="insp-editor-fields">
+          <label>
+            {t('inspections.editor.site')}
+            <select value={site} onChange={(e) => setSite(e.target.value)} {...hub.control('site')}>
+              {sites.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+            {hub.message('site')}
+          </label>
+          <label>
+            {t('inspections.editor.name')}
+            <input value={name} onChange={(e) => setName(e.target.value)} {...hub.control('name')} />
+            {hub.message('name')}
+          </label>
+          <label>
+            {t('inspections.editor.device')}
+            <select value={device} onChange={(e) => setDevice(e.target.value)} {...hub.control('device')}>
+              <option value="">{t('inspections.editor.noDevice')}</option>
+              {devices.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+            {hub.message('device')}
+          </label>
+          <label>
+            {t('inspections.editor.building')}
+            <input
+              value={building}
+              onChange={(e) => setBuilding(e.target.value)}
+              {...hub.control('building')}
+            />
+            {hub.message('building')}
+          </label>
+          <label>
+            {t('inspections.editor.location')}
+            <input
+              value={location}
+              onChange={(e) => setLocation(e.target.value)}
+              {...hub.control('location')}
+            />
+            {hub.message('location')}
+          </label>
+          <ChecklistEditor items={items} setItems={setItems} device={device} hub={hub} />
+          <div className="insp-editor-actions">
+            <SaveButton saving={saving} />
+            <Link to="/inspections/objects">{t('inspections.editor.cancel')}</Link>
+          </div>
+        </fieldset>
+      </form>
+      {stored ? (
+        <ConfirmArchive
+          label={t('inspections.editor.archiveObject')}
+          consequence={t('inspections.editor.archiveObjectNote')}
+          onConfirm={() => void archive()}
+          busy={saving}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+/** The checklist: items in order, each with its type's fields; moved by buttons, not only dragged. */
+function ChecklistEditor({
+  items,
+  setItems,
+  device,
+  hub,
+}: {
+  items: ItemDraft[];
+  setItems: (update: (items: ItemDraft[]) => ItemDraft[]) => void;
+  device: string;
+  hub: HubForm;
+}) {
+  const { t } = useTranslation();
+  const store = useLiveStore();
+  const points = Object.keys(store.device(device)?.summary.latest ?? {});
+  const change = (uid: number, patch: Partial<ItemDraft>) =>
+    setItems((list) => list.map((i) => (i.uid === uid ? { ...i, ...patch } : i)));
+  const move = (index: number, by: -1 | 1) => {
+    setItems((list) => moveItem(list, index, by));
+    // The moved item's button keeps the keyboard, so it can go on moving.
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLButtonElement>(`[data-move="${index + by}:${by}"]`)?.focus(),
+    );
+  };
+  return (
+    <fieldset className="insp-checklist-editor" {...hub.control('items')} tabIndex={-1}>
+      <legend>{t('inspections.editor.checklist')}</legend>
+      {hub.message('items')}
+      <ol className="insp-item-drafts">
+        {items.map((item, index) => {
+          const f = (field: string) => `items.${index}.${field}`;
+          const n = index + 1;
+          return (
+            <li key={item.uid} className="insp-item-draft" data-testid="item-draft">
+              <fieldset {...hub.control(`items.${index}`)} tabIndex={-1}>
+                <legend>{t('inspections.editor.itemN', { n })}</legend>
+                {hub.message(`items.${index}`)}
+                <label>
+                  {t('inspections.editor.itemLabel')}
+                  <input
+                    value={item.label}
+                    onChange={(e) => change(item.uid, { label: e.target.value })}
+                    {...hub.control(f('label'))}
+                  />
+                  {hub.message(f('label'))}
+                </label>
+                <label>
+                  {t('inspections.editor.itemType')}
+                  <select
+                    value={item.type}
+                    onChange={(e) => change(item.uid, { type: e.target.value as ItemDraft['type'] })}
+                    {...hub.control(f('type'))}
+                  >
+                    {ITEM_TYPES.map((type) => (
+                      <option key={type} value={type}>
+                        {t(`inspections.editor.type.${type}`)}
+                      </option>
+                    ))}
+                  </select>
+                  {hub.message(f('type'))}
+                </label>
+                {item.type === 'number' || item.type === 'meter' ? (
+                  <label>
+                    {t('inspections.editor.unit')}
+                    <input
+                      value={item.unit}
+                      onChange={(e) => change(item.uid, { unit: e.target.value })}
+                      {...hub.control(f('unit'))}
+                    />
+                    {hub.message(f('unit'))}
+                  </label>
+                ) : null}
+                {item.type === 'number' ? (
+                  <>
+                    <label>
+                      {t('inspections.editor.min')}
+                      <input
+                        inputMode="decimal"
+                        value={item.min}
+                        onChange={(e) => change(item.uid, { min: e.target.value })}
+                        {...hub.control(f('min'))}
+                      />
+                      {hub.message(f('min'))}
+                    </label>
+                    <label>
+                      {t('inspections.editor.max')}
+                      <input
+                        inputMode="decimal"
+                        value={item.max}
+                        onChange={(e) => change(item.uid, { max: e.target.value })}
+                        {...hub.control(f('max'))}
+                      />
+                      {hub.message(f('max'))}
+                    </label>
+                  </>
+                ) : null}
+                {item.type === 'meter' ? (
+                  <>
+                    <label>
+                      {t('inspections.editor.point')}
+                      <select
+                        value={item.point}
+                        onChange={(e) => change(item.uid, { point: e.target.value })}
+                        {...hub.control(f('point'))}
+                      >
+                        <option value="">{t('inspections.editor.noPoint')}</option>
+                        {[...new Set([...points, ...(item.point ? [item.point] : [])])].map((p) => (
+                          <option key={p} value={p}>
+                            {p}
+                          </option>
+                        ))}
+                      </select>
+                      {hub.message(f('point'))}
+                    </label>
+                    <label>
+                      {t('inspections.editor.tolerance')}
+                      <input
+                        inputMode="decimal"
+                        value={item.tolerance}
+                        onChange={(e) => change(item.uid, { tolerance: e.target.value })}
+                        {...hub.control(f('tolerance'))}
+                      />
+                      {hub.message(f('tolerance'))}
+                    </label>
+                  </>
+                ) : null}
+                <div className="insp-item-moves">
+                  <button
+                    type="button"
+                    data-move={`${index}:-1`}
+                    disabled={index === 0}
+                    onClick={() => move(index, -1)}
+                    aria-label={t('inspections.editor.moveUp', { n })}
+                  >
+                    <span aria-hidden="true">↑</span> {t('inspections.editor.up')}
+                  </button>
+                  <button
+                    type="button"
+                    data-move={`${index}:1`}
+                    disabled={index === items.length - 1}
+                    onClick={() => move(index, 1)}
+                    aria-label={t('inspections.editor.moveDown', { n })}
+                  >
+                    <span aria-hidden="true">↓</span> {t('inspections.editor.down')}
+                  </button>
+                  <button
+                    type="button"
+                    className="insp-danger"
+                    onClick={() => setItems((list) => list.filter((i) => i.uid !== item.uid))}
+                    aria-label={t('inspections.editor.removeItem', { n })}
+                  >
+                    <span aria-hidden="true">✕</span> {t('inspections.editor.remove')}
+                  </button>
+                </div>
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      <button
+        type="button"
+        className="insp-secondary"
+        onClick={() => setItems((list) => [...list, newItem()])}
+      >
+        + {t('inspections.editor.addItem')}
+      </button>
+    </fieldset>
+  );
+}
