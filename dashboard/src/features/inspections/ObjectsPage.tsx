@@ -17,6 +17,7 @@ import {
   ConfirmArchive,
   errorText,
   type HubForm,
+  numericPoints,
   SaveButton,
   useHubForm,
   useSitesAndDevices,
@@ -131,7 +132,9 @@ function ObjectForm({ stored }: { stored: InspectionObject | null }) {
       <p>
         <Link to="/inspections/objects">← {t('inspections.editor.objects')}</Link>
       </p>
-      <h1 id="insp-object-form-title">{heading}</h1>
+      <h1 id="insp-object-form-title" className="insp-editor-heading">
+        {heading}
+      </h1>
       <form
         ref={hub.form}
         className="insp-editor"
@@ -220,7 +223,7 @@ function ChecklistEditor({
 }) {
   const { t } = useTranslation();
   const store = useLiveStore();
-  const points = Object.keys(store.device(device)?.summary.latest ?? {});
+  const points = numericPoints(store.device(device)?.summary.latest).map((c) => c.point);
   const change = (uid: number, patch: Partial<ItemDraft>) =>
     setItems((list) => list.map((i) => (i.uid === uid ? { ...i, ...patch } : i)));
   const move = (index: number, by: -1 | 1) => {

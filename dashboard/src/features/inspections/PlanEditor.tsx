@@ -5,7 +5,14 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useTitle } from '../../components/use-title.js';
 import { useLiveStore } from '../../store/hooks.js';
 import { LoadProblem, useLoad, useWordsContext } from './common.js';
-import { errorText, type HubForm, SaveButton, useHubForm, useSitesAndDevices } from './editor-parts.js';
+import {
+  errorText,
+  type HubForm,
+  numericPoints,
+  SaveButton,
+  useHubForm,
+  useSitesAndDevices,
+} from './editor-parts.js';
 import { type Body, inspectionsApi, type Template } from './inspections.api.js';
 import {
   emptySchedule,
@@ -146,7 +153,9 @@ function PlanForm({
           ← {plan ? plan.name : t('inspections.plans')}
         </Link>
       </p>
-      <h1 id="insp-plan-form-title">{heading}</h1>
+      <h1 id="insp-plan-form-title" className="insp-editor-heading">
+        {heading}
+      </h1>
       <form
         ref={hub.form}
         className="insp-editor"
@@ -348,7 +357,8 @@ function ScheduleControls({
   const store = useLiveStore();
   const change = (patch: Partial<ScheduleDraft>) => set({ ...draft, ...patch });
   const f = (field: string) => `schedule.${field}`;
-  const points = Object.keys(store.device(draft.device)?.summary.latest ?? {});
+  const counters = numericPoints(store.device(draft.device)?.summary.latest);
+  const points = counters.map((c) => c.point);
   const freq = draft.frequency;
   const periodic = freq === 'monthly' || freq === 'quarterly' || freq === 'yearly';
   const showDays = !periodic || draft.monthMode === 'nth';
@@ -572,7 +582,11 @@ function ScheduleControls({
               {t('inspections.editor.counter')}
               <select
                 value={draft.point}
-                onChange={(e) => change({ point: e.target.value })}
+                onChange={(e) => {
+                  // The counter's own unit is the likely one; the planner may still change it.
+                  const unit = counters.find((c) => c.point === e.target.value)?.unit;
+                  change({ point: e.target.value, unit: draft.unit || unit || '' });
+                }}
                 {...hub.control(f('point'))}
               >
                 <option value="">{t('inspections.editor.choosePoint')}</option>

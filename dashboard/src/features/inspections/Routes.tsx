@@ -42,6 +42,7 @@ export default function InspectionsRoutes() {
         <Route path="tasks/:id" element={<ChecklistForTask />} />
         <Route path="plans" element={<PlansPage />} />
         <Route path="plans/:id" element={<PlanPage />} />
+        {planner ? null : <Route path="plans/new" element={<PlansPage />} />}
         {planner ? (
           <>
             <Route path="plans/new" element={<PlanEditorPage />} />

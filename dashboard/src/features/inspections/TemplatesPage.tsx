@@ -113,7 +113,9 @@ function TemplateForm({ stored, objects }: { stored: Template | null; objects: I
       <p>
         <Link to="/inspections/templates">← {t('inspections.editor.templates')}</Link>
       </p>
-      <h1 id="insp-template-form-title">{heading}</h1>
+      <h1 id="insp-template-form-title" className="insp-editor-heading">
+        {heading}
+      </h1>
       <form
         ref={hub.form}
         className="insp-editor"

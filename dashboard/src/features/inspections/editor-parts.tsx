@@ -136,3 +136,15 @@ export function ConfirmArchive({
 }
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * A device's points that can count use (numbers: running hours, door cycles, energy) with their
+ * units, from the live board; a status or alarm flag is no counter.
+ */
+export function numericPoints(
+  latest: Record<string, { value: unknown; unit?: string }> | undefined,
+): Array<{ point: string; unit: string }> {
+  return Object.entries(latest ?? {})
+    .filter(([, v]) => typeof v.value === 'number')
+    .map(([point, v]) => ({ point, unit: v.unit ?? '' }));
+}
