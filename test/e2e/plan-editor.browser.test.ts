@@ -111,6 +111,16 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
       'Move item 2 up',
     );
     await page.screenshot({ path: join(SHOTS, 'template-editor.png'), fullPage: true });
+    // Limits the wrong way round: the hub's message beside the third item's upper limit.
+    await items.nth(2).getByLabel('Highest accepted (optional)').fill('1');
+    await objectForm.getByRole('button', { name: 'Save' }).click();
+    const max = objectForm.locator('[data-field="items.2.max"]');
+    await expect.poll(() => max.getAttribute('aria-invalid'), LONG).toBe('true');
+    expect(
+      await objectForm.locator(`[id="${await max.getAttribute('aria-describedby')}"]`).textContent(),
+    ).toContain('items.2.max: must not be below min');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-field'))).toBe('items.2.max');
+    await max.fill('6.5');
     await objectForm.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('inspection-objects').waitFor(LONG);
     const { inspection_objects: objects } = await apiGet<{
