@@ -141,6 +141,27 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
       },
     ]);
 
+    // Changing the object: a new label keeps the item's key (results hang off it); the top item
+    // moved down by keyboard.
+    await page.getByTestId('inspection-objects').getByRole('link', { name: 'Pump 1 weekly check' }).click();
+    await objectForm.waitFor(LONG);
+    await items.nth(0).getByLabel('What to check').fill('Mechanical seal is dry');
+    await items.nth(0).getByRole('button', { name: 'Move item 1 down' }).press('Enter');
+    await expect
+      .poll(() => items.nth(1).getByLabel('What to check').inputValue())
+      .toBe('Mechanical seal is dry');
+    await objectForm.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('inspection-objects').waitFor(LONG);
+    const changed = await apiGet<{ items: Array<{ key: string; label: string }> }>(
+      page,
+      `/api/inspection-objects/${objects[0]?.id}`,
+    );
+    expect(changed.items.map((i) => [i.key, i.label])).toEqual([
+      ['photo-of-the-gauge', 'Photo of the gauge'],
+      ['seal-is-dry', 'Mechanical seal is dry'],
+      ['discharge-pressure', 'Discharge pressure'],
+    ]);
+
     // The template: the object ticked.
     await page.goto(`${stack.hub.url}/inspections/templates/new`);
     const templateForm = page.getByTestId('template-form');

@@ -229,9 +229,12 @@ function ChecklistEditor({
   const move = (index: number, by: -1 | 1) => {
     setItems((list) => moveItem(list, index, by));
     // The moved item's button keeps the keyboard, so it can go on moving.
-    requestAnimationFrame(() =>
-      document.querySelector<HTMLButtonElement>(`[data-move="${index + by}:${by}"]`)?.focus(),
-    );
+    // At the top or bottom that button is disabled: the other way's button takes the keyboard.
+    requestAnimationFrame(() => {
+      const same = document.querySelector<HTMLButtonElement>(`[data-move="${index + by}:${by}"]`);
+      const other = document.querySelector<HTMLButtonElement>(`[data-move="${index + by}:${-by}"]`);
+      (same && !same.disabled ? same : other)?.focus();
+    });
   };
   return (
     <fieldset className="insp-checklist-editor" {...hub.control('items')} tabIndex={-1}>
