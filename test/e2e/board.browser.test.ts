@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -148,7 +148,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
         .count(),
     ).toBe(1);
     // On a phone the banner fits the screen.
-    expect(await tom.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(tom)).toBeLessThanOrEqual(390);
 
     await banner(tom)
       .getByRole('button', { name: /^Acknowledge/ })
@@ -208,7 +208,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
     await phone.goto(`${stack.hub.url}/devices/pump-1`);
     await phone.getByTestId('qr-code').waitFor(LONG);
     await phone.locator('figure[data-chart="flow"] canvas').waitFor(LONG);
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(phone)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'device-phone.png'), fullPage: true });
 
     // The manager reads the same page, but may not raise orders: no QR code to print.

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -310,7 +310,7 @@ describe.runIf(installed)('dashboard in Chromium', () => {
     await openBoard(page);
     await tile(page, 'pump-1').waitFor(LONG);
     // Nothing wider than the screen (no sideways scrolling).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(SHOTS, 'board-phone.png'), fullPage: true });
     await context.close();
 

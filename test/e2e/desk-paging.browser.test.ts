@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { OrderBoard, WorkOrderPage } from '@caretaker/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
@@ -56,11 +56,7 @@ describe.runIf(installed)('work-order desk paging in Chromium', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(import.meta.dirname, 'fixtures', 'dashboard-assets.yaml'),
-      usersFile: join(import.meta.dirname, 'fixtures', 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium();
     sam = await signedInContext(browser, stack.hub.url, 'sam', DESK);
     // Twenty at a time: quick, and the hub still numbers them one by one.
@@ -165,7 +161,7 @@ describe.runIf(installed)('work-order desk paging in Chromium', () => {
     await live(page, '/orders?page=2');
     await expect.poll(() => count(page), LONG).toBe('第 51–100 张，共 121 张工单');
     await page.getByTestId('desk-pager').scrollIntoViewIfNeeded();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     expect(await page.getByLabel('第', { exact: true }).inputValue()).toBe('2');
     expect(await page.getByTestId('pager-jump').textContent()).toContain('页，共 3 页');
     await page.screenshot({ path: join(SHOTS, 'desk-paging-phone.png'), fullPage: false });

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -221,7 +221,7 @@ describe.runIf(installed)('energy in Chromium', () => {
       .poll(() => page.getByTestId('energy-total').locator('.energy-figure').textContent(), LONG)
       .toMatch(/千瓦时$/);
     await page.locator('[data-testid="energy-chart"] canvas').waitFor(LONG);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     expect(await page.getByTestId('energy-export').textContent()).toBe('导出 CSV');
     await page.screenshot({ path: join(SHOTS, 'energy-phone.png'), fullPage: true });
 

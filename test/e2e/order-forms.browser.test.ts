@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
@@ -90,16 +90,11 @@ describe.runIf(installed)('order action forms in Chromium', () => {
     page.getByTestId('timeline').locator(`[data-event="${type}"]`).last();
   const countdown = (page: Page, limit: 'response' | 'completion') =>
     page.locator(`[data-testid="sla-panel"] [data-limit="${limit}"]`);
-  const noSideways = async (page: Page) =>
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const noSideways = async (page: Page) => expect(await contentWidth(page)).toBeLessThanOrEqual(390);
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(import.meta.dirname, 'fixtures', 'dashboard-assets.yaml'),
-      usersFile: join(import.meta.dirname, 'fixtures', 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium();
 
     // A second technician at the site, so that an order can change hands (added by the admin).

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
@@ -39,16 +39,11 @@ describe.runIf(installed)('work-order desk in Chromium', () => {
   const act = async (page: Page, action: string) => {
     await page.locator(`[data-testid="order-actions"] button[data-action="${action}"]`).click();
   };
-  const noSideways = async (page: Page) =>
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const noSideways = async (page: Page) => expect(await contentWidth(page)).toBeLessThanOrEqual(390);
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(import.meta.dirname, 'fixtures', 'dashboard-assets.yaml'),
-      usersFile: join(import.meta.dirname, 'fixtures', 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium();
   });
 

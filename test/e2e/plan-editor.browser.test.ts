@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -325,14 +325,14 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
     await planForm.getByLabel('每（计数器的量）').fill('500');
     await planForm.getByLabel('单位（可选）').fill('h');
     expect(await planForm.getByTestId('schedule-preview').textContent()).toContain('pump-1');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(SHOTS, 'plan-editor-zh-phone.png'), fullPage: true });
     await planForm.getByRole('button', { name: '保存' }).click();
     await page.waitForURL(/\/inspections\/plans\/\d+$/, LONG);
     const plan = await apiGet<ApiPlan>(page, `/api/plans/${planId(page)}`);
     expect(plan.schedule).toEqual({ type: 'usage', device: 'pump-1', point, every: 500, unit: 'h' });
     expect(plan.object_ids).toHaveLength(1);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     await context.close();
   });
 });

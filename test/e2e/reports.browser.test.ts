@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
@@ -347,7 +347,7 @@ describe.runIf(installed)('reports in Chromium', () => {
     const row = page.locator(`[data-table="mttr"] tr[data-month="${label(3)}"]`);
     expect(await row.locator('th').textContent()).toBe(`${year}年${mon}月`);
     expect(await row.locator('[data-key="mttr"]').textContent()).toMatch(/^14\s?小时$/);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(SHOTS, 'reports-phone.png'), fullPage: true });
     await page.close();
   });

@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
 import { findBinary } from './require-binary.js';
 
@@ -112,3 +112,7 @@ export async function signedInContext(
   expect(login.status(), `sign-in as ${username}`).toBe(200);
   return context;
 }
+
+/** How wide the page's content is: a phone page fits when this is no wider than its screen. */
+export const contentWidth = (page: Page): Promise<number> =>
+  page.evaluate(() => document.documentElement.scrollWidth);

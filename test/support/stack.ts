@@ -40,6 +40,17 @@ export interface StackOptions {
  * The whole system on free loopback ports, as `npm start` runs it, but in one process and in a
  * temporary data directory: simulators, hub (embedded broker, demo mode), one gateway.
  */
+/**
+ * The test estate (three devices in two buildings) with people of every role
+ * (test/e2e/fixtures/dashboard-people.yaml, password `caretaker`), outside the demo mode:
+ * every request signs in.
+ */
+export const PEOPLE_STACK: StackOptions = {
+  assetsFile: join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'dashboard-assets.yaml'),
+  usersFile: join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'dashboard-people.yaml'),
+  demo: false,
+};
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'caretaker-e2e-'));
   process.env.LOG_LEVEL ??= 'warn';
