@@ -1,7 +1,7 @@
 import type { InspectionObject } from '@caretaker/protocol';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useTitle } from '../../components/use-title.js';
 import { useLiveStore } from '../../store/hooks.js';
 import {
@@ -14,13 +14,14 @@ import {
 } from './checklist-form.js';
 import { LoadProblem, useLoad } from './common.js';
 import {
-  ConfirmArchive,
-  errorText,
+  EditorFrame,
   type HubForm,
+  NameField,
   numericPoints,
-  SaveButton,
-  useHubForm,
-  useSitesAndDevices,
+  SiteField,
+  TextField,
+  useEditor,
+  useSiteChoice,
 } from './editor-parts.js';
 import { type Body, inspectionsApi } from './inspections.api.js';
 
@@ -76,13 +77,9 @@ export function ObjectEditorPage() {
 
 function ObjectForm({ stored }: { stored: InspectionObject | null }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const sites = useSitesAndDevices();
-  const hub = useHubForm();
-  const [saving, setSaving] = useState(false);
-  const [chosenSite, setSite] = useState(stored?.site ?? '');
-  // The board's sites may arrive after the form opens: until one is chosen, the first is meant.
-  const site = chosenSite || sites[0]?.id || '';
+  const editor = useEditor();
+  const { hub } = editor;
+  const { sites, site, setSite } = useSiteChoice(stored?.site);
   const [name, setName] = useState(stored?.name ?? '');
   const [device, setDevice] = useState(stored?.device ?? '');
   const [building, setBuilding] = useState(stored?.building ?? '');
@@ -92,8 +89,7 @@ function ObjectForm({ stored }: { stored: InspectionObject | null }) {
   );
   const devices = sites.find((s) => s.id === site)?.devices ?? [];
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     const body: Body = {
       site,
       name,
@@ -102,110 +98,59 @@ function ObjectForm({ stored }: { stored: InspectionObject | null }) {
       location: location.trim() || null,
       items: toChecklist(items),
     };
-    setSaving(true);
-    hub.setError(null);
-    try {
-      await inspectionsApi.saveObject(stored?.id ?? null, body);
-      navigate('/inspections/objects');
-    } catch (err) {
-      hub.setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
-  };
-  const archive = async () => {
-    if (!stored) return;
-    setSaving(true);
-    try {
-      await inspectionsApi.archive('inspection-objects', stored.id);
-      navigate('/inspections/objects');
-    } catch (err) {
-      hub.setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    void editor.save(
+      () => inspectionsApi.saveObject(stored?.id ?? null, body),
+      () => '/inspections/objects',
+    );
   };
 
-  const heading = stored ? t('inspections.editor.editObject') : t('inspections.editor.newObject');
   return (
-    <section aria-labelledby="insp-object-form-title">
-      <p>
-        <Link to="/inspections/objects">← {t('inspections.editor.objects')}</Link>
-      </p>
-      <h1 id="insp-object-form-title" className="insp-editor-heading">
-        {heading}
-      </h1>
-      <form
-        ref={hub.form}
-        className="insp-editor"
-        noValidate
-        onSubmit={(e) => void submit(e)}
-        data-testid="object-form"
-      >
-        {hub.general}
-        <fieldset disabled={saving} className="insp-editor-fields">
-          <label>
-            {t('inspections.editor.site')}
-            <select value={site} onChange={(e) => setSite(e.target.value)} {...hub.control('site')}>
-              {sites.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            {hub.message('site')}
-          </label>
-          <label>
-            {t('inspections.editor.name')}
-            <input value={name} onChange={(e) => setName(e.target.value)} {...hub.control('name')} />
-            {hub.message('name')}
-          </label>
-          <label>
-            {t('inspections.editor.device')}
-            <select value={device} onChange={(e) => setDevice(e.target.value)} {...hub.control('device')}>
-              <option value="">{t('inspections.editor.noDevice')}</option>
-              {devices.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-            {hub.message('device')}
-          </label>
-          <label>
-            {t('inspections.editor.building')}
-            <input
-              value={building}
-              onChange={(e) => setBuilding(e.target.value)}
-              {...hub.control('building')}
-            />
-            {hub.message('building')}
-          </label>
-          <label>
-            {t('inspections.editor.location')}
-            <input
-              value={location}
-              onChange={(e) => setLocation(e.target.value)}
-              {...hub.control('location')}
-            />
-            {hub.message('location')}
-          </label>
-          <ChecklistEditor items={items} setItems={setItems} device={device} hub={hub} />
-          <div className="insp-editor-actions">
-            <SaveButton saving={saving} />
-            <Link to="/inspections/objects">{t('inspections.editor.cancel')}</Link>
-          </div>
-        </fieldset>
-      </form>
-      {stored ? (
-        <ConfirmArchive
-          label={t('inspections.editor.archiveObject')}
-          consequence={t('inspections.editor.archiveObjectNote')}
-          onConfirm={() => void archive()}
-          busy={saving}
-        />
-      ) : null}
-    </section>
+    <EditorFrame
+      editor={editor}
+      testid="object-form"
+      heading={stored ? t('inspections.editor.editObject') : t('inspections.editor.newObject')}
+      back="/inspections/objects"
+      backLabel={t('inspections.editor.objects')}
+      onSubmit={submit}
+      archive={
+        stored && {
+          what: 'inspection-objects',
+          id: stored.id,
+          label: t('inspections.editor.archiveObject'),
+          consequence: t('inspections.editor.archiveObjectNote'),
+        }
+      }
+    >
+      <SiteField hub={hub} sites={sites} value={site} onChange={setSite} />
+      <NameField hub={hub} value={name} onChange={setName} />
+      <label>
+        {t('inspections.editor.device')}
+        <select value={device} onChange={(e) => setDevice(e.target.value)} {...hub.control('device')}>
+          <option value="">{t('inspections.editor.noDevice')}</option>
+          {devices.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        {hub.message('device')}
+      </label>
+      <TextField
+        hub={hub}
+        field="building"
+        label={t('inspections.editor.building')}
+        value={building}
+        onChange={setBuilding}
+      />
+      <TextField
+        hub={hub}
+        field="location"
+        label={t('inspections.editor.location')}
+        value={location}
+        onChange={setLocation}
+      />
+      <ChecklistEditor items={items} setItems={setItems} device={device} hub={hub} />
+    </EditorFrame>
   );
 }
 

@@ -1,17 +1,19 @@
 import type { InspectionObject, Plan, PlanAssignTo } from '@caretaker/protocol';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { useTitle } from '../../components/use-title.js';
 import { useLiveStore } from '../../store/hooks.js';
 import { LoadProblem, useLoad, useWordsContext } from './common.js';
 import {
-  errorText,
+  DescriptionField,
+  EditorFrame,
   type HubForm,
+  NameField,
   numericPoints,
-  SaveButton,
-  useHubForm,
-  useSitesAndDevices,
+  SiteField,
+  useEditor,
+  useSiteChoice,
 } from './editor-parts.js';
 import { type Body, inspectionsApi, type Template } from './inspections.api.js';
 import {
@@ -76,14 +78,10 @@ function PlanForm({
   zones: Map<string, string>;
 }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const sites = useSitesAndDevices();
-  const hub = useHubForm();
+  const editor = useEditor();
+  const { hub } = editor;
   const words = useWordsContext();
-  const [saving, setSaving] = useState(false);
-  const [chosenSite, setSite] = useState(plan?.site ?? '');
-  // The board's sites may arrive after the form opens: until one is chosen, the first is meant.
-  const site = chosenSite || sites[0]?.id || '';
+  const { sites, site, setSite } = useSiteChoice(plan?.site);
   const [name, setName] = useState(plan?.name ?? '');
   const [description, setDescription] = useState(plan?.description ?? '');
   const [source, setSource] = useState<'template' | 'objects'>(
@@ -125,19 +123,11 @@ function PlanForm({
       active,
     };
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    hub.setError(null);
-    try {
-      const saved = await inspectionsApi.savePlan(plan?.id ?? null, body());
-      navigate(`/inspections/plans/${saved.id}`);
-    } catch (err) {
-      hub.setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
-  };
+  const submit = () =>
+    void editor.save(
+      () => inspectionsApi.savePlan(plan?.id ?? null, body()),
+      (saved) => `/inspections/plans/${saved.id}`,
+    );
 
   let inWords: string;
   try {
@@ -145,197 +135,152 @@ function PlanForm({
   } catch {
     inWords = '…';
   }
-  const heading = plan ? t('inspections.editor.editPlan') : t('inspections.editor.newPlan');
   return (
-    <section aria-labelledby="insp-plan-form-title">
-      <p>
-        <Link to={plan ? `/inspections/plans/${plan.id}` : '/inspections/plans'}>
-          ← {plan ? plan.name : t('inspections.plans')}
-        </Link>
-      </p>
-      <h1 id="insp-plan-form-title" className="insp-editor-heading">
-        {heading}
-      </h1>
-      <form
-        ref={hub.form}
-        className="insp-editor"
-        noValidate
-        onSubmit={(e) => void submit(e)}
-        data-testid="plan-form"
-      >
-        {hub.general}
-        <fieldset disabled={saving} className="insp-editor-fields">
-          <label>
-            {t('inspections.editor.site')}
-            <select value={site} onChange={(e) => setSite(e.target.value)} {...hub.control('site')}>
-              {sites.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            {hub.message('site')}
-          </label>
-          <label>
-            {t('inspections.editor.name')}
-            <input value={name} onChange={(e) => setName(e.target.value)} {...hub.control('name')} />
-            {hub.message('name')}
-          </label>
-          <label>
-            {t('inspections.editor.description')}
-            <textarea
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              {...hub.control('description')}
-            />
-            {hub.message('description')}
-          </label>
+    <EditorFrame
+      editor={editor}
+      testid="plan-form"
+      heading={plan ? t('inspections.editor.editPlan') : t('inspections.editor.newPlan')}
+      back={plan ? `/inspections/plans/${plan.id}` : '/inspections/plans'}
+      backLabel={plan ? plan.name : t('inspections.plans')}
+      onSubmit={submit}
+    >
+      <SiteField hub={hub} sites={sites} value={site} onChange={setSite} />
+      <NameField hub={hub} value={name} onChange={setName} />
+      <DescriptionField hub={hub} value={description} onChange={setDescription} />
 
-          <fieldset className="insp-choices">
-            <legend>{t('inspections.editor.what')}</legend>
-            <div className="insp-radios">
-              <label className="insp-choice">
-                <input
-                  type="radio"
-                  name="plan-source"
-                  checked={source === 'template'}
-                  onChange={() => setSource('template')}
-                />
-                {t('inspections.editor.fromTemplate')}
-              </label>
-              <label className="insp-choice">
-                <input
-                  type="radio"
-                  name="plan-source"
-                  checked={source === 'objects'}
-                  onChange={() => setSource('objects')}
-                />
-                {t('inspections.editor.fromObjects')}
-              </label>
-            </div>
-            {source === 'template' ? (
-              <label>
-                {t('inspections.editor.template')}
-                <select
-                  value={templateId}
-                  onChange={(e) => setTemplateId(e.target.value)}
-                  {...hub.control('template_id')}
-                >
-                  <option value="">{t('inspections.editor.chooseTemplate')}</option>
-                  {siteTemplates.map((tpl) => (
-                    <option key={tpl.id} value={tpl.id}>
-                      {tpl.name}
-                    </option>
-                  ))}
-                </select>
-                {hub.message('template_id')}
-              </label>
-            ) : (
-              <fieldset className="insp-choices" {...hub.control('object_ids')} tabIndex={-1}>
-                <legend>{t('inspections.editor.planObjects')}</legend>
-                {hub.message('object_ids')}
-                {siteObjects.map((o) => (
-                  <label key={o.id} className="insp-choice">
-                    <input
-                      type="checkbox"
-                      checked={objectIds.includes(o.id)}
-                      onChange={(e) =>
-                        setObjectIds((list) =>
-                          e.target.checked ? [...list, o.id] : list.filter((id) => id !== o.id),
-                        )
-                      }
-                    />
-                    {o.name}
-                  </label>
-                ))}
-              </fieldset>
-            )}
-          </fieldset>
-
-          <ScheduleControls draft={schedule} set={setSchedule} devices={devices} zone={zone} hub={hub} />
-          <p className="insp-schedule-words" aria-live="polite">
-            <span className="muted">{t('inspections.editor.inWords')}</span>{' '}
-            <strong data-testid="schedule-preview">{inWords}</strong>
-          </p>
-
-          <div className="insp-editor-row">
-            <label>
-              {t('inspections.editor.window')}
-              <input
-                inputMode="numeric"
-                value={windowAmount}
-                onChange={(e) => setWindowAmount(e.target.value)}
-                {...hub.control('window')}
-              />
-              {hub.message('window')}
-            </label>
-            <label>
-              {t('inspections.editor.windowUnit')}
-              <select value={windowUnit} onChange={(e) => setWindowUnit(e.target.value as WindowUnit)}>
-                {(['m', 'h', 'd'] as const).map((u) => (
-                  <option key={u} value={u}>
-                    {t(`inspections.editor.unitOf.${u}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <label>
-            {t('inspections.editor.priority')}
-            <select
-              value={priority}
-              onChange={(e) => setPriority(e.target.value)}
-              {...hub.control('priority')}
-            >
-              {[1, 2, 3, 4].map((p) => (
-                <option key={p} value={p}>
-                  {t(`inspections.editor.priorityOf.${p}`)}
-                </option>
-              ))}
-            </select>
-            {hub.message('priority')}
-          </label>
-          <div className="insp-editor-row">
-            <label>
-              {t('inspections.editor.assign')}
-              <select value={assignKind} onChange={(e) => setAssignKind(e.target.value as AssignKind)}>
-                {(['none', 'technician', 'skill', 'contractor'] as const).map((k) => (
-                  <option key={k} value={k}>
-                    {t(`inspections.editor.assignOf.${k}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            {assignKind !== 'none' ? (
-              <label>
-                {t(`inspections.editor.assignWho.${assignKind}`)}
-                <input
-                  value={assignWho}
-                  onChange={(e) => setAssignWho(e.target.value)}
-                  {...hub.control('assign_to')}
-                />
-                {hub.message('assign_to')}
-              </label>
-            ) : null}
-          </div>
+      <fieldset className="insp-choices">
+        <legend>{t('inspections.editor.what')}</legend>
+        <div className="insp-radios">
           <label className="insp-choice">
             <input
-              type="checkbox"
-              checked={active}
-              onChange={(e) => setActive(e.target.checked)}
-              {...hub.control('active')}
+              type="radio"
+              name="plan-source"
+              checked={source === 'template'}
+              onChange={() => setSource('template')}
             />
-            {t('inspections.editor.active')}
+            {t('inspections.editor.fromTemplate')}
           </label>
-          <div className="insp-editor-actions">
-            <SaveButton saving={saving} />
-            <Link to={plan ? `/inspections/plans/${plan.id}` : '/inspections/plans'}>
-              {t('inspections.editor.cancel')}
-            </Link>
-          </div>
-        </fieldset>
-      </form>
-    </section>
+          <label className="insp-choice">
+            <input
+              type="radio"
+              name="plan-source"
+              checked={source === 'objects'}
+              onChange={() => setSource('objects')}
+            />
+            {t('inspections.editor.fromObjects')}
+          </label>
+        </div>
+        {source === 'template' ? (
+          <label>
+            {t('inspections.editor.template')}
+            <select
+              value={templateId}
+              onChange={(e) => setTemplateId(e.target.value)}
+              {...hub.control('template_id')}
+            >
+              <option value="">{t('inspections.editor.chooseTemplate')}</option>
+              {siteTemplates.map((tpl) => (
+                <option key={tpl.id} value={tpl.id}>
+                  {tpl.name}
+                </option>
+              ))}
+            </select>
+            {hub.message('template_id')}
+          </label>
+        ) : (
+          <fieldset className="insp-choices" {...hub.control('object_ids')} tabIndex={-1}>
+            <legend>{t('inspections.editor.planObjects')}</legend>
+            {hub.message('object_ids')}
+            {siteObjects.map((o) => (
+              <label key={o.id} className="insp-choice">
+                <input
+                  type="checkbox"
+                  checked={objectIds.includes(o.id)}
+                  onChange={(e) =>
+                    setObjectIds((list) =>
+                      e.target.checked ? [...list, o.id] : list.filter((id) => id !== o.id),
+                    )
+                  }
+                />
+                {o.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+      </fieldset>
+
+      <ScheduleControls draft={schedule} set={setSchedule} devices={devices} zone={zone} hub={hub} />
+      <p className="insp-schedule-words" aria-live="polite">
+        <span className="muted">{t('inspections.editor.inWords')}</span>{' '}
+        <strong data-testid="schedule-preview">{inWords}</strong>
+      </p>
+
+      <div className="insp-editor-row">
+        <label>
+          {t('inspections.editor.window')}
+          <input
+            inputMode="numeric"
+            value={windowAmount}
+            onChange={(e) => setWindowAmount(e.target.value)}
+            {...hub.control('window')}
+          />
+          {hub.message('window')}
+        </label>
+        <label>
+          {t('inspections.editor.windowUnit')}
+          <select value={windowUnit} onChange={(e) => setWindowUnit(e.target.value as WindowUnit)}>
+            {(['m', 'h', 'd'] as const).map((u) => (
+              <option key={u} value={u}>
+                {t(`inspections.editor.unitOf.${u}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label>
+        {t('inspections.editor.priority')}
+        <select value={priority} onChange={(e) => setPriority(e.target.value)} {...hub.control('priority')}>
+          {[1, 2, 3, 4].map((p) => (
+            <option key={p} value={p}>
+              {t(`inspections.editor.priorityOf.${p}`)}
+            </option>
+          ))}
+        </select>
+        {hub.message('priority')}
+      </label>
+      <div className="insp-editor-row">
+        <label>
+          {t('inspections.editor.assign')}
+          <select value={assignKind} onChange={(e) => setAssignKind(e.target.value as AssignKind)}>
+            {(['none', 'technician', 'skill', 'contractor'] as const).map((k) => (
+              <option key={k} value={k}>
+                {t(`inspections.editor.assignOf.${k}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {assignKind !== 'none' ? (
+          <label>
+            {t(`inspections.editor.assignWho.${assignKind}`)}
+            <input
+              value={assignWho}
+              onChange={(e) => setAssignWho(e.target.value)}
+              {...hub.control('assign_to')}
+            />
+            {hub.message('assign_to')}
+          </label>
+        ) : null}
+      </div>
+      <label className="insp-choice">
+        <input
+          type="checkbox"
+          checked={active}
+          onChange={(e) => setActive(e.target.checked)}
+          {...hub.control('active')}
+        />
+        {t('inspections.editor.active')}
+      </label>
+    </EditorFrame>
   );
 }
 

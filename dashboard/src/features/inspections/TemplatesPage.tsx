@@ -1,10 +1,17 @@
 import type { InspectionObject } from '@caretaker/protocol';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useTitle } from '../../components/use-title.js';
 import { LoadProblem, useLoad } from './common.js';
-import { ConfirmArchive, errorText, SaveButton, useHubForm, useSitesAndDevices } from './editor-parts.js';
+import {
+  DescriptionField,
+  EditorFrame,
+  NameField,
+  SiteField,
+  useEditor,
+  useSiteChoice,
+} from './editor-parts.js';
 import { inspectionsApi, type Template } from './inspections.api.js';
 
 /** Checklist templates (a named set of objects a plan inspects): the list and the editor. */
@@ -68,125 +75,63 @@ export function TemplateEditorPage() {
 
 function TemplateForm({ stored, objects }: { stored: Template | null; objects: InspectionObject[] }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const sites = useSitesAndDevices();
-  const hub = useHubForm();
-  const [saving, setSaving] = useState(false);
-  const [chosenSite, setSite] = useState(stored?.site ?? '');
-  // The board's sites may arrive after the form opens: until one is chosen, the first is meant.
-  const site = chosenSite || sites[0]?.id || '';
+  const editor = useEditor();
+  const { hub } = editor;
+  const { sites, site, setSite } = useSiteChoice(stored?.site);
   const [name, setName] = useState(stored?.name ?? '');
   const [description, setDescription] = useState(stored?.description ?? '');
   const [chosen, setChosen] = useState<number[]>(stored?.object_ids ?? []);
   const ofSite = objects.filter((o) => o.site === site);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    hub.setError(null);
-    try {
-      // Only objects of the chosen site go: a site changed after ticking keeps no stale ones.
-      const ids = chosen.filter((id) => ofSite.some((o) => o.id === id));
-      await inspectionsApi.saveTemplate(stored?.id ?? null, { site, name, description, object_ids: ids });
-      navigate('/inspections/templates');
-    } catch (err) {
-      hub.setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+  const submit = () => {
+    // Only objects of the chosen site go: a site changed after ticking keeps no stale ones.
+    const ids = chosen.filter((id) => ofSite.some((o) => o.id === id));
+    void editor.save(
+      () => inspectionsApi.saveTemplate(stored?.id ?? null, { site, name, description, object_ids: ids }),
+      () => '/inspections/templates',
+    );
   };
-  const archive = async () => {
-    if (!stored) return;
-    setSaving(true);
-    try {
-      await inspectionsApi.archive('inspection-templates', stored.id);
-      navigate('/inspections/templates');
-    } catch (err) {
-      hub.setError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
-  };
-  const heading = stored ? t('inspections.editor.editTemplate') : t('inspections.editor.newTemplate');
   return (
-    <section aria-labelledby="insp-template-form-title">
-      <p>
-        <Link to="/inspections/templates">← {t('inspections.editor.templates')}</Link>
-      </p>
-      <h1 id="insp-template-form-title" className="insp-editor-heading">
-        {heading}
-      </h1>
-      <form
-        ref={hub.form}
-        className="insp-editor"
-        noValidate
-        onSubmit={(e) => void submit(e)}
-        data-testid="template-form"
-      >
-        {hub.general}
-        <fieldset disabled={saving} className="insp-editor-fields">
-          <label>
-            {t('inspections.editor.site')}
-            <select value={site} onChange={(e) => setSite(e.target.value)} {...hub.control('site')}>
-              {sites.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            {hub.message('site')}
-          </label>
-          <label>
-            {t('inspections.editor.name')}
-            <input value={name} onChange={(e) => setName(e.target.value)} {...hub.control('name')} />
-            {hub.message('name')}
-          </label>
-          <label>
-            {t('inspections.editor.description')}
-            <textarea
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              {...hub.control('description')}
+    <EditorFrame
+      editor={editor}
+      testid="template-form"
+      heading={stored ? t('inspections.editor.editTemplate') : t('inspections.editor.newTemplate')}
+      back="/inspections/templates"
+      backLabel={t('inspections.editor.templates')}
+      onSubmit={submit}
+      archive={
+        stored && {
+          what: 'inspection-templates',
+          id: stored.id,
+          label: t('inspections.editor.archiveTemplate'),
+          consequence: t('inspections.editor.archiveTemplateNote'),
+        }
+      }
+    >
+      <SiteField hub={hub} sites={sites} value={site} onChange={setSite} />
+      <NameField hub={hub} value={name} onChange={setName} />
+      <DescriptionField hub={hub} value={description} onChange={setDescription} />
+      <fieldset className="insp-choices" {...hub.control('object_ids')} tabIndex={-1}>
+        <legend>{t('inspections.editor.templateObjects')}</legend>
+        {hub.message('object_ids')}
+        {ofSite.length === 0 ? <p className="muted">{t('inspections.editor.noObjects')}</p> : null}
+        {ofSite.map((o) => (
+          <label key={o.id} className="insp-choice">
+            <input
+              type="checkbox"
+              checked={chosen.includes(o.id)}
+              onChange={(e) =>
+                setChosen((list) => (e.target.checked ? [...list, o.id] : list.filter((id) => id !== o.id)))
+              }
             />
-            {hub.message('description')}
+            {o.name}
+            <span className="muted small">
+              {' '}
+              ({t('inspections.editor.itemCount', { count: o.items.length })})
+            </span>
           </label>
-          <fieldset className="insp-choices" {...hub.control('object_ids')} tabIndex={-1}>
-            <legend>{t('inspections.editor.templateObjects')}</legend>
-            {hub.message('object_ids')}
-            {ofSite.length === 0 ? <p className="muted">{t('inspections.editor.noObjects')}</p> : null}
-            {ofSite.map((o) => (
-              <label key={o.id} className="insp-choice">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(o.id)}
-                  onChange={(e) =>
-                    setChosen((list) =>
-                      e.target.checked ? [...list, o.id] : list.filter((id) => id !== o.id),
-                    )
-                  }
-                />
-                {o.name}
-                <span className="muted small">
-                  {' '}
-                  ({t('inspections.editor.itemCount', { count: o.items.length })})
-                </span>
-              </label>
-            ))}
-          </fieldset>
-          <div className="insp-editor-actions">
-            <SaveButton saving={saving} />
-            <Link to="/inspections/templates">{t('inspections.editor.cancel')}</Link>
-          </div>
-        </fieldset>
-      </form>
-      {stored ? (
-        <ConfirmArchive
-          label={t('inspections.editor.archiveTemplate')}
-          consequence={t('inspections.editor.archiveTemplateNote')}
-          onConfirm={() => void archive()}
-          busy={saving}
-        />
-      ) : null}
-    </section>
+        ))}
+      </fieldset>
+    </EditorFrame>
   );
 }

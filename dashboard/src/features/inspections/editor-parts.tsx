@@ -1,7 +1,18 @@
-import { type ReactNode, type RefObject, useEffect, useId, useRef, useState } from 'react';
+import {
+  type ChangeEvent,
+  type FormEvent,
+  type ReactNode,
+  type RefObject,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
 import { useLayout } from '../../store/hooks.js';
 import { matchField } from './checklist-form.js';
+import { inspectionsApi } from './inspections.api.js';
 
 /**
  * What the planners' editors share: the hub's refusal shown beside the control it names (marked
@@ -79,6 +90,203 @@ export function useSitesAndDevices(): Array<{ id: string; name: string; devices:
     name: site.name,
     devices: site.buildings.flatMap((b) => b.devices),
   }));
+}
+
+/**
+ * The site an editor works in. The board's sites may arrive after the form opens: until one is
+ * chosen, the first is meant.
+ */
+export function useSiteChoice(initial: string | undefined) {
+  const sites = useSitesAndDevices();
+  const [chosen, setSite] = useState(initial ?? '');
+  const site = chosen || sites[0]?.id || '';
+  return { sites, site, setSite };
+}
+
+/**
+ * An editor's form state: the hub's refusals, and saving or archiving: the form is disabled while
+ * the hub works; on success the editor goes where `to` says, on a refusal the hub's message is
+ * shown (beside its field, or above the form).
+ */
+export function useEditor() {
+  const hub = useHubForm();
+  const navigate = useNavigate();
+  const [saving, setSaving] = useState(false);
+  const run = async <T,>(work: () => Promise<T>, to: (result: T) => string) => {
+    setSaving(true);
+    try {
+      navigate(to(await work()));
+    } catch (err) {
+      hub.setError(errorText(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+  return {
+    hub,
+    saving,
+    /** A save starts afresh: the last refusal goes until the hub answers again. */
+    save: <T,>(work: () => Promise<T>, to: (result: T) => string) => {
+      hub.setError(null);
+      return run(work, to);
+    },
+    /** Archiving leaves a refusal of the form in view until the hub answers otherwise. */
+    archive: run,
+  };
+}
+export type Editor = ReturnType<typeof useEditor>;
+
+/**
+ * An editor's page: the way back, its heading, the form (the hub's refusals in it, every control
+ * disabled while saving, save and cancel at the end) and, for a stored record, its archive button
+ * (archived, the editor goes back).
+ */
+export function EditorFrame({
+  editor,
+  testid,
+  heading,
+  back,
+  backLabel,
+  onSubmit,
+  archive,
+  children,
+}: {
+  editor: Editor;
+  /** The form's test id; the heading's id is made from it. */
+  testid: string;
+  heading: string;
+  /** Where the back link and cancel go. */
+  back: string;
+  backLabel: string;
+  onSubmit: () => void;
+  archive?: {
+    what: 'inspection-objects' | 'inspection-templates';
+    id: number;
+    label: string;
+    consequence: string;
+  } | null;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const { hub, saving } = editor;
+  const titleId = `insp-${testid}-title`;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit();
+  };
+  return (
+    <section aria-labelledby={titleId}>
+      <p>
+        <Link to={back}>← {backLabel}</Link>
+      </p>
+      <h1 id={titleId} className="insp-editor-heading">
+        {heading}
+      </h1>
+      <form ref={hub.form} className="insp-editor" noValidate onSubmit={submit} data-testid={testid}>
+        {hub.general}
+        <fieldset disabled={saving} className="insp-editor-fields">
+          {children}
+          <div className="insp-editor-actions">
+            <SaveButton saving={saving} />
+            <Link to={back}>{t('inspections.editor.cancel')}</Link>
+          </div>
+        </fieldset>
+      </form>
+      {archive ? (
+        <ConfirmArchive
+          label={archive.label}
+          consequence={archive.consequence}
+          onConfirm={() =>
+            void editor.archive(
+              () => inspectionsApi.archive(archive.what, archive.id),
+              () => back,
+            )
+          }
+          busy={saving}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+/** The site select of an editor, bound to the hub's message about `site`. */
+export function SiteField({
+  hub,
+  sites,
+  value,
+  onChange,
+}: {
+  hub: HubForm;
+  sites: Array<{ id: string; name: string }>;
+  value: string;
+  onChange: (site: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {t('inspections.editor.site')}
+      <select value={value} onChange={(e) => onChange(e.target.value)} {...hub.control('site')}>
+        {sites.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name}
+          </option>
+        ))}
+      </select>
+      {hub.message('site')}
+    </label>
+  );
+}
+
+/** A labelled text input (or, `multiline`, a text area) bound to the hub's message about `field`. */
+export function TextField({
+  hub,
+  field,
+  label,
+  value,
+  onChange,
+  multiline = false,
+}: {
+  hub: HubForm;
+  field: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  multiline?: boolean;
+}) {
+  const props = {
+    value,
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onChange(e.target.value),
+    ...hub.control(field),
+  };
+  // Two branches, so that the linter sees each label holds its control.
+  if (multiline) {
+    return (
+      <label>
+        {label}
+        <textarea {...props} />
+        {hub.message(field)}
+      </label>
+    );
+  }
+  return (
+    <label>
+      {label}
+      <input {...props} />
+      {hub.message(field)}
+    </label>
+  );
+}
+
+type FieldProps = { hub: HubForm; value: string; onChange: (value: string) => void };
+
+export function NameField(props: FieldProps) {
+  const { t } = useTranslation();
+  return <TextField {...props} field="name" label={t('inspections.editor.name')} />;
+}
+
+export function DescriptionField(props: FieldProps) {
+  const { t } = useTranslation();
+  return <TextField {...props} field="description" label={t('inspections.editor.description')} multiline />;
 }
 
 /** A save button that says it is saving. */
