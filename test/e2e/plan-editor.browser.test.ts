@@ -280,6 +280,7 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
     await page.getByRole('button', { name: 'Yes: Retire plan' }).click();
     await page.getByTestId('inspection-plans').waitFor(LONG);
     expect((await page.request.get(`${stack.hub.url}/api/plans/${created}`)).status()).toBe(404);
+
     await context.close();
   });
 
@@ -333,6 +334,51 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
     expect(plan.schedule).toEqual({ type: 'usage', device: 'pump-1', point, every: 500, unit: 'h' });
     expect(plan.object_ids).toHaveLength(1);
     expect(await contentWidth(page)).toBeLessThanOrEqual(390);
+    await context.close();
+  });
+
+  it("archives: an object in use is refused in the hub's words; once its template and plans are gone, it goes", async () => {
+    const { context, page } = await signedIn('sam', false);
+    const archive = async (path: string, label: string) => {
+      await page.goto(`${stack.hub.url}/inspections/${path}`);
+      await page.getByRole('button', { name: label, exact: true }).click();
+      await page.getByRole('button', { name: `Yes: ${label}` }).click();
+    };
+    const { inspection_objects: objects } = await apiGet<{ inspection_objects: Array<{ id: number }> }>(
+      page,
+      '/api/inspection-objects',
+    );
+    const { inspection_templates: templates } = await apiGet<{ inspection_templates: Array<{ id: number }> }>(
+      page,
+      '/api/inspection-templates',
+    );
+    expect([objects.length, templates.length]).toEqual([1, 1]);
+    const objectId = objects[0]?.id as number;
+    await archive(`objects/${objectId}`, 'Archive object');
+    const problem = page.locator('[data-form-problem]');
+    await expect.poll(() => problem.textContent(), LONG).toMatch(/used by/);
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-form-problem'))).toBe(true);
+    expect(
+      (await apiGet<{ inspection_objects: unknown[] }>(page, '/api/inspection-objects')).inspection_objects,
+    ).toHaveLength(1);
+
+    // The phone's usage plan still uses the object: retired through the API here (the page's
+    // retire button is covered above), then the template and the object through their forms.
+    const { plans } = await apiGet<{ plans: Array<{ id: number }> }>(page, '/api/plans');
+    for (const plan of plans) {
+      expect((await page.request.delete(`${stack.hub.url}/api/plans/${plan.id}`)).status()).toBeLessThan(300);
+    }
+    await archive(`templates/${templates[0]?.id}`, 'Archive template');
+    await page.getByTestId('inspection-templates').waitFor(LONG);
+    expect(
+      (await apiGet<{ inspection_templates: unknown[] }>(page, '/api/inspection-templates'))
+        .inspection_templates,
+    ).toEqual([]);
+    await archive(`objects/${objectId}`, 'Archive object');
+    await page.getByTestId('inspection-objects').waitFor(LONG);
+    expect(
+      (await apiGet<{ inspection_objects: unknown[] }>(page, '/api/inspection-objects')).inspection_objects,
+    ).toEqual([]);
     await context.close();
   });
 });
