@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import type { OrderBoard, WorkOrderPage } from '@caretaker/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, PHONE, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { PEOPLE_STACK, REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
 const LONG = { timeout: 30_000 };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESK = { viewport: { width: 1440, height: 900 }, locale: 'en-GB' };
 const ORDERS = 120;
 

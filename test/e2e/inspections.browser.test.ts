@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInPage, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -26,19 +26,8 @@ describe.runIf(installed)('inspections in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
 
-  async function signedIn(
-    username: string,
-    phone: boolean,
-    locale = 'en-GB',
-  ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await signedInContext(browser, stack.hub.url, username, {
-      locale,
-      ...(phone
-        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
-        : { viewport: { width: 1280, height: 900 } }),
-    });
-    return { context, page: await context.newPage() };
-  }
+  const signedIn = (username: string, phone: boolean, locale = 'en-GB') =>
+    signedInPage(browser, stack.hub.url, username, phone, locale);
   const noSidewaysScroll = contentWidth;
 
   beforeAll(async () => {

@@ -2,14 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, PHONE, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { PEOPLE_STACK, REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
 const LONG = { timeout: 30_000 };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESK = { viewport: { width: 1440, height: 900 }, locale: 'en-GB' };
 // A 1×1 PNG: the hub reads the type from the bytes, so the photo must be a real image.
 const PNG = Buffer.from(

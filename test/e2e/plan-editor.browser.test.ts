@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
+import { contentWidth, launchChromium, signedInPage, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
 import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
@@ -34,19 +34,8 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
   let stack: Stack;
   let browser: Browser;
 
-  async function signedIn(
-    username: string,
-    phone: boolean,
-    locale = 'en-GB',
-  ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await signedInContext(browser, stack.hub.url, username, {
-      locale,
-      ...(phone
-        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
-        : { viewport: { width: 1280, height: 900 } }),
-    });
-    return { context, page: await context.newPage() };
-  }
+  const signedIn = (username: string, phone: boolean, locale = 'en-GB') =>
+    signedInPage(browser, stack.hub.url, username, phone, locale);
   const apiGet = async <T>(page: Page, path: string): Promise<T> => {
     const res = await page.request.get(`${stack.hub.url}${path}`);
     expect(res.status(), path).toBe(200);

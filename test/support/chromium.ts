@@ -116,3 +116,26 @@ export async function signedInContext(
 /** How wide the page's content is: a phone page fits when this is no wider than its screen. */
 export const contentWidth = (page: Page): Promise<number> =>
   page.evaluate(() => document.documentElement.scrollWidth);
+
+/** A phone: 390×844 CSS pixels at 2×, touch. */
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+} as const;
+
+/** A signed-in context (see signedInContext) and a page in it, on a phone or a 1280×900 desk. */
+export async function signedInPage(
+  browser: Browser,
+  hubUrl: string,
+  username: string,
+  phone: boolean,
+  locale = 'en-GB',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await signedInContext(browser, hubUrl, username, {
+    locale,
+    ...(phone ? PHONE : { viewport: { width: 1280, height: 900 } }),
+  });
+  return { context, page: await context.newPage() };
+}

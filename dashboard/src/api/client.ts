@@ -58,10 +58,19 @@ export async function request<T>(path: string, init: RequestInit & { query?: Que
     },
   });
   if (res.status === 204) return undefined as T;
-  const body = (await res.json().catch(() => null)) as { error?: string } | null;
+  const what = `${rest.method ?? 'GET'} ${path}`;
+  let body: { error?: string } | null = null;
+  try {
+    body = (await res.json()) as { error?: string } | null;
+  } catch (err) {
+    // Aborted while the answer was read (the page moved on): the caller's abort, never an
+    // empty answer, which a page would have taken for the data and drawn.
+    if (rest.signal?.aborted) throw err;
+    if (res.ok) throw new ApiError(res.status, `${what}: the hub's answer is not JSON`);
+  }
   if (!res.ok) {
     if (res.status === 401 && path !== apiPaths.login) unauthorized?.();
-    throw new ApiError(res.status, body?.error ?? `${rest.method ?? 'GET'} ${path}: HTTP ${res.status}`);
+    throw new ApiError(res.status, body?.error ?? `${what}: HTTP ${res.status}`);
   }
   return body as T;
 }
