@@ -210,7 +210,8 @@ describe.runIf(installed)('inspections in Chromium', () => {
     const { context, page } = await signedIn('sam', false);
     await page.goto(`${stack.hub.url}/inspections/plans`);
     await page.getByRole('link', { name: 'Lift weekly round' }).click();
-    const state = page.getByTestId('plan-state');
+    // The plan's own page (the list shows a state badge per plan too).
+    const state = page.getByTestId('inspection-plan').getByTestId('plan-state');
     await state.waitFor(LONG);
     expect(await state.textContent()).toContain('Active');
     await page.getByRole('button', { name: 'Pause plan' }).click();
