@@ -4,12 +4,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
 const LONG = { timeout: 30_000 };
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const _FIXTURES = join(import.meta.dirname, 'fixtures');
 
 /**
  * The live board, alarm acknowledgement and the device page outside the demo mode, as the people
@@ -50,11 +50,7 @@ describe.runIf(installed)('board, acknowledgement and device page by role', () =
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(FIXTURES, 'dashboard-assets.yaml'),
-      usersFile: join(FIXTURES, 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   });
 

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
@@ -106,11 +106,7 @@ describe.runIf(installed)('energy in Chromium', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({
-      assetsFile: join(FIXTURES, 'energy-assets.yaml'),
-      usersFile: join(FIXTURES, 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack({ ...PEOPLE_STACK, assetsFile: join(FIXTURES, 'energy-assets.yaml') });
     browser = await launchChromium();
     await seed();
     await stack.hub.flush();

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentWidth, launchChromium, signedInPage, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
@@ -32,12 +32,7 @@ describe.runIf(installed)('inspections in Chromium', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(FIXTURES, 'dashboard-assets.yaml'),
-      usersFile: join(FIXTURES, 'dashboard-people.yaml'),
-      plansFile: join(FIXTURES, 'inspection-plans.yaml'),
-      demo: false,
-    });
+    stack = await startStack({ ...PEOPLE_STACK, plansFile: join(FIXTURES, 'inspection-plans.yaml') });
     browser = await launchChromium();
   });
 

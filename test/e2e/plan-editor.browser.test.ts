@@ -4,11 +4,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentWidth, launchChromium, signedInPage, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const _FIXTURES = join(import.meta.dirname, 'fixtures');
 const LONG = { timeout: 20_000 };
 
 interface ApiPlan {
@@ -46,11 +46,7 @@ describe.runIf(installed)('plan, template and object editors in Chromium', () =>
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    stack = await startStack({
-      assetsFile: join(FIXTURES, 'dashboard-assets.yaml'),
-      usersFile: join(FIXTURES, 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium();
   });
 

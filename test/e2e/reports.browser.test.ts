@@ -6,11 +6,11 @@ import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwrigh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentWidth, launchChromium, signedInContext, watchPages } from '../support/chromium.js';
 import { requireBinary } from '../support/require-binary.js';
-import { REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
+import { PEOPLE_STACK, REPO_ROOT, SITE, type Stack, startStack } from '../support/stack.js';
 
 const installed = requireBinary('chromium', 'apt-get install chromium');
 const SHOTS = join(REPO_ROOT, 'test', 'screenshots');
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const _FIXTURES = join(import.meta.dirname, 'fixtures');
 const LONG = { timeout: 30_000 };
 const HOUR = 3_600_000;
 
@@ -129,11 +129,7 @@ describe.runIf(installed)('reports in Chromium', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack({
-      assetsFile: join(FIXTURES, 'dashboard-assets.yaml'),
-      usersFile: join(FIXTURES, 'dashboard-people.yaml'),
-      demo: false,
-    });
+    stack = await startStack(PEOPLE_STACK);
     browser = await launchChromium();
     await seedPast();
     await seedThisMonth();
